@@ -1,0 +1,319 @@
+//! Reading YAML (and JSON, which is YAML) written by people, with bounded size and plain
+//! Japanese messages that name the line and the key.
+//!
+//! Every file sentei reads from outside goes through [`parse_yaml`]: it refuses oversized
+//! input before parsing, limits the parser's work (aliases, nesting, events), rejects
+//! duplicate keys, and turns serde's English messages into Japanese ones.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+/// One problem found in an input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the file, where known.
+    pub line: Option<u64>,
+    /// The key (`facts.connection`), item id or value the problem is about.
+    pub key: Option<String>,
+    /// What is wrong, in Japanese.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(line: Option<u64>, key: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            line,
+            key: Some(key.into()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "{line}行目: ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// All problems found in one input; never empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct InputError {
+    pub problems: Vec<Problem>,
+}
+
+impl InputError {
+    pub fn one(problem: Problem) -> InputError {
+        InputError {
+            problems: vec![problem],
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Limits for one kind of input file.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub max_events: usize,
+}
+
+/// An assessment: a profile id, a service, its facts and answers.
+pub const ASSESSMENT_LIMITS: Limits = Limits {
+    max_bytes: 2 * 1024 * 1024,
+    max_events: 200_000,
+};
+
+/// A profile: a few hundred items with their texts.
+pub const PROFILE_LIMITS: Limits = Limits {
+    max_bytes: 4 * 1024 * 1024,
+    max_events: 400_000,
+};
+
+/// Longest free text accepted in one field (reason, evidence, item text), in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Parses YAML or JSON text into `T`, bounded by `limits`.
+pub fn parse_yaml<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, InputError> {
+    if text.len() > limits.max_bytes {
+        return Err(InputError::one(Problem {
+            line: None,
+            key: None,
+            message: format!(
+                "ファイルが大きすぎます（{} バイト。上限は {} バイトです）",
+                text.len(),
+                limits.max_bytes
+            ),
+        }));
+    }
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = limits.max_events;
+    budget.max_aliases = 100;
+    budget.max_anchors = 100;
+    budget.max_depth = 64;
+    budget.max_documents = 1;
+    let options = serde_saphyr::options! {
+        budget: Some(budget),
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        merge_keys: serde_saphyr::MergeKeyPolicy::Error,
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| InputError::one(problem_of(&e)))
+}
+
+fn problem_of(error: &serde_saphyr::Error) -> Problem {
+    let line = error.location().map(|l| l.line()).filter(|&line| line > 0);
+    let text = error.to_string();
+    // serde-saphyr appends " at line N, column M"; the line is reported separately.
+    let text = match text.rfind(" at line ") {
+        Some(at) => text.get(..at).unwrap_or(&text),
+        None => text.as_str(),
+    };
+    let (key, message) = translate(text);
+    Problem { line, key, message }
+}
+
+/// Turns serde's and the parser's English messages into Japanese, naming the key or value.
+fn translate(text: &str) -> (Option<String>, String) {
+    if let Some(rest) = text.strip_prefix("unknown field ") {
+        let (name, expected) = split_expected(rest);
+        return (
+            Some(name.clone()),
+            format!("不明なキー `{name}` です（使えるキー: {expected}）"),
+        );
+    }
+    if let Some(rest) = text.strip_prefix("unknown variant ") {
+        let (name, expected) = split_expected(rest);
+        return (
+            Some(name.clone()),
+            format!("`{name}` は使えない値です（使える値: {expected}）"),
+        );
+    }
+    if let Some(rest) = text.strip_prefix("missing field ") {
+        let name = rest.trim_matches('`').to_owned();
+        return (
+            Some(name.clone()),
+            format!("必須のキー `{name}` がありません"),
+        );
+    }
+    if let Some(rest) = text.strip_prefix("duplicate field ") {
+        let name = rest.trim_matches('`').to_owned();
+        return (
+            Some(name.clone()),
+            format!("キー `{name}` が重複しています"),
+        );
+    }
+    if let Some(rest) = text.strip_prefix("duplicate mapping key: ") {
+        let name = rest.split(", set ").next().unwrap_or(rest).to_owned();
+        return (
+            Some(name.clone()),
+            format!("キー `{name}` が重複しています"),
+        );
+    }
+    if text.starts_with("invalid boolean") {
+        return (
+            None,
+            "真偽値は true または false で書いてください".to_owned(),
+        );
+    }
+    if let Some(rest) = text.strip_prefix("invalid type: ") {
+        return (None, format!("値の型が正しくありません（{rest}）"));
+    }
+    if let Some(rest) = text.strip_prefix("invalid value: ") {
+        return (None, format!("値が正しくありません（{rest}）"));
+    }
+    if text.contains("budget") || text.contains("Budget") {
+        return (
+            None,
+            format!("入れ子・別名・要素の数が上限を超えています（{text}）"),
+        );
+    }
+    (None, format!("YAML として読めません（{text}）"))
+}
+
+/// Splits "`name`, expected one of `a`, `b`" into the name and "a, b".
+fn split_expected(rest: &str) -> (String, String) {
+    let (name, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+    let expected = expected.trim_start_matches("one of ").replace('`', "");
+    let expected = if expected == "there are no fields" || expected.is_empty() {
+        "なし".to_owned()
+    } else {
+        expected
+    };
+    (name.trim_matches('`').to_owned(), expected)
+}
+
+/// Checks a free-text field's length, recording a problem when it is too long.
+pub fn check_text(text: &str, line: Option<u64>, key: &str, problems: &mut Vec<Problem>) {
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        problems.push(Problem::new(
+            line,
+            key,
+            format!("文字数が多すぎます（{chars} 文字。上限は {MAX_TEXT_CHARS} 文字です）"),
+        ));
+    }
+}
+
+/// Line of a spanned value, if the parser knew it (JSON-via-serde and defaults do not).
+pub fn line_of<T>(spanned: &serde_saphyr::Spanned<T>) -> Option<u64> {
+    Some(spanned.referenced.line()).filter(|&line| line > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // fields exist to be parsed
+    struct Doc {
+        name: String,
+        #[serde(default)]
+        flag: bool,
+    }
+
+    fn error_of(text: &str) -> Problem {
+        parse_yaml::<Doc>(text, ASSESSMENT_LIMITS)
+            .unwrap_err()
+            .problems
+            .remove(0)
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let p = error_of("name: a\nnmae: b\n");
+        assert_eq!(p.line, Some(2));
+        assert_eq!(p.key.as_deref(), Some("nmae"));
+        assert_eq!(
+            p.message,
+            "不明なキー `nmae` です（使えるキー: name, flag）"
+        );
+    }
+
+    #[test]
+    fn missing_keys_and_bad_booleans_are_explained() {
+        assert_eq!(
+            error_of("flag: true\n").message,
+            "必須のキー `name` がありません"
+        );
+        assert_eq!(
+            error_of("name: a\nflag: yes\n").message,
+            "真偽値は true または false で書いてください"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let p = error_of("name: a\nname: b\n");
+        assert_eq!(p.key.as_deref(), Some("name"));
+        assert!(p.message.contains("重複"));
+    }
+
+    #[test]
+    fn malformed_yaml_names_its_line() {
+        let p = error_of("name: [a\nflag: true\n");
+        assert!(p.line.is_some());
+        assert!(
+            p.message.starts_with("YAML として読めません"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn oversized_input_is_refused_before_parsing() {
+        let limits = Limits {
+            max_bytes: 10,
+            max_events: 100,
+        };
+        let err = parse_yaml::<Doc>("name: abcdefghijk\n", limits).unwrap_err();
+        assert!(err.problems[0].message.contains("大きすぎます"));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                format!("b{}", i - 1)
+            };
+            bomb.push_str(&format!(
+                "b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        bomb.push_str("name: x\n");
+        assert!(parse_yaml::<serde_json::Value>(&bomb, ASSESSMENT_LIMITS).is_err());
+    }
+
+    #[test]
+    fn json_is_read_as_yaml_even_when_indented_with_tabs() {
+        let doc: Doc = parse_yaml(
+            "{\n\t\"name\": \"a\",\n\t\"flag\": true\n}\n",
+            ASSESSMENT_LIMITS,
+        )
+        .unwrap();
+        assert_eq!(doc.name, "a");
+        assert!(doc.flag);
+    }
+}

@@ -1,0 +1,58 @@
+//! Why a command stopped, and with which exit status.
+
+use std::fmt;
+
+use sentei_core::InputError;
+
+/// Exit status for input the user can fix (the assessment contract's "invalid input").
+pub const INVALID_INPUT: u8 = 2;
+
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Problems in one input file, one per line, each as `FILE:LINE: KEY: message`.
+    pub fn input(file: &str, error: &InputError) -> Failure {
+        let mut lines: Vec<String> = error
+            .problems
+            .iter()
+            .map(|p| {
+                let mut line = String::from(file);
+                if let Some(n) = p.line {
+                    line.push_str(&format!(":{n}"));
+                }
+                line.push_str(": ");
+                if let Some(key) = &p.key {
+                    line.push_str(&format!("{key}: "));
+                }
+                line.push_str(&p.message);
+                line
+            })
+            .collect();
+        lines.push(format!(
+            "sentei: {file} に {} 件の問題があるため、処理を中止しました。何も出力していません。",
+            error.problems.len()
+        ));
+        Failure {
+            code: INVALID_INPUT,
+            message: lines.join("\n"),
+        }
+    }
+
+    /// One problem with a file as a whole (missing, unreadable, too large).
+    pub fn file(file: &str, message: impl fmt::Display) -> Failure {
+        Failure {
+            code: INVALID_INPUT,
+            message: format!("{file}: {message}"),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}

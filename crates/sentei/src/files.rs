@@ -1,0 +1,112 @@
+//! Reading input files and profile folders, bounded in size; writing standard output.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use sentei_core::assessment::Catalog;
+use sentei_core::{Profile, builtin_profiles};
+
+use crate::failure::Failure;
+
+/// Largest file read from outside; the parsers have tighter limits of their own.
+const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Most profile files read from one folder.
+const MAX_PROFILE_FILES: usize = 200;
+
+/// Reads a UTF-8 text file, or standard input for `-`, refusing oversized input.
+pub fn read_text(path: &Path) -> Result<String, Failure> {
+    let name = display(path);
+    let mut bytes = Vec::new();
+    let result = if path == Path::new("-") {
+        io::stdin().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+    };
+    if let Err(e) = result {
+        let message = match e.kind() {
+            io::ErrorKind::NotFound => "ファイルが見つかりません".to_owned(),
+            io::ErrorKind::PermissionDenied => "ファイルを読む権限がありません".to_owned(),
+            _ => format!("ファイルを読めません（{e}）"),
+        };
+        return Err(Failure::file(&name, message));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Failure::file(
+            &name,
+            format!("ファイルが大きすぎます（上限は {MAX_FILE_BYTES} バイトです）"),
+        ));
+    }
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&bytes)
+        .to_vec();
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::file(
+            &name,
+            "文字コードが UTF-8 ではありません（Shift_JIS などで保存されている場合は UTF-8 で保存し直してください）",
+        )
+    })
+}
+
+pub fn display(path: &Path) -> String {
+    if path == Path::new("-") {
+        "(標準入力)".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads and checks one profile file.
+pub fn read_profile(path: &Path) -> Result<Profile, Failure> {
+    let text = read_text(path)?;
+    Profile::from_yaml(&text).map_err(|e| Failure::input(&display(path), &e))
+}
+
+/// The built-in profiles, with those of `dir` added or replacing them.
+pub fn catalog(dir: Option<&Path>) -> Result<Catalog, Failure> {
+    let builtin = builtin_profiles().map_err(|(file, e)| Failure {
+        code: 1,
+        message: format!(
+            "組み込みのプロファイル {file} が壊れています（開発者に連絡してください）:\n{e}"
+        ),
+    })?;
+    let mut catalog = Catalog::new(builtin);
+    let Some(dir) = dir else { return Ok(catalog) };
+    let name = display(dir);
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Failure::file(&name, format!("フォルダを読めません（{e}）")))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+        .collect();
+    if paths.len() > MAX_PROFILE_FILES {
+        return Err(Failure::file(
+            &name,
+            format!("プロファイルが多すぎます（上限は {MAX_PROFILE_FILES} 件です）"),
+        ));
+    }
+    paths.sort();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for path in paths {
+        let profile = read_profile(&path)?;
+        if let Some((_, first)) = seen.iter().find(|(id, _)| *id == profile.id) {
+            return Err(Failure::file(
+                &display(&path),
+                format!(
+                    "プロファイル id `{}` は {first} でも使われています",
+                    profile.id
+                ),
+            ));
+        }
+        seen.push((profile.id.clone(), display(&path)));
+        catalog.insert(profile);
+    }
+    Ok(catalog)
+}
+
+pub fn write_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
