@@ -139,17 +139,19 @@ impl<'p> Validator<'p> {
     }
 
     fn assessment(mut self, doc: AssessmentDoc) -> Result<Assessment, InputError> {
-        if let Some(version) = &doc.profile_version {
-            if version.value != self.profile.version {
-                self.problem(
-                    line_of(version),
-                    "profile_version",
-                    format!(
-                        "プロファイル {} の版は `{}` です（指定された版: `{}`）",
-                        self.profile.id, self.profile.version, version.value
-                    ),
-                );
-            }
+        if let Some(version) = doc
+            .profile_version
+            .as_ref()
+            .filter(|v| v.value != self.profile.version)
+        {
+            self.problem(
+                line_of(version),
+                "profile_version",
+                format!(
+                    "プロファイル {} の版は `{}` です（指定された版: `{}`）",
+                    self.profile.id, self.profile.version, version.value
+                ),
+            );
         }
         let service = Service {
             name: self.name(&doc.service.name, "service.name"),

@@ -278,10 +278,12 @@ fn applicability<'a>(
     met: &[bool],
     rule_fired: &mut [Option<bool>],
 ) -> (bool, &'a str) {
-    if let Some(cond) = &item.applies_when {
-        if !cond.eval(facts, met) {
-            return (false, &item.why_not);
-        }
+    if item
+        .applies_when
+        .as_ref()
+        .is_some_and(|cond| !cond.eval(facts, met))
+    {
+        return (false, &item.why_not);
     }
     for &r in &item.skip_rules {
         let Some(rule) = profile.rules.get(r) else {

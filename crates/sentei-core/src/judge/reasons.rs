@@ -53,12 +53,13 @@ pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
             // chose to accept without is grouped with the other accepted items.
             let gate = |i: &ItemJudgement<'_>| i.answer_source == AnswerSource::Facts;
             for item in items.iter().filter(|i| accept(i) && gate(i)) {
-                out.push(format!(
-                    "{}: {}（{}の承認が必要です）",
-                    item.id,
-                    item.basis.unwrap_or(""),
-                    role_labels(item.requires)
-                ));
+                let basis = item.basis.unwrap_or("");
+                let roles = role_labels(item.requires);
+                if basis.contains(&roles) {
+                    out.push(format!("{}: {basis}", item.id));
+                } else {
+                    out.push(format!("{}: {basis}（{roles}の承認が必要です）", item.id));
+                }
             }
             let mut sets: Vec<Approvals> = Vec::new();
             for item in items.iter().filter(|i| accept(i) && !gate(i)) {
@@ -79,7 +80,7 @@ pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
             }
         }
         Verdict::Approvable => {
-            out.push("適用されるすべての項目が要件を満たしています".to_owned());
+            out.push("承認を妨げる項目も、受容が必要な項目もありません".to_owned());
         }
     }
     if judgement.verdict <= Verdict::Conditional {

@@ -294,3 +294,25 @@ fn help_explains_every_command() {
     assert!(assess.contains("--profiles-dir"));
     assert!(assess.contains("2 when the input is invalid"));
 }
+
+#[test]
+fn every_example_in_the_repository_is_a_valid_assessment() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        let out = sentei(
+            &examples,
+            &["assess", path.to_str().unwrap(), "--format", "json"],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        count += 1;
+    }
+    assert_eq!(count, 5, "one example per built-in profile");
+}

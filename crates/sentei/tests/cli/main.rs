@@ -1,5 +1,7 @@
 //! Tests of the `sentei` binary as users run it: one test binary, several modules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
+
 mod commands;
 mod scenarios;
 

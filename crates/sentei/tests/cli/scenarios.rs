@@ -185,10 +185,10 @@ fn check(
             return;
         }
     };
-    if let Some(verdict) = &expect.verdict {
-        if json["verdict"] != verdict.as_str() {
-            problems.push(format!("verdict {}, expected {verdict}", json["verdict"]));
-        }
+    if let Some(verdict) = &expect.verdict
+        && json["verdict"] != verdict.as_str()
+    {
+        problems.push(format!("verdict {}, expected {verdict}", json["verdict"]));
     }
     if let Some(approvals) = &expect.required_approvals {
         let actual: Vec<&str> = json["required_approvals"]
@@ -213,10 +213,10 @@ fn check(
         }
     }
     let items = json["items"].as_array().cloned().unwrap_or_default();
-    if let Some(count) = expect.item_count {
-        if items.len() != count {
-            problems.push(format!("{} items, expected {count}", items.len()));
-        }
+    if let Some(count) = expect.item_count
+        && items.len() != count
+    {
+        problems.push(format!("{} items, expected {count}", items.len()));
     }
     if let Some(count) = expect.applying_count {
         let applying = items.iter().filter(|i| i["applies"] == true).count();
@@ -272,13 +272,13 @@ fn check_item(item: &Value, expect: &ItemExpect, problems: &mut Vec<String>) {
     field("basis", expect.basis_contains.as_deref(), true);
     field("level_rule", expect.level_rule_contains.as_deref(), true);
     field("citation", expect.citation_contains.as_deref(), true);
-    if let Some(applies) = expect.applies {
-        if item["applies"] != applies {
-            problems.push(format!(
-                "item {id}: applies is {}, expected {applies}",
-                item["applies"]
-            ));
-        }
+    if let Some(applies) = expect.applies
+        && item["applies"] != applies
+    {
+        problems.push(format!(
+            "item {id}: applies is {}, expected {applies}",
+            item["applies"]
+        ));
     }
     if let Some(requires) = &expect.requires {
         let actual: Vec<&str> = item["requires"]

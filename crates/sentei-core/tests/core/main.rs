@@ -1,0 +1,6 @@
+//! Tests of sentei-core through its public interface: one test binary, several modules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
+
+mod profiles;
+mod properties;

@@ -1,0 +1,239 @@
+//! The built-in profiles are faithful to their source documents: every item is there, in the
+//! document's order, with its text verbatim and its level as written.
+
+use std::path::Path;
+
+use sentei_core::{Profile, builtin_profiles};
+
+fn profile(id: &str) -> Profile {
+    builtin_profiles()
+        .expect("built-in profiles compile")
+        .into_iter()
+        .find(|p| p.id == id)
+        .expect("the profile is built in")
+}
+
+fn source_text(profile: &Profile) -> String {
+    let file = profile
+        .source
+        .file
+        .as_deref()
+        .expect("each built-in names its source file");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../profiles/sources")
+        .join(file);
+    std::fs::read_to_string(path).expect("the source text is in the repository")
+}
+
+/// Text without whitespace: PDF extraction breaks lines and pages at arbitrary points.
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn ids(profile: &Profile) -> Vec<&str> {
+    profile.items.iter().map(|i| i.id.as_str()).collect()
+}
+
+fn level_of<'a>(profile: &'a Profile, id: &str) -> &'a str {
+    let item = profile.item(id).unwrap_or_else(|| panic!("{id} exists"));
+    &profile.levels[item.level].name
+}
+
+#[test]
+fn every_item_text_is_verbatim_from_its_source_document() {
+    for profile in builtin_profiles().unwrap() {
+        let source = squeeze(&source_text(&profile));
+        for item in &profile.items {
+            for line in item.text.lines() {
+                assert!(
+                    source.contains(&squeeze(line)),
+                    "{} {}: {line:?} is not in the source text",
+                    profile.id,
+                    item.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_item_has_a_citation_naming_document_and_section() {
+    for profile in builtin_profiles().unwrap() {
+        for item in &profile.items {
+            assert!(
+                item.citation.starts_with(&profile.source.document),
+                "{}",
+                item.citation
+            );
+            assert!(
+                item.citation.len() > profile.source.document.len() + 1,
+                "{}",
+                item.citation
+            );
+        }
+    }
+}
+
+#[test]
+fn ward_annex_has_39_items_with_the_documents_levels() {
+    let p = profile("ward-annex");
+    let expected: Vec<String> = (1..=39).map(|n| n.to_string()).collect();
+    assert_eq!(ids(&p), expected);
+    let count = |level: &str| {
+        p.items
+            .iter()
+            .filter(|i| p.levels[i.level].name == level)
+            .count()
+    };
+    assert_eq!(
+        (count("必須"), count("高"), count("中"), count("低")),
+        (17, 18, 3, 1)
+    );
+    assert_eq!(level_of(&p, "29"), "低");
+    assert_eq!(
+        p.item("38").unwrap().text,
+        "外部サービスの利用終了時に、外部サービスで取り扱った区の全ての情報が外部サービス基盤上から漏えいを来さない方法で確実に削除されること。なお、削除する対象はバックアップ等により複製されたものも含むこと。 これらについて外部サービスの利用終了時に、区に情報の廃棄の実施報告書を提出すること。"
+    );
+    assert_eq!(
+        p.item("2").unwrap().category,
+        [
+            "外部サービス提供者に係る事項",
+            "外部サービス提供者の選定基準",
+            "国内リージョンおよびデータの保存"
+        ]
+    );
+}
+
+#[test]
+fn city_checklist_has_1_1_to_1_28() {
+    let p = profile("city-checklist");
+    let expected: Vec<String> = (1..=28).map(|n| format!("1.{n}")).collect();
+    assert_eq!(ids(&p), expected);
+    assert_eq!(level_of(&p, "1.5"), "必須");
+    assert_eq!(level_of(&p, "1.15"), "任意");
+    assert_eq!(level_of(&p, "1.28"), "任意");
+    assert_eq!(
+        p.item("1.12").unwrap().text,
+        "サービス上のユーザ所有データ(バックアップデータを含む。)の所在地が日本国内に限定できること。"
+    );
+    assert_eq!(
+        p.item("1.14").unwrap().text,
+        "準拠法、裁判管轄を国内に指定できること。"
+    );
+    // The between-row note in 1.8's cell is a rule, not part of the requirement.
+    assert_eq!(
+        p.item("1.8").unwrap().text,
+        "サーバを提供する組織(CSP)が、ISO/IEC 27001:2013相当の認証を取得していること。"
+    );
+    assert_eq!(p.rules.len(), 7);
+}
+
+#[test]
+fn procurement_spec_has_ten_categories_and_66_items() {
+    let p = profile("procurement-spec");
+    let per_category = [11, 10, 13, 4, 4, 4, 9, 3, 6, 2];
+    let mut expected = Vec::new();
+    for (c, count) in per_category.iter().enumerate() {
+        for n in 1..=*count {
+            expected.push(format!("{}({n})", c + 1));
+        }
+    }
+    assert_eq!(ids(&p), expected);
+    assert_eq!(level_of(&p, "7(4)"), "任意");
+    assert!(
+        p.items
+            .iter()
+            .filter(|i| i.id != "7(4)")
+            .all(|i| p.levels[i.level].name == "必須")
+    );
+    assert_eq!(
+        p.item("2(6)").unwrap().text,
+        "外部及び内部からの不正アクセスを防止するためにファイアウォールを設置していること。"
+    );
+    assert_eq!(
+        p.item("9(6)").unwrap().text,
+        "預託データを他国に保管していないこと。ただし、他国に保管されていても日本の法令の範囲内で運用できる場合には差し支えない。"
+    );
+}
+
+#[test]
+fn shunan_has_twelve_characteristics_and_28_annex_items() {
+    let p = profile("shunan-2023");
+    let mut expected: Vec<String> = (1..=12).map(|n| format!("risk-{n}")).collect();
+    expected.extend((1..=28).map(|n| n.to_string()));
+    assert_eq!(ids(&p), expected);
+    let levels: Vec<&str> = (1..=28).map(|n| level_of(&p, &n.to_string())).collect();
+    assert_eq!(
+        levels,
+        [
+            "推奨", "任意", "任意", "推奨", "推奨", "任意", "任意", "推奨", "必須", "必須", "必須",
+            "必須", "必須", "必須", "必須", "任意", "任意", "推奨", "推奨", "必須", "必須", "必須",
+            "必須", "必須", "必須", "必須", "必須", "必須"
+        ]
+    );
+    assert_eq!(
+        p.item("14").unwrap().text,
+        "次期サービスへ移行するためのデータ提供が可能なこと。"
+    );
+    assert!(
+        p.item("risk-10")
+            .unwrap()
+            .text
+            .starts_with("⑩外部サービスの利用開始後であっても")
+    );
+    assert_eq!(
+        p.levels
+            .iter()
+            .find(|l| l.name == "推奨")
+            .unwrap()
+            .description
+            .split('。')
+            .next()
+            .unwrap(),
+        "満たすべきだが、代替サービスが他にない場合等に満たさないことを許容できる要件"
+    );
+    assert!(p.extra_citation.as_deref().unwrap().ends_with("6 その他"));
+}
+
+#[test]
+fn sakai_numbers_items_as_the_document_does() {
+    let p = profile("sakai");
+    let all = ids(&p);
+    assert_eq!(all.len(), 78);
+    let with = |prefix: &str| all.iter().filter(|id| id.starts_with(prefix)).count();
+    assert_eq!(with("t1-"), 12);
+    assert_eq!(with("common-"), 13);
+    assert_eq!(with("ipc-"), 22);
+    assert_eq!(with("su-"), 3);
+    assert_eq!(with("3.1(2)("), 19);
+    assert_eq!(with("3.2"), 3);
+    assert_eq!(all[..3], ["2(2)", "3.1(1)(ア)", "3.1(1)(イ)"]);
+    assert!(
+        p.item("t1-1")
+            .unwrap()
+            .category
+            .iter()
+            .any(|c| c == "クラウドサービスからファイルダウンロード制限")
+    );
+    assert_eq!(
+        p.item("t1-12").unwrap().text,
+        "通信路上の盗聴・改ざんによる被害を最小化するために、暗号技術を用いて通信路上のデータを暗号化する。通信路上のデータ漏えいが発生しても、暗号化により攻撃者にとって無意味なものとする。"
+    );
+    assert_eq!(
+        p.item("common-12").unwrap().text,
+        "特定個人番号を含むデータについて本市と外部サービス環境を接続する際、LGWAN回線またはガバメントクラウド専用線を使用すること。"
+    );
+    assert_eq!(
+        p.item("ipc-22").unwrap().text,
+        "暗号化機能及びウイルス対策機能を有する外部記録媒体を使用する。"
+    );
+    assert_eq!(
+        p.item("3.1(2)(エ)①").unwrap().text,
+        "情報資産は、日本国の法律が及ぶ範囲に設置すること。"
+    );
+    // Full-width input finds the same item.
+    assert_eq!(
+        p.item_index("３．１（２）（エ）①"),
+        p.item_index("3.1(2)(エ)①")
+    );
+}
