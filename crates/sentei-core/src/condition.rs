@@ -131,13 +131,26 @@ fn describe_fact(fact: FactId, allowed: u16) -> String {
         };
     }
     let choices = def.choices();
-    let named: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| allowed & (1 << i) != 0)
-        .map(|(_, c)| format!("「{}」", c.label))
-        .collect();
+    let labels = |keep: bool| -> Vec<String> {
+        choices
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (allowed & (1 << i) != 0) == keep)
+            .map(|(_, c)| format!("「{}」", c.label))
+            .collect()
+    };
+    let named = labels(true);
+    let excluded = labels(false);
     let unset = allowed & UNSET_BIT != 0;
+    // "Anything but X, or not given" reads best as what it excludes.
+    if unset && !excluded.is_empty() && excluded.len() < named.len() {
+        let which = if excluded.len() == 1 {
+            "ではない"
+        } else {
+            "のいずれでもない"
+        };
+        return format!("「{}」が{}{which}", def.label, excluded.concat());
+    }
     match (named.len(), unset) {
         (0, true) => format!("「{}」が未指定", def.label),
         (0, false) => format!("「{}」がどの値でもない", def.label),
@@ -209,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             Cond::Not(Box::new(fact("model", 0b001))).describe(&name),
-            "「サービス形態」が「PaaS」「IaaS」のいずれか、または未指定"
+            "「サービス形態」が「SaaS」ではない"
         );
     }
 }

@@ -48,9 +48,7 @@ fn profile_show_prints_items_levels_conditions_and_citations_in_japanese() {
     assert!(shown.contains("■ 項目（39 件）"));
     assert!(shown.contains("[水準の変更] ガバメントクラウド利用の場合はすべて必須"));
     assert!(shown.contains("24 [高]"));
-    assert!(shown.contains(
-        "「サービス形態」が「PaaS」「IaaS」のいずれか、または未指定（SaaS の場合は対象外）"
-    ));
+    assert!(shown.contains("「サービス形態」が「SaaS」ではない（SaaS の場合は対象外）"));
     assert!(shown.contains("外部サービス選定基準（資料1仕様書 別紙） No.24"));
 }
 
