@@ -19,13 +19,17 @@
 //! assert_eq!(judgement.verdict.as_str(), "approvable");
 //! ```
 
+pub mod access;
 pub mod assessment;
+pub mod audit;
 pub mod condition;
 pub mod facts;
 pub mod input;
 pub mod judge;
 pub mod judgement;
+pub mod ledger;
 pub mod profile;
+pub mod workflow;
 
 pub use assessment::{Answer, Assessment, Catalog};
 pub use input::{InputError, Problem};

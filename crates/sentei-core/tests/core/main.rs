@@ -4,3 +4,4 @@
 
 mod profiles;
 mod properties;
+mod workflow;

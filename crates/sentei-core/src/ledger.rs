@@ -1,0 +1,311 @@
+//! The 外部サービス利用台帳 (ledger of approved services), 周南市基準 §5(2)③.
+//!
+//! An entry holds (ア)–(キ) and the profile and verdict it was approved under. It changes only
+//! by new versions — registration, extension (延長), change, abolition (廃止) — whose rules are
+//! here; history is kept by the store, never overwritten.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::input::Problem;
+
+/// Longest text in a ledger field, in characters.
+pub const MAX_FIELD_CHARS: usize = 500;
+
+/// The fields (ア)–(キ) of an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerFields {
+    /// (ア) 外部サービスの名称（必要に応じて機能名までを含む）
+    pub service_name: String,
+    /// (イ) 外部サービス提供者の名称
+    pub provider: String,
+    /// (ウ) 利用目的（業務内容）
+    pub purpose: String,
+    /// (エ) 取り扱う情報の格付
+    pub classification: String,
+    /// (オ) 利用期間
+    pub period_start: Date,
+    pub period_end: Date,
+    /// (カ) 利用申請者（所属・氏名）
+    pub applicant_department: String,
+    pub applicant_name: String,
+    /// (キ) 利用者の範囲
+    pub user_scope: String,
+}
+
+/// Column headings of (ア)–(キ), in order, as the standard words them.
+pub const HEADINGS: [&str; 9] = [
+    "(ア) 外部サービスの名称",
+    "(イ) 外部サービス提供者の名称",
+    "(ウ) 利用目的（業務内容）",
+    "(エ) 取り扱う情報の格付",
+    "(オ) 利用期間（開始）",
+    "(オ) 利用期間（終了）",
+    "(カ) 利用申請者（所属）",
+    "(カ) 利用申請者（氏名）",
+    "(キ) 利用者の範囲",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Registered,
+    Extended,
+    Changed,
+    Abolished,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Registered => "registered",
+            ChangeKind::Extended => "extended",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Abolished => "abolished",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ChangeKind> {
+        [
+            ChangeKind::Registered,
+            ChangeKind::Extended,
+            ChangeKind::Changed,
+            ChangeKind::Abolished,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Registered => "登録",
+            ChangeKind::Extended => "延長",
+            ChangeKind::Changed => "変更",
+            ChangeKind::Abolished => "廃止",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerRefusal {
+    #[error("廃止された台帳の項目は変更できません")]
+    Abolished,
+    #[error("延長後の終了日（{new}）は現在の終了日（{current}）より後にしてください")]
+    NotLater { current: Date, new: Date },
+    #[error("廃止日（{on}）は利用期間の開始日（{start}）以降にしてください")]
+    BeforeStart { start: Date, on: Date },
+    #[error("変更された項目がありません")]
+    Unchanged,
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"))]
+    Invalid { problems: Vec<Problem> },
+}
+
+impl LedgerFields {
+    /// Checks the fields: none empty or overlong, the period in order.
+    pub fn validate(&self) -> Result<(), LedgerRefusal> {
+        let mut problems = Vec::new();
+        let texts = [
+            (
+                &self.service_name,
+                "service_name",
+                "(ア) 外部サービスの名称",
+            ),
+            (&self.provider, "provider", "(イ) 外部サービス提供者の名称"),
+            (&self.purpose, "purpose", "(ウ) 利用目的"),
+            (
+                &self.classification,
+                "classification",
+                "(エ) 取り扱う情報の格付",
+            ),
+            (
+                &self.applicant_department,
+                "applicant_department",
+                "(カ) 利用申請者の所属",
+            ),
+            (
+                &self.applicant_name,
+                "applicant_name",
+                "(カ) 利用申請者の氏名",
+            ),
+            (&self.user_scope, "user_scope", "(キ) 利用者の範囲"),
+        ];
+        for (text, key, label) in texts {
+            if text.trim().is_empty() {
+                problems.push(Problem::new(None, key, format!("{label}が空です")));
+            } else if text.chars().count() > MAX_FIELD_CHARS {
+                problems.push(Problem::new(
+                    None,
+                    key,
+                    format!("{label}は {MAX_FIELD_CHARS} 文字以内にしてください"),
+                ));
+            }
+        }
+        if self.period_end < self.period_start {
+            problems.push(Problem::new(
+                None,
+                "period_end",
+                format!(
+                    "(オ) 利用期間の終了日（{}）が開始日（{}）より前です",
+                    self.period_end, self.period_start
+                ),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LedgerRefusal::Invalid { problems })
+        }
+    }
+
+    /// Whether the entry's period ends within `days` days from `today` (today included).
+    pub fn expires_within(&self, today: Date, days: u16) -> bool {
+        let last = today.saturating_add(time::Duration::days(i64::from(days)));
+        self.period_end >= today && self.period_end <= last
+    }
+}
+
+/// The fields after extending the period to `new_end`.
+pub fn extend(
+    current: &LedgerFields,
+    abolished: bool,
+    new_end: Date,
+) -> Result<LedgerFields, LedgerRefusal> {
+    if abolished {
+        return Err(LedgerRefusal::Abolished);
+    }
+    if new_end <= current.period_end {
+        return Err(LedgerRefusal::NotLater {
+            current: current.period_end,
+            new: new_end,
+        });
+    }
+    Ok(LedgerFields {
+        period_end: new_end,
+        ..current.clone()
+    })
+}
+
+/// The fields after a change (e.g. a new purpose or user scope).
+pub fn change(
+    current: &LedgerFields,
+    abolished: bool,
+    new: LedgerFields,
+) -> Result<LedgerFields, LedgerRefusal> {
+    if abolished {
+        return Err(LedgerRefusal::Abolished);
+    }
+    new.validate()?;
+    if &new == current {
+        return Err(LedgerRefusal::Unchanged);
+    }
+    Ok(new)
+}
+
+/// The fields after abolishing the service on `on`: the period ends then, if not earlier.
+pub fn abolish(
+    current: &LedgerFields,
+    abolished: bool,
+    on: Date,
+) -> Result<LedgerFields, LedgerRefusal> {
+    if abolished {
+        return Err(LedgerRefusal::Abolished);
+    }
+    if on < current.period_start {
+        return Err(LedgerRefusal::BeforeStart {
+            start: current.period_start,
+            on,
+        });
+    }
+    Ok(LedgerFields {
+        period_end: current.period_end.min(on),
+        ..current.clone()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn entry() -> LedgerFields {
+        LedgerFields {
+            service_name: "電子申請サービス".to_owned(),
+            provider: "例示株式会社".to_owned(),
+            purpose: "住民からの申請受付".to_owned(),
+            classification: "機密性2".to_owned(),
+            period_start: date!(2026 - 04 - 01),
+            period_end: date!(2027 - 03 - 31),
+            applicant_department: "市民課".to_owned(),
+            applicant_name: "周南 太郎".to_owned(),
+            user_scope: "部局内に限る".to_owned(),
+        }
+    }
+
+    #[test]
+    fn extension_moves_the_end_later_only() {
+        let e = entry();
+        assert_eq!(
+            extend(&e, false, date!(2028 - 03 - 31)).unwrap().period_end,
+            date!(2028 - 03 - 31)
+        );
+        assert!(matches!(
+            extend(&e, false, date!(2027 - 03 - 31)),
+            Err(LedgerRefusal::NotLater { .. })
+        ));
+        assert_eq!(
+            extend(&e, true, date!(2028 - 03 - 31)),
+            Err(LedgerRefusal::Abolished)
+        );
+    }
+
+    #[test]
+    fn abolition_ends_the_period_and_is_final() {
+        let e = entry();
+        let ended = abolish(&e, false, date!(2026 - 10 - 01)).unwrap();
+        assert_eq!(ended.period_end, date!(2026 - 10 - 01));
+        assert_eq!(
+            abolish(&e, false, date!(2030 - 01 - 01))
+                .unwrap()
+                .period_end,
+            e.period_end
+        );
+        assert!(matches!(
+            abolish(&e, false, date!(2026 - 01 - 01)),
+            Err(LedgerRefusal::BeforeStart { .. })
+        ));
+        assert_eq!(
+            abolish(&e, true, date!(2026 - 10 - 01)),
+            Err(LedgerRefusal::Abolished)
+        );
+        assert_eq!(change(&e, true, entry()), Err(LedgerRefusal::Abolished));
+    }
+
+    #[test]
+    fn changes_must_change_something_valid() {
+        let e = entry();
+        assert_eq!(change(&e, false, entry()), Err(LedgerRefusal::Unchanged));
+        let mut wider = entry();
+        wider.user_scope = "全庁".to_owned();
+        assert_eq!(change(&e, false, wider.clone()).unwrap(), wider);
+        let mut broken = entry();
+        broken.purpose = " ".to_owned();
+        broken.period_end = date!(2020 - 01 - 01);
+        let Err(LedgerRefusal::Invalid { problems }) = change(&e, false, broken) else {
+            panic!()
+        };
+        assert_eq!(problems.len(), 2);
+        assert!(problems[0].message.contains("(ウ) 利用目的が空です"));
+    }
+
+    #[test]
+    fn expiry_counts_from_today_inclusive() {
+        let e = entry(); // ends 2027-03-31
+        assert!(e.expires_within(date!(2027 - 03 - 01), 30));
+        assert!(e.expires_within(date!(2027 - 03 - 31), 0));
+        assert!(!e.expires_within(date!(2027 - 02 - 28), 30));
+        assert!(
+            !e.expires_within(date!(2027 - 04 - 01), 30),
+            "already ended"
+        );
+    }
+}

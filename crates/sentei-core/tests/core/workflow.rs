@@ -1,0 +1,383 @@
+//! The workflow rules, tested as a table: every status × action × role × ownership, then each
+//! rule that guards approval on its own, so removing any rule fails a test.
+
+use sentei_core::judgement::{Approvals, Role, Verdict};
+use sentei_core::workflow::{
+    Acceptance, Action, Application, Refusal, Request, Status, UserRole, available_actions, decide,
+    may_accept, may_edit_assessment,
+};
+
+const APPLICANT: i64 = 1;
+const OTHER: i64 = 2;
+
+fn application(status: Status) -> Application<'static> {
+    Application {
+        status,
+        applicant_id: APPLICANT,
+        verdict: Verdict::Approvable,
+        required_approvals: Approvals::of(&[Role::Approver]),
+        assessment_version: 3,
+        profile_current: true,
+        acceptances: &[],
+    }
+}
+
+fn request(actor_id: i64, actor_role: UserRole, action: Action) -> Request<'static> {
+    Request {
+        actor_id,
+        actor_role,
+        action,
+        comment: "確認しました",
+        seen_assessment_version: Some(3),
+    }
+}
+
+/// The allowed transitions, written out: (from, action, role, actor is the applicant) -> to.
+const ALLOWED: [(Status, Action, UserRole, bool, Status); 6] = [
+    (
+        Status::Draft,
+        Action::StartPreConsultation,
+        UserRole::Applicant,
+        true,
+        Status::PreConsultation,
+    ),
+    (
+        Status::PreConsultation,
+        Action::Submit,
+        UserRole::Applicant,
+        true,
+        Status::Submitted,
+    ),
+    (
+        Status::PreConsultation,
+        Action::Return,
+        UserRole::Approver,
+        false,
+        Status::Draft,
+    ),
+    (
+        Status::Submitted,
+        Action::Return,
+        UserRole::Approver,
+        false,
+        Status::Draft,
+    ),
+    (
+        Status::Submitted,
+        Action::Approve,
+        UserRole::Approver,
+        false,
+        Status::Approved,
+    ),
+    (
+        Status::Submitted,
+        Action::Reject,
+        UserRole::Approver,
+        false,
+        Status::Rejected,
+    ),
+];
+
+#[test]
+fn the_transition_table() {
+    let mut checked = 0;
+    for status in Status::ALL {
+        for action in Action::ALL {
+            for role in UserRole::ALL {
+                for own in [true, false] {
+                    let actor = if own { APPLICANT } else { OTHER };
+                    let expected = ALLOWED
+                        .iter()
+                        .find(|(s, a, r, o, _)| {
+                            *s == status && *a == action && *r == role && *o == own
+                        })
+                        .map(|t| t.4);
+                    let actual = decide(&application(status), &request(actor, role, action)).ok();
+                    assert_eq!(
+                        actual, expected,
+                        "{status:?} {action:?} by {role:?} (own: {own})"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 5 * 5 * 2);
+}
+
+#[test]
+fn approved_and_rejected_are_final() {
+    for status in [Status::Approved, Status::Rejected] {
+        for role in UserRole::ALL {
+            assert!(available_actions(&application(status), OTHER, role).is_empty());
+            assert!(available_actions(&application(status), APPLICANT, role).is_empty());
+        }
+    }
+}
+
+#[test]
+fn nobody_approves_their_own_application() {
+    // An approver who applied (as the applicant of record) cannot review it.
+    let app = application(Status::Submitted);
+    for action in [Action::Approve, Action::Reject, Action::Return] {
+        let refusal = decide(&app, &request(APPLICANT, UserRole::Approver, action)).unwrap_err();
+        assert!(
+            matches!(refusal, Refusal::OwnApplication { .. }),
+            "{action:?}: {refusal}"
+        );
+    }
+    assert_eq!(
+        decide(&app, &request(OTHER, UserRole::Approver, Action::Approve)),
+        Ok(Status::Approved)
+    );
+}
+
+#[test]
+fn prohibited_not_approvable_and_incomplete_are_never_approved() {
+    for verdict in [
+        Verdict::Prohibited,
+        Verdict::NotApprovable,
+        Verdict::Incomplete,
+    ] {
+        let app = Application {
+            verdict,
+            ..application(Status::Submitted)
+        };
+        for role in UserRole::ALL {
+            for actor in [APPLICANT, OTHER] {
+                assert!(
+                    decide(&app, &request(actor, role, Action::Approve)).is_err(),
+                    "{verdict:?} by {role:?}"
+                );
+            }
+        }
+        assert_eq!(
+            decide(&app, &request(OTHER, UserRole::Approver, Action::Approve)),
+            Err(Refusal::VerdictBlocksApproval { verdict })
+        );
+    }
+}
+
+#[test]
+fn submission_needs_a_judgement_that_could_be_approved() {
+    for verdict in [
+        Verdict::Prohibited,
+        Verdict::NotApprovable,
+        Verdict::Incomplete,
+    ] {
+        let app = Application {
+            verdict,
+            ..application(Status::PreConsultation)
+        };
+        assert_eq!(
+            decide(
+                &app,
+                &request(APPLICANT, UserRole::Applicant, Action::Submit)
+            ),
+            Err(Refusal::VerdictBlocksSubmission { verdict })
+        );
+    }
+    let conditional = Application {
+        verdict: Verdict::Conditional,
+        ..application(Status::PreConsultation)
+    };
+    assert_eq!(
+        decide(
+            &conditional,
+            &request(APPLICANT, UserRole::Applicant, Action::Submit)
+        ),
+        Ok(Status::Submitted)
+    );
+}
+
+fn conditional<'a>(required: &[Role], acceptances: &'a [Acceptance]) -> Application<'a> {
+    Application {
+        verdict: Verdict::Conditional,
+        required_approvals: Approvals::of(required),
+        acceptances,
+        ..application(Status::Submitted)
+    }
+}
+
+fn accepted(role: Role, version: i64, reason: &str) -> Acceptance {
+    Acceptance {
+        role,
+        user_id: OTHER,
+        reason: reason.to_owned(),
+        assessment_version: version,
+    }
+}
+
+#[test]
+fn conditional_needs_every_required_acceptance_with_a_reason() {
+    let approve = request(OTHER, UserRole::Approver, Action::Approve);
+    let both = [Role::Approver, Role::Ciso];
+    assert_eq!(
+        decide(&conditional(&both, &[]), &approve),
+        Err(Refusal::MissingAcceptance {
+            role: Role::Approver
+        })
+    );
+    let only_approver = [accepted(Role::Approver, 3, "代替サービスがない")];
+    assert_eq!(
+        decide(&conditional(&both, &only_approver), &approve),
+        Err(Refusal::MissingAcceptance { role: Role::Ciso })
+    );
+    let blank = [
+        accepted(Role::Approver, 3, "代替サービスがない"),
+        accepted(Role::Ciso, 3, "  "),
+    ];
+    assert_eq!(
+        decide(&conditional(&both, &blank), &approve),
+        Err(Refusal::MissingAcceptance { role: Role::Ciso })
+    );
+    let old = [
+        accepted(Role::Approver, 3, "理由"),
+        accepted(Role::Ciso, 2, "前の版への受容"),
+    ];
+    assert_eq!(
+        decide(&conditional(&both, &old), &approve),
+        Err(Refusal::MissingAcceptance { role: Role::Ciso }),
+        "an acceptance of an earlier version does not count"
+    );
+    let all = [
+        accepted(Role::Approver, 3, "理由"),
+        accepted(Role::Ciso, 3, "ISMS 認証の範囲を確認した"),
+    ];
+    assert_eq!(
+        decide(&conditional(&both, &all), &approve),
+        Ok(Status::Approved)
+    );
+}
+
+#[test]
+fn approval_refuses_what_changed_since_the_reviewer_looked() {
+    let app = application(Status::Submitted);
+    let mut stale = request(OTHER, UserRole::Approver, Action::Approve);
+    stale.seen_assessment_version = Some(2);
+    assert_eq!(
+        decide(&app, &stale),
+        Err(Refusal::Stale {
+            seen: 2,
+            current: 3
+        })
+    );
+    stale.seen_assessment_version = None;
+    assert_eq!(decide(&app, &stale), Err(Refusal::VersionNotShown));
+    let revised = Application {
+        profile_current: false,
+        ..application(Status::Submitted)
+    };
+    assert_eq!(
+        decide(
+            &revised,
+            &request(OTHER, UserRole::Approver, Action::Approve)
+        ),
+        Err(Refusal::ProfileRevised)
+    );
+}
+
+#[test]
+fn returning_and_rejecting_need_a_comment() {
+    for action in [Action::Return, Action::Reject] {
+        let mut r = request(OTHER, UserRole::Approver, action);
+        r.comment = " ";
+        assert_eq!(
+            decide(&application(Status::Submitted), &r),
+            Err(Refusal::CommentRequired { action })
+        );
+    }
+}
+
+#[test]
+fn acceptances_are_recorded_by_the_right_role_with_a_reason_once() {
+    let app = conditional(&[Role::Approver, Role::Ciso], &[]);
+    assert_eq!(
+        may_accept(&app, OTHER, UserRole::Ciso, Role::Ciso, "理由"),
+        Ok(())
+    );
+    assert_eq!(
+        may_accept(&app, OTHER, UserRole::Approver, Role::Approver, "理由"),
+        Ok(())
+    );
+    assert!(matches!(
+        may_accept(&app, OTHER, UserRole::Approver, Role::Ciso, "理由"),
+        Err(Refusal::RoleCannot { .. })
+    ));
+    assert!(matches!(
+        may_accept(&app, OTHER, UserRole::Applicant, Role::Approver, "理由"),
+        Err(Refusal::RoleCannot { .. })
+    ));
+    assert_eq!(
+        may_accept(&app, OTHER, UserRole::Ciso, Role::Ciso, " "),
+        Err(Refusal::ReasonRequired)
+    );
+    assert!(matches!(
+        may_accept(&app, APPLICANT, UserRole::Ciso, Role::Ciso, "理由"),
+        Err(Refusal::OwnApplication { .. })
+    ));
+    let done = [accepted(Role::Ciso, 3, "理由")];
+    assert_eq!(
+        may_accept(
+            &conditional(&[Role::Ciso], &done),
+            OTHER,
+            UserRole::Ciso,
+            Role::Ciso,
+            "理由"
+        ),
+        Err(Refusal::AlreadyAccepted { role: Role::Ciso })
+    );
+    let approver_only = conditional(&[Role::Approver], &[]);
+    assert_eq!(
+        may_accept(&approver_only, OTHER, UserRole::Ciso, Role::Ciso, "理由"),
+        Err(Refusal::AcceptanceNotNeeded { role: Role::Ciso })
+    );
+    let draft = Application {
+        status: Status::Draft,
+        ..app.clone()
+    };
+    assert!(matches!(
+        may_accept(&draft, OTHER, UserRole::Ciso, Role::Ciso, "理由"),
+        Err(Refusal::WrongStatus { .. })
+    ));
+}
+
+#[test]
+fn assessments_are_frozen_under_review_and_edited_by_registrars_only() {
+    for role in [UserRole::Applicant, UserRole::Approver] {
+        assert_eq!(may_edit_assessment(role, None), Ok(()));
+        assert_eq!(may_edit_assessment(role, Some(Status::Draft)), Ok(()));
+        assert_eq!(
+            may_edit_assessment(role, Some(Status::PreConsultation)),
+            Ok(())
+        );
+        assert_eq!(
+            may_edit_assessment(role, Some(Status::Submitted)),
+            Err(Refusal::AssessmentFrozen {
+                status: Status::Submitted
+            })
+        );
+    }
+    for role in [UserRole::Ciso, UserRole::Auditor, UserRole::Admin] {
+        assert_eq!(
+            may_edit_assessment(role, None),
+            Err(Refusal::CannotEdit { role })
+        );
+    }
+}
+
+#[test]
+fn refusals_read_as_plain_japanese() {
+    let refusal = decide(
+        &application(Status::Draft),
+        &request(OTHER, UserRole::Approver, Action::Approve),
+    )
+    .unwrap_err();
+    assert_eq!(refusal.to_string(), "「下書き」の申請には承認を行えません");
+    let refusal = decide(
+        &application(Status::Draft),
+        &request(OTHER, UserRole::Auditor, Action::Approve),
+    )
+    .unwrap_err();
+    assert_eq!(refusal.to_string(), "監査担当者は承認を行えません");
+}
