@@ -117,28 +117,61 @@ impl fmt::Display for ChainBreak {
     }
 }
 
-/// Verifies records given in seq order.
-pub fn verify(records: impl IntoIterator<Item = ChainedEntry>) -> Result<ChainSummary, ChainBreak> {
-    let mut prev = GENESIS.to_owned();
-    let mut count = 0;
-    for (expected_seq, record) in (1..).zip(records) {
+/// Verifies a chain record by record, so a long chain can be read in batches.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    prev: String,
+    next_seq: i64,
+    count: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Verifier {
+        Verifier {
+            prev: GENESIS.to_owned(),
+            next_seq: 1,
+            count: 0,
+        }
+    }
+}
+
+impl Verifier {
+    /// Checks the next record in seq order.
+    pub fn push(&mut self, record: &ChainedEntry) -> Result<(), ChainBreak> {
         let seq = record.entry.seq;
-        if seq > expected_seq {
+        if seq > self.next_seq {
             return Err(ChainBreak::Missing {
-                expected: expected_seq,
+                expected: self.next_seq,
                 found: seq,
             });
         }
-        if seq < expected_seq || record.prev_hash != prev {
+        if seq < self.next_seq || record.prev_hash != self.prev {
             return Err(ChainBreak::OutOfOrder { seq });
         }
-        if chain_hash(&prev, &record.entry) != record.hash {
+        if chain_hash(&self.prev, &record.entry) != record.hash {
             return Err(ChainBreak::Altered { seq });
         }
-        prev = record.hash;
-        count += 1;
+        self.prev.clone_from(&record.hash);
+        self.next_seq += 1;
+        self.count += 1;
+        Ok(())
     }
-    Ok(ChainSummary { count, head: prev })
+
+    pub fn summary(&self) -> ChainSummary {
+        ChainSummary {
+            count: self.count,
+            head: self.prev.clone(),
+        }
+    }
+}
+
+/// Verifies records given in seq order.
+pub fn verify(records: impl IntoIterator<Item = ChainedEntry>) -> Result<ChainSummary, ChainBreak> {
+    let mut verifier = Verifier::default();
+    for record in records {
+        verifier.push(&record)?;
+    }
+    Ok(verifier.summary())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,6 +5,7 @@
 //! by item index, so judging never looks anything up by name.
 
 mod document;
+mod write;
 
 use document::{AssessmentDoc, DefaultStatus, ExtraItemDoc, FactValue, FactsDoc};
 use serde_saphyr::Spanned;

@@ -5,12 +5,13 @@ use std::sync::LazyLock;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use sentei_core::assessment::{Catalog, Service};
-use sentei_core::facts::{CertSet, FACT_COUNT, Facts};
+use sentei_core::facts::{CertSet, FACT_COUNT, FACTS, Facts};
 use sentei_core::judgement::{AnswerSource, AnswerStatus, Outcome, Role, Verdict};
 use sentei_core::{Answer, Assessment, Profile, builtin_profiles, judge, judge_all};
 
-static PROFILES: LazyLock<Vec<Profile>> =
-    LazyLock::new(|| builtin_profiles().expect("built-in profiles compile"));
+static CATALOG: LazyLock<Catalog> =
+    LazyLock::new(|| Catalog::new(builtin_profiles().expect("built-in profiles compile")));
+static PROFILES: LazyLock<&[Profile]> = LazyLock::new(|| CATALOG.profiles());
 
 fn status() -> impl Strategy<Value = AnswerStatus> {
     prop_oneof![
@@ -48,7 +49,15 @@ fn case() -> impl Strategy<Value = (usize, Assessment)> {
         )
             .prop_map(|(p, classification, values, certs, default, answers)| {
                 let mut facts = Facts::with_classification(classification);
-                for (id, value) in values.into_iter().enumerate().skip(1) {
+                for (id, raw) in values.into_iter().enumerate().skip(1) {
+                    // Only what a file can say: a valid choice, or "not given" for facts
+                    // without a default.
+                    let def = &FACTS[id];
+                    let count = def.choices().len() as u8;
+                    let value = match raw % (count + 1) {
+                        v if v == count => def.default.unwrap_or(sentei_core::facts::UNSET),
+                        v => v,
+                    };
                     facts.set(id, value);
                 }
                 facts.set_certifications(CertSet::from_bits(certs));
@@ -135,13 +144,31 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// What the store writes is what `sentei assess` reads: a valid assessment written as a
+    /// document and read back is the same assessment.
+    #[test]
+    fn documents_round_trip((p, assessment) in case()) {
+        let catalog = &*CATALOG;
+        let profile = &PROFILES[p];
+        let text = assessment.to_document(profile).to_string();
+        // Random cases include combinations the validator refuses (e.g. answers that
+        // contradict certifications, classifications outside the profile); skip those.
+        // prop_assume fails the test if it rejects too many cases, so it cannot pass vacuously.
+        let read = catalog.parse_assessment(&text);
+        prop_assume!(read.is_ok());
+        prop_assert_eq!(&read.unwrap(), &assessment);
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
     /// Arbitrary text never panics the assessment reader.
     #[test]
     fn any_text_is_read_or_refused(text in ".{0,400}") {
-        let catalog = Catalog::new(builtin_profiles().unwrap_or_default());
-        let _ = catalog.parse_assessment(&text);
+        let _ = CATALOG.parse_assessment(&text);
     }
 
     /// Nor do assessment-shaped documents with random keys and values.
@@ -169,9 +196,8 @@ proptest! {
         for (k, v) in &answers {
             text.push_str(&format!("    \"{k}\": {v}\n"));
         }
-        let catalog = Catalog::new(builtin_profiles().unwrap_or_default());
-        if let Ok(assessment) = catalog.parse_assessment(&text) {
-            let profile = catalog.get(&assessment.profile_id).unwrap();
+        if let Ok(assessment) = CATALOG.parse_assessment(&text) {
+            let profile = CATALOG.get(&assessment.profile_id).unwrap();
             let _ = judge(profile, &assessment).to_json();
         }
     }

@@ -1,0 +1,101 @@
+//! Who is acting: made only by this crate, from a user row or for the operator.
+//!
+//! Callers cannot build an actor with a role of their choosing; they get one by signing a user
+//! in ([`crate::Store::authenticate`]) or by loading it ([`crate::Store::actor`]), and the
+//! operator actor ([`crate::Store::operator`]) is for commands run on the server itself.
+
+use sentei_core::access::{Capability, can};
+use sentei_core::workflow::UserRole;
+
+use crate::StoreError;
+use crate::entity::user;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    user_id: Option<i64>,
+    org_id: i64,
+    login: String,
+    display_name: String,
+    department: String,
+    role: UserRole,
+}
+
+/// Login recorded in the audit trail for the operator.
+pub const OPERATOR_LOGIN: &str = "system";
+
+impl Actor {
+    pub(crate) fn from_user(user: &user::Model) -> Result<Actor, StoreError> {
+        let role = UserRole::parse(&user.role).ok_or_else(|| {
+            StoreError::Rejected(format!(
+                "利用者 {} の役割 `{}` が不明です",
+                user.login, user.role
+            ))
+        })?;
+        Ok(Actor {
+            user_id: Some(user.id),
+            org_id: user.org_id,
+            login: user.login.clone(),
+            display_name: user.display_name.clone(),
+            department: user.department.clone(),
+            role,
+        })
+    }
+
+    pub(crate) fn operator(org_id: i64) -> Actor {
+        Actor {
+            user_id: None,
+            org_id,
+            login: OPERATOR_LOGIN.to_owned(),
+            display_name: "システム（操作員）".to_owned(),
+            department: String::new(),
+            role: UserRole::Admin,
+        }
+    }
+
+    pub fn org_id(&self) -> i64 {
+        self.org_id
+    }
+
+    /// The user's id; `None` for the operator.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user_id
+    }
+
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    pub fn department(&self) -> &str {
+        &self.department
+    }
+
+    pub fn role(&self) -> UserRole {
+        self.role
+    }
+
+    pub fn can(&self, capability: Capability) -> bool {
+        can(self.role, capability)
+    }
+
+    pub(crate) fn require(&self, capability: Capability) -> Result<(), StoreError> {
+        if self.can(capability) {
+            Ok(())
+        } else {
+            Err(StoreError::Denied(format!(
+                "{}にはこの操作の権限がありません",
+                self.role.label()
+            )))
+        }
+    }
+
+    /// The user id, for actions only a signed-in user can take.
+    pub(crate) fn user(&self) -> Result<i64, StoreError> {
+        self.user_id.ok_or_else(|| {
+            StoreError::Denied("この操作は利用者としてサインインして行ってください".to_owned())
+        })
+    }
+}

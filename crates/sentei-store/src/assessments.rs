@@ -1,0 +1,260 @@
+//! Assessments: stored as the contract's assessment document, judged on every save.
+//!
+//! Saves are optimistic: each names the version it started from, and a save over someone
+//! else's newer version is refused with a conflict rather than silently overwriting it.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sentei_core::access::Capability;
+use sentei_core::assessment::{Catalog, Service};
+use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::{Assessment, Profile, judge};
+use serde_json::json;
+
+use crate::entity::{application, assessment};
+use crate::{Actor, Store, StoreError, audit};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredAssessment {
+    pub id: i64,
+    pub service_id: i64,
+    pub profile_id: String,
+    pub profile_version: String,
+    pub version: i64,
+    pub verdict: String,
+    /// The assessment file of the contract.
+    pub document: serde_json::Value,
+    /// The judgement JSON of the contract, as of the last save.
+    pub judgement: serde_json::Value,
+    pub updated_by: i64,
+    pub updated_at: time::OffsetDateTime,
+}
+
+impl TryFrom<assessment::Model> for StoredAssessment {
+    type Error = StoreError;
+    fn try_from(m: assessment::Model) -> Result<StoredAssessment, StoreError> {
+        let parse = |text: &str| {
+            serde_json::from_str(text).map_err(|e| {
+                StoreError::Rejected(format!("評価 {} の保存内容を読めません（{e}）", m.id))
+            })
+        };
+        Ok(StoredAssessment {
+            document: parse(&m.document)?,
+            judgement: parse(&m.judgement)?,
+            id: m.id,
+            service_id: m.service_id,
+            profile_id: m.profile_id,
+            profile_version: m.profile_version,
+            version: m.version,
+            verdict: m.verdict,
+            updated_by: m.updated_by,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// A document read, checked and judged: what a save writes.
+struct Judged<'c> {
+    profile: &'c Profile,
+    document: String,
+    verdict: &'static str,
+    judgement: String,
+}
+
+impl Store {
+    /// Creates an assessment of a service from an assessment document (YAML or JSON). The
+    /// document's service name and provider are replaced by the registry's.
+    pub async fn create_assessment(
+        &self,
+        actor: &Actor,
+        catalog: &Catalog,
+        service_id: i64,
+        document: &str,
+    ) -> Result<StoredAssessment, StoreError> {
+        actor.require(Capability::Register)?;
+        let user = actor.user()?;
+        let service = self.service_row(actor, service_id).await?;
+        let judged = read_and_judge(catalog, document, &service.name, &service.provider)?;
+        let txn = self.begin_write(actor.org_id()).await?;
+        let now = crate::now();
+        let row = assessment::Entity::insert(assessment::ActiveModel {
+            org_id: Set(actor.org_id()),
+            service_id: Set(service.id),
+            profile_id: Set(judged.profile.id.clone()),
+            profile_version: Set(judged.profile.version.clone()),
+            document: Set(judged.document),
+            version: Set(1),
+            verdict: Set(judged.verdict.to_owned()),
+            judgement: Set(judged.judgement),
+            updated_by: Set(user),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            actor,
+            "assessment.create",
+            &format!("assessment:{}", row.id),
+            &json!({ "service": service.id, "profile": row.profile_id, "version": 1, "verdict": row.verdict, "document": row.document }),
+        )
+        .await?;
+        txn.commit().await?;
+        row.try_into()
+    }
+
+    /// Saves a new document over version `expected_version`; judged afresh under the current
+    /// profile. Refused while an application using it is under review, and on conflict.
+    pub async fn save_assessment(
+        &self,
+        actor: &Actor,
+        catalog: &Catalog,
+        id: i64,
+        expected_version: i64,
+        document: &str,
+    ) -> Result<StoredAssessment, StoreError> {
+        actor.require(Capability::Register)?;
+        let user = actor.user()?;
+        let current = self.assessment_row(actor, id).await?;
+        may_edit_assessment(actor.role(), self.review_status(id).await?)?;
+        let service = self.service_row(actor, current.service_id).await?;
+        let judged = read_and_judge(catalog, document, &service.name, &service.provider)?;
+        let txn = self.begin_write(actor.org_id()).await?;
+        // Read again under the write lock: the version check and the update are one step.
+        let latest = assessment::Entity::find_by_id(id).one(&txn).await?;
+        let latest_version = latest.as_ref().map_or(0, |r| r.version);
+        if latest_version != expected_version {
+            return Err(StoreError::conflict(
+                "この評価",
+                expected_version,
+                latest_version,
+            ));
+        }
+        let updated = assessment::Entity::update_many()
+            .col_expr(
+                assessment::Column::ProfileId,
+                Expr::value(judged.profile.id.clone()),
+            )
+            .col_expr(
+                assessment::Column::ProfileVersion,
+                Expr::value(judged.profile.version.clone()),
+            )
+            .col_expr(
+                assessment::Column::Document,
+                Expr::value(judged.document.clone()),
+            )
+            .col_expr(
+                assessment::Column::Version,
+                Expr::value(expected_version + 1),
+            )
+            .col_expr(assessment::Column::Verdict, Expr::value(judged.verdict))
+            .col_expr(assessment::Column::Judgement, Expr::value(judged.judgement))
+            .col_expr(assessment::Column::UpdatedBy, Expr::value(user))
+            .col_expr(assessment::Column::UpdatedAt, Expr::value(crate::now()))
+            .filter(assessment::Column::Id.eq(id))
+            .filter(assessment::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(StoreError::conflict(
+                "この評価",
+                expected_version,
+                latest_version,
+            ));
+        }
+        audit::append(
+            &txn,
+            actor,
+            "assessment.save",
+            &format!("assessment:{id}"),
+            &json!({ "version": expected_version + 1, "verdict": judged.verdict, "document": judged.document }),
+        )
+        .await?;
+        txn.commit().await?;
+        self.assessment(actor, id).await
+    }
+
+    pub async fn assessment(&self, actor: &Actor, id: i64) -> Result<StoredAssessment, StoreError> {
+        actor.require(Capability::Read)?;
+        self.assessment_row(actor, id).await?.try_into()
+    }
+
+    /// The assessments of a service, newest first.
+    pub async fn assessments_of_service(
+        &self,
+        actor: &Actor,
+        service_id: i64,
+    ) -> Result<Vec<StoredAssessment>, StoreError> {
+        actor.require(Capability::Read)?;
+        assessment::Entity::find()
+            .filter(assessment::Column::OrgId.eq(actor.org_id()))
+            .filter(assessment::Column::ServiceId.eq(service_id))
+            .order_by_desc(assessment::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(StoredAssessment::try_from)
+            .collect()
+    }
+
+    pub(crate) async fn assessment_row(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<assessment::Model, StoreError> {
+        assessment::Entity::find_by_id(id)
+            .filter(assessment::Column::OrgId.eq(actor.org_id()))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::not_found("評価", id))
+    }
+
+    /// `Submitted` if an application using the assessment is under review.
+    async fn review_status(&self, assessment_id: i64) -> Result<Option<Status>, StoreError> {
+        let under_review = application::Entity::find()
+            .filter(application::Column::AssessmentId.eq(assessment_id))
+            .filter(application::Column::Status.eq(Status::Submitted.as_str()))
+            .one(&self.db)
+            .await?;
+        Ok(under_review.map(|_| Status::Submitted))
+    }
+}
+
+/// The assessment of a stored document, judged again under the catalog's current profile.
+pub(crate) fn rejudge<'c>(
+    catalog: &'c Catalog,
+    row: &assessment::Model,
+) -> Result<(Assessment, &'c Profile), StoreError> {
+    let assessment = catalog
+        .parse_assessment(&row.document)
+        .map_err(|_| StoreError::Refused(sentei_core::workflow::Refusal::ProfileRevised))?;
+    let profile = catalog
+        .get(&assessment.profile_id)
+        .ok_or_else(|| StoreError::not_found("プロファイル", &assessment.profile_id))?;
+    Ok((assessment, profile))
+}
+
+fn read_and_judge<'c>(
+    catalog: &'c Catalog,
+    document: &str,
+    name: &str,
+    provider: &str,
+) -> Result<Judged<'c>, StoreError> {
+    let mut assessment = catalog.parse_assessment(document)?;
+    assessment.service = Service {
+        name: name.to_owned(),
+        provider: provider.to_owned(),
+    };
+    let profile = catalog
+        .get(&assessment.profile_id)
+        .ok_or_else(|| StoreError::not_found("プロファイル", &assessment.profile_id))?;
+    let judgement = judge(profile, &assessment);
+    Ok(Judged {
+        profile,
+        document: assessment.to_document(profile).to_string(),
+        verdict: judgement.verdict.as_str(),
+        judgement: judgement.to_json(),
+    })
+}

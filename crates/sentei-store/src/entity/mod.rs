@@ -1,0 +1,15 @@
+//! One module per table. Plain sea-orm entities: the store maps them to core types and never
+//! hands them out.
+
+pub mod acceptance;
+pub mod application;
+pub mod application_event;
+pub mod assessment;
+pub mod assessment_attachment;
+pub mod attachment;
+pub mod audit_record;
+pub mod ledger_entry;
+pub mod ledger_version;
+pub mod organization;
+pub mod service;
+pub mod user;

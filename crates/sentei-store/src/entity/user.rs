@@ -1,0 +1,25 @@
+//! The `users` table: people who sign in, each with one role in one organization.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: i64,
+    #[sea_orm(unique)]
+    pub login: String,
+    pub display_name: String,
+    pub department: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub password_changed_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,460 @@
+//! The 外部サービス利用台帳: a table of entries as they stand, and every version appended.
+//!
+//! Approval registers an entry; extension, change and abolition add versions whose rules are
+//! in `sentei_core::ledger`. The current row is rewritten and the version row appended in the
+//! same transaction, so the two never disagree.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use sentei_core::access::Capability;
+use sentei_core::judgement::Verdict;
+use sentei_core::ledger::{self as rules, ChangeKind, LedgerFields};
+use serde_json::json;
+use time::Date;
+
+use crate::entity::{application, assessment, ledger_entry, ledger_version};
+use crate::services::contains;
+use crate::{Actor, Page, Store, StoreError, audit, page_bounds};
+
+const ACTIVE: &str = "active";
+const ABOLISHED: &str = "abolished";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerEntryView {
+    pub id: i64,
+    pub application_id: Option<i64>,
+    pub version: i64,
+    pub abolished: bool,
+    pub fields: LedgerFields,
+    pub profile_id: String,
+    pub profile_version: String,
+    pub verdict: String,
+    pub updated_at: time::OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerVersionView {
+    pub version: i64,
+    pub kind: ChangeKind,
+    pub abolished: bool,
+    pub fields: LedgerFields,
+    pub comment: String,
+    pub recorded_by: Option<i64>,
+    pub recorded_at: time::OffsetDateTime,
+}
+
+/// What to list.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerQuery {
+    /// Part of the service or provider name.
+    pub search: String,
+    /// Exactly this classification label (e.g. 機密性2).
+    pub classification: Option<String>,
+    /// Include abolished entries.
+    pub include_abolished: bool,
+    /// Only active entries whose period ends within this many days of `today`.
+    pub expiring_within: Option<u16>,
+    pub today: Option<Date>,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl Store {
+    /// Ledger entries of the actor's organization: those expiring first when asking for
+    /// expiring ones, otherwise by service name.
+    pub async fn ledger(
+        &self,
+        actor: &Actor,
+        query: &LedgerQuery,
+    ) -> Result<Page<LedgerEntryView>, StoreError> {
+        actor.require(Capability::Read)?;
+        let (page, page_size) = page_bounds(query.page, query.page_size);
+        let mut select =
+            ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
+        if !query.include_abolished || query.expiring_within.is_some() {
+            select = select.filter(ledger_entry::Column::Status.eq(ACTIVE));
+        }
+        if let Some(classification) = &query.classification {
+            select =
+                select.filter(ledger_entry::Column::Classification.eq(classification.as_str()));
+        }
+        if !query.search.trim().is_empty() {
+            select = select.filter(
+                Condition::any()
+                    .add(contains(ledger_entry::Column::ServiceName, &query.search))
+                    .add(contains(ledger_entry::Column::Provider, &query.search)),
+            );
+        }
+        if let Some(days) = query.expiring_within {
+            let today = query.today.ok_or_else(|| {
+                StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
+            })?;
+            let last = today.saturating_add(time::Duration::days(i64::from(days)));
+            select = select
+                .filter(ledger_entry::Column::PeriodEnd.gte(today))
+                .filter(ledger_entry::Column::PeriodEnd.lte(last))
+                .order_by_asc(ledger_entry::Column::PeriodEnd);
+        } else {
+            select = select.order_by_asc(ledger_entry::Column::ServiceName);
+        }
+        let total = select.clone().count(&self.db).await?;
+        let rows = select
+            .order_by_asc(ledger_entry::Column::Id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+            .all(&self.db)
+            .await?;
+        Ok(Page {
+            items: rows.into_iter().map(entry_view).collect(),
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    pub async fn ledger_entry(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<LedgerEntryView, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(entry_view(entry_row(&self.db, actor, id).await?))
+    }
+
+    /// Every version of an entry, oldest first.
+    pub async fn ledger_history(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<LedgerVersionView>, StoreError> {
+        actor.require(Capability::Read)?;
+        entry_row(&self.db, actor, id).await?;
+        ledger_version::Entity::find()
+            .filter(ledger_version::Column::EntryId.eq(id))
+            .order_by_asc(ledger_version::Column::Version)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|v| {
+                Ok(LedgerVersionView {
+                    kind: ChangeKind::parse(&v.kind).ok_or_else(|| {
+                        StoreError::Rejected(format!("台帳の変更の種類 `{}` が不明です", v.kind))
+                    })?,
+                    version: v.version,
+                    abolished: v.status == ABOLISHED,
+                    fields: fields_of_version(&v),
+                    comment: v.comment,
+                    recorded_by: v.recorded_by,
+                    recorded_at: v.recorded_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Extends an entry's period (延長).
+    pub async fn extend_ledger(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        new_end: Date,
+        comment: &str,
+    ) -> Result<LedgerEntryView, StoreError> {
+        self.revise(
+            actor,
+            id,
+            expected_version,
+            ChangeKind::Extended,
+            comment,
+            |f, abolished| rules::extend(f, abolished, new_end),
+        )
+        .await
+    }
+
+    /// Changes an entry's fields (変更).
+    pub async fn change_ledger(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        fields: LedgerFields,
+        comment: &str,
+    ) -> Result<LedgerEntryView, StoreError> {
+        self.revise(
+            actor,
+            id,
+            expected_version,
+            ChangeKind::Changed,
+            comment,
+            |f, abolished| rules::change(f, abolished, fields),
+        )
+        .await
+    }
+
+    /// Abolishes an entry on a date (廃止).
+    pub async fn abolish_ledger(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        on: Date,
+        comment: &str,
+    ) -> Result<LedgerEntryView, StoreError> {
+        self.revise(
+            actor,
+            id,
+            expected_version,
+            ChangeKind::Abolished,
+            comment,
+            |f, abolished| rules::abolish(f, abolished, on),
+        )
+        .await
+    }
+
+    async fn revise(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        kind: ChangeKind,
+        comment: &str,
+        rule: impl FnOnce(&LedgerFields, bool) -> Result<LedgerFields, rules::LedgerRefusal>,
+    ) -> Result<LedgerEntryView, StoreError> {
+        actor.require(Capability::KeepLedger)?;
+        if comment.chars().count() > 2_000 {
+            return Err(StoreError::Rejected(
+                "コメントは 2000 文字以内にしてください".to_owned(),
+            ));
+        }
+        let txn = self.begin_write(actor.org_id()).await?;
+        let current = entry_row(&txn, actor, id).await?;
+        if current.version != expected_version {
+            return Err(StoreError::conflict(
+                "この台帳の項目",
+                expected_version,
+                current.version,
+            ));
+        }
+        let fields = rule(&fields_of_entry(&current), current.status == ABOLISHED)?;
+        let status = if kind == ChangeKind::Abolished {
+            ABOLISHED
+        } else {
+            ACTIVE
+        };
+        let version = current.version + 1;
+        let now = crate::now();
+        ledger_entry::Entity::update_many()
+            .col_expr(ledger_entry::Column::Version, Expr::value(version))
+            .col_expr(ledger_entry::Column::Status, Expr::value(status))
+            .col_expr(
+                ledger_entry::Column::ServiceName,
+                Expr::value(fields.service_name.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::Provider,
+                Expr::value(fields.provider.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::Purpose,
+                Expr::value(fields.purpose.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::Classification,
+                Expr::value(fields.classification.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::PeriodStart,
+                Expr::value(fields.period_start),
+            )
+            .col_expr(
+                ledger_entry::Column::PeriodEnd,
+                Expr::value(fields.period_end),
+            )
+            .col_expr(
+                ledger_entry::Column::ApplicantDepartment,
+                Expr::value(fields.applicant_department.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::ApplicantName,
+                Expr::value(fields.applicant_name.clone()),
+            )
+            .col_expr(
+                ledger_entry::Column::UserScope,
+                Expr::value(fields.user_scope.clone()),
+            )
+            .col_expr(ledger_entry::Column::UpdatedAt, Expr::value(now))
+            .filter(ledger_entry::Column::Id.eq(id))
+            .filter(ledger_entry::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await?;
+        append_version(
+            &txn,
+            actor,
+            &current,
+            VersionRow {
+                version,
+                kind,
+                status,
+                fields: &fields,
+                comment,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.ledger_entry(actor, id).await
+    }
+}
+
+/// Registers the ledger entry of an approved application, in the approval's transaction.
+pub(crate) async fn register(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    app: &application::Model,
+    fields: LedgerFields,
+    assessment: &assessment::Model,
+    verdict: Verdict,
+) -> Result<(), StoreError> {
+    let now = crate::now();
+    let entry = ledger_entry::Entity::insert(ledger_entry::ActiveModel {
+        org_id: Set(actor.org_id()),
+        application_id: Set(Some(app.id)),
+        version: Set(1),
+        status: Set(ACTIVE.to_owned()),
+        service_name: Set(fields.service_name.clone()),
+        provider: Set(fields.provider.clone()),
+        purpose: Set(fields.purpose.clone()),
+        classification: Set(fields.classification.clone()),
+        period_start: Set(fields.period_start),
+        period_end: Set(fields.period_end),
+        applicant_department: Set(fields.applicant_department.clone()),
+        applicant_name: Set(fields.applicant_name.clone()),
+        user_scope: Set(fields.user_scope.clone()),
+        profile_id: Set(assessment.profile_id.clone()),
+        profile_version: Set(assessment.profile_version.clone()),
+        verdict: Set(verdict.as_str().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?;
+    append_version(
+        txn,
+        actor,
+        &entry,
+        VersionRow {
+            version: 1,
+            kind: ChangeKind::Registered,
+            status: ACTIVE,
+            fields: &fields,
+            comment: "",
+        },
+    )
+    .await
+}
+
+struct VersionRow<'a> {
+    version: i64,
+    kind: ChangeKind,
+    status: &'static str,
+    fields: &'a LedgerFields,
+    comment: &'a str,
+}
+
+async fn append_version(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    entry: &ledger_entry::Model,
+    row: VersionRow<'_>,
+) -> Result<(), StoreError> {
+    let f = row.fields;
+    ledger_version::Entity::insert(ledger_version::ActiveModel {
+        org_id: Set(actor.org_id()),
+        entry_id: Set(entry.id),
+        version: Set(row.version),
+        kind: Set(row.kind.as_str().to_owned()),
+        status: Set(row.status.to_owned()),
+        service_name: Set(f.service_name.clone()),
+        provider: Set(f.provider.clone()),
+        purpose: Set(f.purpose.clone()),
+        classification: Set(f.classification.clone()),
+        period_start: Set(f.period_start),
+        period_end: Set(f.period_end),
+        applicant_department: Set(f.applicant_department.clone()),
+        applicant_name: Set(f.applicant_name.clone()),
+        user_scope: Set(f.user_scope.clone()),
+        profile_id: Set(entry.profile_id.clone()),
+        profile_version: Set(entry.profile_version.clone()),
+        verdict: Set(entry.verdict.clone()),
+        comment: Set(row.comment.trim().to_owned()),
+        recorded_by: Set(actor.user_id()),
+        recorded_at: Set(crate::now()),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    audit::append(
+        txn,
+        actor,
+        &format!("ledger.{}", row.kind.as_str()),
+        &format!("ledger:{}", entry.id),
+        &json!({ "version": row.version, "status": row.status, "fields": f, "comment": row.comment.trim() }),
+    )
+    .await
+}
+
+async fn entry_row<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+) -> Result<ledger_entry::Model, StoreError> {
+    ledger_entry::Entity::find_by_id(id)
+        .filter(ledger_entry::Column::OrgId.eq(actor.org_id()))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("台帳の項目", id))
+}
+
+fn fields_of_entry(e: &ledger_entry::Model) -> LedgerFields {
+    LedgerFields {
+        service_name: e.service_name.clone(),
+        provider: e.provider.clone(),
+        purpose: e.purpose.clone(),
+        classification: e.classification.clone(),
+        period_start: e.period_start,
+        period_end: e.period_end,
+        applicant_department: e.applicant_department.clone(),
+        applicant_name: e.applicant_name.clone(),
+        user_scope: e.user_scope.clone(),
+    }
+}
+
+fn fields_of_version(v: &ledger_version::Model) -> LedgerFields {
+    LedgerFields {
+        service_name: v.service_name.clone(),
+        provider: v.provider.clone(),
+        purpose: v.purpose.clone(),
+        classification: v.classification.clone(),
+        period_start: v.period_start,
+        period_end: v.period_end,
+        applicant_department: v.applicant_department.clone(),
+        applicant_name: v.applicant_name.clone(),
+        user_scope: v.user_scope.clone(),
+    }
+}
+
+fn entry_view(e: ledger_entry::Model) -> LedgerEntryView {
+    LedgerEntryView {
+        fields: fields_of_entry(&e),
+        id: e.id,
+        application_id: e.application_id,
+        version: e.version,
+        abolished: e.status == ABOLISHED,
+        profile_id: e.profile_id,
+        profile_version: e.profile_version,
+        verdict: e.verdict,
+        updated_at: e.updated_at,
+    }
+}

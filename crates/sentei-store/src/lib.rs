@@ -1,0 +1,115 @@
+//! sentei-store: the system of record, on embedded SQLite or on PostgreSQL, by one code path.
+//!
+//! Services, assessments, applications, the ledger and the audit trail, with users and their
+//! organizations. Every function takes an [`Actor`] — which only this crate can make, from a
+//! user row — and asks `sentei_core::access::can` and `sentei_core::workflow` whether it may act;
+//! no rule is decided here. Every write happens in one transaction together with its audit
+//! record, so the trail and the data never disagree.
+
+mod actor;
+mod applications;
+mod assessments;
+mod attachments;
+mod audit;
+mod backup;
+mod connect;
+mod entity;
+mod error;
+mod ledger;
+mod organizations;
+mod schema;
+mod services;
+mod users;
+
+pub use actor::Actor;
+pub use applications::{ApplicationView, EventView, NewApplication};
+pub use assessments::StoredAssessment;
+pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
+pub use audit::{AuditView, OrgVerification};
+pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
+pub use error::StoreError;
+pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
+pub use organizations::OrganizationView;
+pub use services::{NewService, ServiceView};
+pub use users::{NewUser, UserView};
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+/// A page of results, with the total count for pagers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: u64 = 500;
+
+/// The store: a pool of connections to one database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url`, creating an SQLite file if needed, and brings its schema up
+    /// to date. A schema newer than this binary is refused, untouched.
+    pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        schema::migrate(&store.db).await?;
+        Ok(store)
+    }
+
+    /// Opens without migrating; for `sentei db migrate`, which reports what it applies.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let db = connect::connect(url).await?;
+        let found = schema::current(&db).await?;
+        schema::check_not_newer(found)?;
+        Ok(Store {
+            db,
+            backend: url.backend(),
+        })
+    }
+
+    /// Applies pending migrations; returns (version, name) of each one applied.
+    pub async fn migrate(&self) -> Result<Vec<(i64, &'static str)>, StoreError> {
+        schema::migrate(&self.db).await
+    }
+
+    /// The schema version of the database and the newest this binary knows.
+    pub async fn schema_versions(&self) -> Result<(i64, i64), StoreError> {
+        Ok((schema::current(&self.db).await?, schema::latest()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction for one organization. On SQLite it takes the write lock at
+    /// once (BEGIN IMMEDIATE), so a transaction never fails halfway on upgrading a read lock;
+    /// on PostgreSQL it locks the organization's row, so writes of one organization — and so
+    /// appends to its audit chain — happen one after another.
+    async fn begin_write(&self, org_id: i64) -> Result<DatabaseTransaction, StoreError> {
+        connect::begin_write(&self.db, self.backend, org_id).await
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await.map_err(StoreError::from)
+    }
+}
+
+/// Clamps a requested page to sane bounds.
+fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
+    (page.max(1), page_size.clamp(1, MAX_PAGE_SIZE))
+}
+
+/// The current time, truncated to microseconds so it survives every database unchanged.
+fn now() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}

@@ -1,0 +1,377 @@
+//! The database schema and its migrations, embedded in the binary.
+//!
+//! Each migration is a frozen list of portable statements (sea-query renders them for SQLite
+//! or PostgreSQL) applied in one transaction and recorded in `sentei_schema`. A database whose
+//! schema is newer than this binary knows is refused rather than touched.
+//!
+//! Never edit a released migration: add the next one.
+
+use sea_orm::sea_query::{
+    Alias, ColumnDef, Expr, ForeignKey, Func, Index, IndexCreateStatement, Query, Table,
+    TableCreateStatement,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+use crate::StoreError;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    tables: fn() -> Vec<TableCreateStatement>,
+    indexes: fn() -> Vec<IndexCreateStatement>,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "registry, workflow, ledger and audit trail",
+    tables: v1_tables,
+    indexes: v1_indexes,
+}];
+
+/// The newest schema version this binary knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// The schema version of a database (0 when empty).
+pub async fn current(db: &DatabaseConnection) -> Result<i64, StoreError> {
+    db.execute(
+        &Table::create()
+            .table(Alias::new("sentei_schema"))
+            .if_not_exists()
+            .col(
+                ColumnDef::new(Alias::new("version"))
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(Alias::new("name")).text().not_null())
+            .col(
+                ColumnDef::new(Alias::new("applied_at"))
+                    .timestamp_with_time_zone()
+                    .not_null(),
+            )
+            .to_owned(),
+    )
+    .await?;
+    let row = db
+        .query_one(
+            &Query::select()
+                .expr_as(Func::max(Expr::col(Alias::new("version"))), Alias::new("v"))
+                .from(Alias::new("sentei_schema"))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<Option<i64>>("", "v").ok().flatten())
+        .unwrap_or(0))
+}
+
+/// Refuses a schema newer than this binary.
+pub fn check_not_newer(found: i64) -> Result<(), StoreError> {
+    if found > latest() {
+        return Err(StoreError::Schema(format!(
+            "データベースのスキーマ（版 {found}）がこのプログラム（版 {}）より新しいため、使えません。新しい版の sentei を使ってください",
+            latest()
+        )));
+    }
+    Ok(())
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<(i64, &'static str)>, StoreError> {
+    let found = current(db).await?;
+    check_not_newer(found)?;
+    let mut applied = Vec::new();
+    for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
+        let txn = db.begin().await?;
+        for table in (migration.tables)() {
+            txn.execute(&table).await?;
+        }
+        for index in (migration.indexes)() {
+            txn.execute(&index).await?;
+        }
+        txn.execute(
+            &Query::insert()
+                .into_table(Alias::new("sentei_schema"))
+                .columns([
+                    Alias::new("version"),
+                    Alias::new("name"),
+                    Alias::new("applied_at"),
+                ])
+                .values_panic([
+                    migration.version.into(),
+                    migration.name.into(),
+                    time::OffsetDateTime::now_utc().into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+        txn.commit().await?;
+        applied.push((migration.version, migration.name));
+    }
+    Ok(applied)
+}
+
+/// A table under construction: an auto-increment `id`, then the columns, all NOT NULL unless
+/// said otherwise.
+struct TableDef(TableCreateStatement, &'static str);
+
+impl TableDef {
+    fn new(name: &'static str) -> TableDef {
+        let mut table = Table::create();
+        table.table(Alias::new(name)).col(
+            ColumnDef::new(Alias::new("id"))
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        );
+        TableDef(table, name)
+    }
+
+    fn col(mut self, column: &mut ColumnDef) -> TableDef {
+        self.0.col(column);
+        self
+    }
+
+    fn text(self, name: &str) -> TableDef {
+        self.col(ColumnDef::new(Alias::new(name)).text().not_null())
+    }
+
+    fn int(self, name: &str) -> TableDef {
+        self.col(ColumnDef::new(Alias::new(name)).big_integer().not_null())
+    }
+
+    fn time(self, name: &str) -> TableDef {
+        self.col(
+            ColumnDef::new(Alias::new(name))
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+    }
+
+    fn date(self, name: &str) -> TableDef {
+        self.col(ColumnDef::new(Alias::new(name)).date().not_null())
+    }
+
+    /// A NOT NULL reference to another table's id.
+    fn refers(self, name: &'static str, table: &'static str) -> TableDef {
+        self.int(name).foreign(name, table)
+    }
+
+    fn foreign(mut self, column: &'static str, table: &'static str) -> TableDef {
+        self.0.foreign_key(
+            ForeignKey::create()
+                .name(format!("fk_{}_{column}", self.1))
+                .from(Alias::new(self.1), Alias::new(column))
+                .to(Alias::new(table), Alias::new("id")),
+        );
+        self
+    }
+
+    fn done(self) -> TableCreateStatement {
+        self.0
+    }
+}
+
+fn ledger_fields(t: TableDef) -> TableDef {
+    t.text("service_name")
+        .text("provider")
+        .text("purpose")
+        .text("classification")
+        .date("period_start")
+        .date("period_end")
+        .text("applicant_department")
+        .text("applicant_name")
+        .text("user_scope")
+        .text("profile_id")
+        .text("profile_version")
+        .text("verdict")
+}
+
+fn v1_tables() -> Vec<TableCreateStatement> {
+    vec![
+        TableDef::new("organizations")
+            .col(
+                ColumnDef::new(Alias::new("code"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .text("name")
+            .time("created_at")
+            .done(),
+        TableDef::new("users")
+            .refers("org_id", "organizations")
+            .col(
+                ColumnDef::new(Alias::new("login"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .text("display_name")
+            .text("department")
+            .text("role")
+            .text("password_hash")
+            .col(ColumnDef::new(Alias::new("active")).boolean().not_null())
+            .time("created_at")
+            .time("password_changed_at")
+            .done(),
+        TableDef::new("services")
+            .refers("org_id", "organizations")
+            .text("name")
+            .text("provider")
+            .text("description")
+            .refers("created_by", "users")
+            .time("created_at")
+            .time("updated_at")
+            .done(),
+        TableDef::new("assessments")
+            .refers("org_id", "organizations")
+            .refers("service_id", "services")
+            .text("profile_id")
+            .text("profile_version")
+            .text("document")
+            .int("version")
+            .text("verdict")
+            .text("judgement")
+            .refers("updated_by", "users")
+            .time("created_at")
+            .time("updated_at")
+            .done(),
+        TableDef::new("attachments")
+            .refers("org_id", "organizations")
+            .text("sha256")
+            .int("size")
+            .text("media_type")
+            .col(ColumnDef::new(Alias::new("content")).blob().not_null())
+            .refers("created_by", "users")
+            .time("created_at")
+            .done(),
+        TableDef::new("assessment_attachments")
+            .refers("org_id", "organizations")
+            .refers("assessment_id", "assessments")
+            .text("item_id")
+            .refers("attachment_id", "attachments")
+            .text("file_name")
+            .time("created_at")
+            .done(),
+        TableDef::new("applications")
+            .refers("org_id", "organizations")
+            .refers("service_id", "services")
+            .refers("assessment_id", "assessments")
+            .refers("applicant_id", "users")
+            .text("department")
+            .text("purpose")
+            .text("user_scope")
+            .date("period_start")
+            .date("period_end")
+            .text("status")
+            .int("version")
+            .time("created_at")
+            .time("updated_at")
+            .done(),
+        TableDef::new("application_events")
+            .refers("org_id", "organizations")
+            .refers("application_id", "applications")
+            .text("action")
+            .text("from_status")
+            .text("to_status")
+            .refers("actor_id", "users")
+            .text("comment")
+            .int("assessment_version")
+            .text("verdict")
+            .col(ColumnDef::new(Alias::new("judgement")).text().null())
+            .time("at")
+            .done(),
+        TableDef::new("acceptances")
+            .refers("org_id", "organizations")
+            .refers("application_id", "applications")
+            .text("role")
+            .refers("user_id", "users")
+            .text("reason")
+            .int("assessment_version")
+            .time("at")
+            .done(),
+        ledger_fields(
+            TableDef::new("ledger_entries")
+                .refers("org_id", "organizations")
+                .col(
+                    ColumnDef::new(Alias::new("application_id"))
+                        .big_integer()
+                        .null(),
+                )
+                .foreign("application_id", "applications")
+                .int("version")
+                .text("status"),
+        )
+        .time("updated_at")
+        .done(),
+        ledger_fields(
+            TableDef::new("ledger_versions")
+                .refers("org_id", "organizations")
+                .refers("entry_id", "ledger_entries")
+                .int("version")
+                .text("kind")
+                .text("status"),
+        )
+        .text("comment")
+        .col(
+            ColumnDef::new(Alias::new("recorded_by"))
+                .big_integer()
+                .null(),
+        )
+        .foreign("recorded_by", "users")
+        .time("recorded_at")
+        .done(),
+        TableDef::new("audit_records")
+            .refers("org_id", "organizations")
+            .int("seq")
+            .int("at_micros")
+            .text("actor")
+            .text("action")
+            .text("object")
+            .text("digest")
+            .text("prev_hash")
+            .text("hash")
+            .done(),
+    ]
+}
+
+fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(Alias::new(table));
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}
+
+fn v1_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        index("users", &["org_id"], false),
+        index("services", &["org_id", "name"], false),
+        index("assessments", &["org_id", "service_id"], false),
+        index("attachments", &["org_id", "sha256"], true),
+        index("assessment_attachments", &["assessment_id"], false),
+        index("applications", &["org_id", "status"], false),
+        index("applications", &["assessment_id"], false),
+        index("application_events", &["application_id"], false),
+        index(
+            "acceptances",
+            &["application_id", "role", "assessment_version"],
+            true,
+        ),
+        index("ledger_entries", &["org_id", "period_end"], false),
+        index("ledger_entries", &["org_id", "service_name"], false),
+        index("ledger_entries", &["org_id", "status", "period_end"], false),
+        index("ledger_versions", &["entry_id", "version"], true),
+        index("audit_records", &["org_id", "seq"], true),
+    ]
+}

@@ -1,0 +1,158 @@
+//! The registry of external services.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sentei_core::access::Capability;
+use serde_json::json;
+
+use crate::entity::service;
+use crate::{Actor, Page, Store, StoreError, audit, page_bounds};
+
+/// Longest service name, provider or description, in characters.
+const MAX_TEXT: usize = 2_000;
+
+#[derive(Clone, Debug)]
+pub struct NewService {
+    pub name: String,
+    pub provider: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceView {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub description: String,
+    pub created_by: i64,
+    pub created_at: time::OffsetDateTime,
+}
+
+impl From<service::Model> for ServiceView {
+    fn from(m: service::Model) -> ServiceView {
+        ServiceView {
+            id: m.id,
+            name: m.name,
+            provider: m.provider,
+            description: m.description,
+            created_by: m.created_by,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl Store {
+    pub async fn create_service(
+        &self,
+        actor: &Actor,
+        new: NewService,
+    ) -> Result<ServiceView, StoreError> {
+        actor.require(Capability::Register)?;
+        let user = actor.user()?;
+        for (text, what, required) in [
+            (&new.name, "サービスの名称", true),
+            (&new.provider, "提供者の名称", true),
+            (&new.description, "説明", false),
+        ] {
+            if required && text.trim().is_empty() {
+                return Err(StoreError::Rejected(format!("{what}を書いてください")));
+            }
+            if text.chars().count() > MAX_TEXT {
+                return Err(StoreError::Rejected(format!(
+                    "{what}は {MAX_TEXT} 文字以内にしてください"
+                )));
+            }
+        }
+        let txn = self.begin_write(actor.org_id()).await?;
+        let now = crate::now();
+        let row = service::Entity::insert(service::ActiveModel {
+            org_id: Set(actor.org_id()),
+            name: Set(new.name.trim().to_owned()),
+            provider: Set(new.provider.trim().to_owned()),
+            description: Set(new.description.trim().to_owned()),
+            created_by: Set(user),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            actor,
+            "service.create",
+            &format!("service:{}", row.id),
+            &json!({ "name": row.name, "provider": row.provider }),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row.into())
+    }
+
+    pub async fn service(&self, actor: &Actor, id: i64) -> Result<ServiceView, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(self.service_row(actor, id).await?.into())
+    }
+
+    pub(crate) async fn service_row(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<service::Model, StoreError> {
+        service::Entity::find_by_id(id)
+            .filter(service::Column::OrgId.eq(actor.org_id()))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::not_found("サービス", id))
+    }
+
+    /// Services of the actor's organization whose name or provider contains `search`.
+    pub async fn services(
+        &self,
+        actor: &Actor,
+        search: &str,
+        page: u64,
+        page_size: u64,
+    ) -> Result<Page<ServiceView>, StoreError> {
+        actor.require(Capability::Read)?;
+        let (page, page_size) = page_bounds(page, page_size);
+        let mut query = service::Entity::find().filter(service::Column::OrgId.eq(actor.org_id()));
+        if !search.trim().is_empty() {
+            query = query.filter(
+                Condition::any()
+                    .add(contains(service::Column::Name, search))
+                    .add(contains(service::Column::Provider, search)),
+            );
+        }
+        let total = query.clone().count(&self.db).await?;
+        let rows = query
+            .order_by_asc(service::Column::Name)
+            .order_by_asc(service::Column::Id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+            .all(&self.db)
+            .await?;
+        Ok(Page {
+            items: rows.into_iter().map(ServiceView::from).collect(),
+            total,
+            page,
+            page_size,
+        })
+    }
+}
+
+/// `column` contains `text`, ignoring case, with LIKE's own wildcards in `text` taken
+/// literally. `LOWER(col) LIKE lower(text)` rather than PostgreSQL's ILIKE: it reads the same on
+/// both databases, and sea-query 1.0 renders `ILIKE … ESCAPE` in a form PostgreSQL rejects.
+pub(crate) fn contains<C: ColumnTrait>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}

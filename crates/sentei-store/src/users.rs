@@ -1,0 +1,270 @@
+//! Users: adding them, their roles and passwords (argon2id), and signing in.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sentei_core::access::Capability;
+use sentei_core::workflow::UserRole;
+use serde_json::json;
+
+use crate::entity::user;
+use crate::{Actor, Store, StoreError, audit};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (argon2 has no limit; this bounds the work per sign-in).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub login: String,
+    pub display_name: String,
+    pub department: String,
+    pub role: UserRole,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserView {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub department: String,
+    pub role: UserRole,
+    pub active: bool,
+}
+
+impl Store {
+    /// Adds a user to the actor's organization.
+    pub async fn add_user(&self, actor: &Actor, new: NewUser) -> Result<UserView, StoreError> {
+        actor.require(Capability::Administer)?;
+        let login = check_login(&new.login)?;
+        for (text, what) in [(&new.display_name, "氏名"), (&new.department, "所属")] {
+            if text.trim().is_empty() || text.chars().count() > 200 {
+                return Err(StoreError::Rejected(format!(
+                    "{what}を 200 文字以内で書いてください"
+                )));
+            }
+        }
+        let hash = hash_password(&new.password).await?;
+        if user::Entity::find()
+            .filter(user::Column::Login.eq(&login))
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Rejected(format!(
+                "ログイン名 {login} はすでに使われています"
+            )));
+        }
+        let txn = self.begin_write(actor.org_id()).await?;
+        let now = crate::now();
+        let row = user::Entity::insert(user::ActiveModel {
+            org_id: Set(actor.org_id()),
+            login: Set(login),
+            display_name: Set(new.display_name.trim().to_owned()),
+            department: Set(new.department.trim().to_owned()),
+            role: Set(new.role.as_str().to_owned()),
+            password_hash: Set(hash),
+            active: Set(true),
+            created_at: Set(now),
+            password_changed_at: Set(now),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            actor,
+            "user.add",
+            &format!("user:{}", row.id),
+            &json!({ "login": row.login, "role": row.role, "department": row.department }),
+        )
+        .await?;
+        txn.commit().await?;
+        view(row)
+    }
+
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserView>, StoreError> {
+        actor.require(Capability::Administer)?;
+        user::Entity::find()
+            .filter(user::Column::OrgId.eq(actor.org_id()))
+            .order_by_asc(user::Column::Login)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(view)
+            .collect()
+    }
+
+    pub async fn set_role(
+        &self,
+        actor: &Actor,
+        login: &str,
+        role: UserRole,
+    ) -> Result<UserView, StoreError> {
+        actor.require(Capability::Administer)?;
+        let row = self.user_in_org(actor, login).await?;
+        let txn = self.begin_write(actor.org_id()).await?;
+        let row = user::Entity::update(user::ActiveModel {
+            id: Set(row.id),
+            role: Set(role.as_str().to_owned()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            actor,
+            "user.set_role",
+            &format!("user:{}", row.id),
+            &json!({ "login": row.login, "role": row.role }),
+        )
+        .await?;
+        txn.commit().await?;
+        view(row)
+    }
+
+    /// Sets a user's password: an administrator for anyone, a user for themselves.
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        login: &str,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        if actor.login() != login {
+            actor.require(Capability::Administer)?;
+        }
+        let row = self.user_in_org(actor, login).await?;
+        let hash = hash_password(password).await?;
+        let txn = self.begin_write(actor.org_id()).await?;
+        user::Entity::update(user::ActiveModel {
+            id: Set(row.id),
+            password_hash: Set(hash),
+            password_changed_at: Set(crate::now()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        // The record says that the password changed, never what it is.
+        audit::append(
+            &txn,
+            actor,
+            "user.password",
+            &format!("user:{}", row.id),
+            &json!({ "login": login }),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a user in: the actor if the password is right and the user active.
+    pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<Actor>, StoreError> {
+        let row = user::Entity::find()
+            .filter(user::Column::Login.eq(login.trim()))
+            .one(&self.db)
+            .await?;
+        // Verify against a real hash even for unknown users, so timing does not reveal logins.
+        let hash = row
+            .as_ref()
+            .map_or_else(|| DUMMY_HASH.clone(), |r| r.password_hash.clone());
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || {
+            password.chars().count() <= MAX_PASSWORD_CHARS
+                && Argon2::default()
+                    .verify_password(password.as_bytes(), hash.as_str())
+                    .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        match row {
+            Some(row) if ok && row.active => Actor::from_user(&row).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The actor for a user id (e.g. from a session), if the user still exists and is active.
+    pub async fn actor(&self, user_id: i64) -> Result<Option<Actor>, StoreError> {
+        match user::Entity::find_by_id(user_id).one(&self.db).await? {
+            Some(row) if row.active => Actor::from_user(&row).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn user_in_org(&self, actor: &Actor, login: &str) -> Result<user::Model, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::Login.eq(login))
+            .filter(user::Column::OrgId.eq(actor.org_id()))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::not_found("利用者", login))
+    }
+}
+
+/// A real argon2id hash of a password nobody knows, made once, for timing-safe misses.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let secret: [u8; 32] = argon2::password_hash::generate_salt()
+        .repeat(2)
+        .try_into()
+        .unwrap_or([7; 32]);
+    Argon2::default()
+        .hash_password(&secret)
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+});
+
+fn check_login(login: &str) -> Result<String, StoreError> {
+    let login = login.trim();
+    let valid = (3..=64).contains(&login.len())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+    if valid {
+        Ok(login.to_owned())
+    } else {
+        Err(StoreError::Rejected(
+            "ログイン名は英小文字・数字と . - _ で、3〜64 文字にしてください".to_owned(),
+        ))
+    }
+}
+
+async fn hash_password(password: &str) -> Result<String, StoreError> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(StoreError::Rejected(format!(
+            "パスワードは {MIN_PASSWORD_CHARS}〜{MAX_PASSWORD_CHARS} 文字にしてください"
+        )));
+    }
+    let password = password.to_owned();
+    // argon2 takes tens of milliseconds by design: keep it off the async workers.
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Rejected(format!("パスワードを処理できません（{e}）")))
+    })
+    .await
+    .map_err(|e| StoreError::Rejected(format!("パスワードを処理できません（{e}）")))?
+}
+
+fn view(row: user::Model) -> Result<UserView, StoreError> {
+    let role = UserRole::parse(&row.role).ok_or_else(|| {
+        StoreError::Rejected(format!(
+            "利用者 {} の役割 `{}` が不明です",
+            row.login, row.role
+        ))
+    })?;
+    Ok(UserView {
+        id: row.id,
+        login: row.login,
+        display_name: row.display_name,
+        department: row.department,
+        role,
+        active: row.active,
+    })
+}

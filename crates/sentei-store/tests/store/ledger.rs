@@ -1,0 +1,211 @@
+//! The ledger: versions for extension, change and abolition, history, expiring entries.
+
+use sentei_core::ledger::ChangeKind;
+use sentei_core::workflow::Action;
+use sentei_store::{LedgerQuery, StoreError};
+use time::macros::date;
+
+use crate::both;
+use crate::harness::{CATALOG, Fixture};
+use crate::steps::{APPROVABLE, submitted};
+
+async fn approved_entry(f: &Fixture) -> i64 {
+    let (app, assessment) = submitted(f, APPROVABLE).await;
+    f.store
+        .act(
+            &f.approver,
+            &CATALOG,
+            app.id,
+            Action::Approve,
+            "",
+            Some(assessment.version),
+        )
+        .await
+        .unwrap();
+    let ledger = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                page_size: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ledger
+        .items
+        .iter()
+        .find(|e| e.application_id == Some(app.id))
+        .unwrap()
+        .id
+}
+
+both!(
+    extension_change_and_abolition_are_versions_and_history_is_kept,
+    |f| {
+        let id = approved_entry(&f).await;
+        let s = &f.store;
+        let extended = s
+            .extend_ledger(&f.approver, id, 1, date!(2028 - 03 - 31), "契約を1年延長")
+            .await
+            .unwrap();
+        assert_eq!(
+            (extended.version, extended.fields.period_end),
+            (2, date!(2028 - 03 - 31))
+        );
+
+        let mut fields = extended.fields.clone();
+        fields.user_scope = "全庁".to_owned();
+        let changed = s
+            .change_ledger(&f.approver, id, 2, fields, "利用範囲を全庁に拡大")
+            .await
+            .unwrap();
+        assert_eq!(changed.fields.user_scope, "全庁");
+
+        let stale = s
+            .extend_ledger(&f.approver, id, 2, date!(2029 - 03 - 31), "")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                stale,
+                StoreError::Conflict {
+                    current_version: 3,
+                    ..
+                }
+            ),
+            "{stale}"
+        );
+
+        let abolished = s
+            .abolish_ledger(
+                &f.approver,
+                id,
+                3,
+                date!(2027 - 09 - 30),
+                "後継サービスへ移行",
+            )
+            .await
+            .unwrap();
+        assert!(abolished.abolished);
+        assert_eq!(abolished.fields.period_end, date!(2027 - 09 - 30));
+        let after = s
+            .extend_ledger(&f.approver, id, 4, date!(2030 - 03 - 31), "")
+            .await
+            .unwrap_err();
+        assert_eq!(after.to_string(), "廃止された台帳の項目は変更できません");
+
+        let history = s.ledger_history(&f.auditor, id).await.unwrap();
+        let kinds: Vec<ChangeKind> = history.iter().map(|v| v.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ChangeKind::Registered,
+                ChangeKind::Extended,
+                ChangeKind::Changed,
+                ChangeKind::Abolished
+            ]
+        );
+        assert_eq!(
+            history[0].fields.period_end,
+            date!(2027 - 03 - 31),
+            "the first version is unchanged"
+        );
+        assert_eq!(history[0].fields.user_scope, "市民課内に限る");
+        assert_eq!(history[3].comment, "後継サービスへ移行");
+        assert!(s.verify_audit(None).await.unwrap()[0].result.is_ok());
+    }
+);
+
+both!(only_the_approver_keeps_the_ledger, |f| {
+    let id = approved_entry(&f).await;
+    for actor in [&f.applicant, &f.ciso, &f.auditor, &f.admin] {
+        let refused = f
+            .store
+            .extend_ledger(actor, id, 1, date!(2028 - 03 - 31), "")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, StoreError::Denied(_)),
+            "{}",
+            actor.login()
+        );
+    }
+});
+
+both!(entries_expiring_soon_are_listed_soonest_first, |f| {
+    // Three entries ending 2027-03-31; move two of them.
+    let ids = [
+        approved_entry(&f).await,
+        approved_entry(&f).await,
+        approved_entry(&f).await,
+    ];
+    f.store
+        .extend_ledger(&f.approver, ids[1], 1, date!(2027 - 05 - 15), "")
+        .await
+        .unwrap();
+    f.store
+        .abolish_ledger(&f.approver, ids[2], 1, date!(2027 - 01 - 31), "")
+        .await
+        .unwrap();
+    let query = |days| LedgerQuery {
+        expiring_within: Some(days),
+        today: Some(date!(2027 - 03 - 01)),
+        page_size: 50,
+        ..Default::default()
+    };
+    let in_30 = f.store.ledger(&f.auditor, &query(30)).await.unwrap();
+    assert_eq!(
+        in_30.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    let in_90 = f.store.ledger(&f.auditor, &query(90)).await.unwrap();
+    assert_eq!(
+        in_90.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [ids[0], ids[1]],
+        "abolished ones are not expiring"
+    );
+    let all = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                include_abolished: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    let active = f
+        .store
+        .ledger(&f.auditor, &LedgerQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(active.total, 2);
+    let searched = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                search: "電子申請".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(searched.total, 2);
+    let none = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                search: "100%".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(none.total, 0, "LIKE wildcards in a search are literal");
+});

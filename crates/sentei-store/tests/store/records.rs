@@ -1,0 +1,206 @@
+//! Assessments under concurrent editing, organization isolation, attachments.
+
+use sentei_core::workflow::UserRole;
+use sentei_store::{NewUser, StoreError};
+
+use crate::both;
+use crate::harness::{CATALOG, PASSWORD};
+use crate::steps::{APPROVABLE, NOT_APPROVABLE, assessment, draft, service};
+
+both!(
+    two_people_saving_the_same_version_never_overwrite_each_other,
+    |f| {
+        let svc = service(&f, "文書共有").await;
+        let first = assessment(&f, &svc, APPROVABLE).await;
+        let theirs = f
+            .store
+            .save_assessment(
+                &f.applicant2,
+                &CATALOG,
+                first.id,
+                first.version,
+                NOT_APPROVABLE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(theirs.version, 2);
+        assert_eq!(theirs.verdict, "not_approvable");
+        let mine = f
+            .store
+            .save_assessment(&f.applicant, &CATALOG, first.id, first.version, APPROVABLE)
+            .await
+            .unwrap_err();
+        let StoreError::Conflict {
+            current_version, ..
+        } = &mine
+        else {
+            panic!("{mine}")
+        };
+        assert_eq!(*current_version, 2);
+        assert!(
+            mine.to_string()
+                .contains("ほかの人が変更しました（読み込んだ版 1、現在の版 2）")
+        );
+        let stored = f.store.assessment(&f.auditor, first.id).await.unwrap();
+        assert_eq!(
+            stored.verdict, "not_approvable",
+            "the other person's save is kept"
+        );
+        assert_eq!(stored.updated_by, f.applicant2.user_id().unwrap());
+    }
+);
+
+both!(saves_are_judged_and_stored_as_contract_documents, |f| {
+    let svc = service(&f, "文書共有").await;
+    let stored = assessment(&f, &svc, NOT_APPROVABLE).await;
+    // The registry's name and provider replace the document's.
+    assert_eq!(stored.document["service"]["name"], "文書共有");
+    assert_eq!(stored.document["answers"]["items"]["1.12"], "unmet");
+    assert_eq!(stored.judgement["verdict"], "not_approvable");
+    assert_eq!(stored.profile_version, "1");
+    // What is stored reads back as an assessment.
+    let again = CATALOG
+        .parse_assessment(&stored.document.to_string())
+        .unwrap();
+    assert_eq!(again.service.name, "文書共有");
+    let invalid = f
+        .store
+        .create_assessment(
+            &f.applicant,
+            &CATALOG,
+            svc.id,
+            "profile: city-checklist\nservice: {name: a, provider: b}\nfacts: {colour: red}\n",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(invalid, StoreError::Invalid(_)));
+    assert!(invalid.to_string().contains("facts.colour"), "{invalid}");
+});
+
+both!(organizations_never_see_each_other, |f| {
+    let (app, assessment) = draft(&f, APPROVABLE).await;
+    f.store.create_organization("sakai", "堺市").await.unwrap();
+    let sakai_operator = f.store.operator("sakai").await.unwrap();
+    f.store
+        .add_user(
+            &sakai_operator,
+            NewUser {
+                login: "sakai.approver".into(),
+                display_name: "堺 太郎".into(),
+                department: "情報システム課".into(),
+                role: UserRole::Approver,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let stranger = f
+        .store
+        .authenticate("sakai.approver", PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        f.store.application(&stranger, app.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        f.store.assessment(&stranger, assessment.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        f.store.service(&stranger, assessment.service_id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        f.store.services(&stranger, "", 1, 50).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        f.store
+            .applications(&stranger, None, 1, 50)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let acting = f
+        .store
+        .act(
+            &stranger,
+            &CATALOG,
+            app.id,
+            sentei_core::workflow::Action::Return,
+            "x",
+            None,
+        )
+        .await;
+    assert!(matches!(acting, Err(StoreError::NotFound(_))));
+    // Each organization has its own chain, and both verify.
+    let chains = f.store.verify_audit(None).await.unwrap();
+    assert_eq!(chains.len(), 2);
+    assert!(chains.iter().all(|c| c.result.is_ok()));
+});
+
+both!(
+    attachments_are_bounded_deduplicated_and_never_named_by_the_client,
+    |f| {
+        let svc = service(&f, "文書共有").await;
+        let a = assessment(&f, &svc, APPROVABLE).await;
+        let pdf = b"%PDF-1.7 evidence".to_vec();
+        let first = f
+            .store
+            .attach(
+                &f.applicant,
+                a.id,
+                "1.3",
+                "../../etc/SLA.pdf",
+                "application/pdf",
+                &pdf,
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.file_name, "SLA.pdf");
+        let second = f
+            .store
+            .attach(
+                &f.applicant,
+                a.id,
+                "1.12",
+                "コピー.pdf",
+                "application/pdf",
+                &pdf,
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.sha256, second.sha256, "same content, stored once");
+        let listed = f.store.attachments(&f.auditor, a.id).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        let (media, content) = f
+            .store
+            .attachment_content(&f.auditor, &first.sha256)
+            .await
+            .unwrap();
+        assert_eq!((media.as_str(), content), ("application/pdf", pdf));
+        let big = vec![0u8; sentei_store::MAX_ATTACHMENT_BYTES + 1];
+        assert!(matches!(
+            f.store
+                .attach(
+                    &f.applicant,
+                    a.id,
+                    "1.3",
+                    "big.bin",
+                    "application/octet-stream",
+                    &big
+                )
+                .await,
+            Err(StoreError::Rejected(_))
+        ));
+        assert!(matches!(
+            f.store
+                .attach(&f.auditor, a.id, "1.3", "x.pdf", "application/pdf", b"x")
+                .await,
+            Err(StoreError::Denied(_))
+        ));
+    }
+);
