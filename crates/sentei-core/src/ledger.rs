@@ -309,3 +309,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod json_tests {
+    use super::LedgerFields;
+
+    #[test]
+    fn dates_are_iso_in_json() {
+        let fields = LedgerFields {
+            service_name: "a".into(),
+            provider: "b".into(),
+            purpose: "c".into(),
+            classification: "機密性2".into(),
+            period_start: time::macros::date!(2026 - 04 - 01),
+            period_end: time::macros::date!(2027 - 03 - 31),
+            applicant_department: "d".into(),
+            applicant_name: "e".into(),
+            user_scope: "f".into(),
+        };
+        let json = serde_json::to_value(&fields).unwrap();
+        assert_eq!(json["period_start"], "2026-04-01");
+        assert_eq!(
+            serde_json::from_value::<LedgerFields>(json).unwrap(),
+            fields
+        );
+    }
+}

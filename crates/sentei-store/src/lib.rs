@@ -31,7 +31,7 @@ pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceView};
-pub use users::{NewUser, UserView};
+pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 

@@ -218,6 +218,19 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// A new random password of 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I),
+/// for accounts created from the command line and shown once.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = argon2::password_hash::generate_salt().to_vec();
+    bytes.extend(argon2::password_hash::generate_salt());
+    bytes
+        .iter()
+        .take(20)
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
 fn check_login(login: &str) -> Result<String, StoreError> {
     let login = login.trim();
     let valid = (3..=64).contains(&login.len())

@@ -11,8 +11,31 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// Also load profiles (*.yaml) from this folder. A profile with the same id as a
     /// built-in one replaces it, so a revised version can be used without rebuilding.
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", env = "SENTEI_PROFILES_DIR")]
     pub profiles_dir: Option<PathBuf>,
+
+    /// The database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB. Default: an SQLite
+    /// file in the data directory.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SENTEI_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// The data directory, holding the default SQLite database. Default: ./sentei-data
+    #[arg(long, global = true, value_name = "DIR", env = "SENTEI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A TOML file with database_url and data_dir, used where flags and environment say nothing.
+    #[arg(long, global = true, value_name = "FILE", env = "SENTEI_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The organization (municipality) code; needed only when the database holds several.
+    #[arg(long, global = true, value_name = "CODE", env = "SENTEI_ORG")]
+    pub org: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -38,6 +61,146 @@ pub enum Command {
     /// Show or check a profile.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Prepare the database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Write a consistent copy of the live SQLite database to FILE (which must not exist).
+    Backup { file: PathBuf },
+    /// Add or list organizations (municipalities) in the database.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Add users, list them, change their role or password.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The ledger of approved services (外部サービス利用台帳).
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Show the configuration in effect, passwords masked.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Fill the database with a demonstration municipality.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the schema or bring it up to date, and say what was done.
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organization: a short code for commands (e.g. shunan) and its name (e.g. 周南市).
+    Add { code: String, name: String },
+    /// List the organizations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. Without --password-stdin a password is generated and shown once.
+    Add {
+        login: String,
+        /// The person's name, e.g. 周南 太郎.
+        #[arg(long)]
+        name: String,
+        /// Their department, e.g. 情報政策課.
+        #[arg(long)]
+        department: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users of the organization.
+    List,
+    /// Change a user's role.
+    SetRole {
+        login: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// Set a user's password. Without --password-stdin a password is generated and shown once.
+    Passwd {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// The roles, named as in the standard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// 情報セキュリティ管理者: registers services and applies.
+    Applicant,
+    /// 情報システム管理者: reviews, approves, keeps the ledger.
+    Approver,
+    /// 統括情報セキュリティ責任者: accepts exceptions.
+    Ciso,
+    /// 監査: reads everything, changes nothing.
+    Auditor,
+    /// システム管理者: users and backups.
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// List the ledger's entries (active ones; --include-abolished for all).
+    List {
+        /// Only entries whose usage period ends within DAYS days from today (JST).
+        #[arg(long, value_name = "DAYS")]
+        expiring: Option<u16>,
+        /// Only entries whose service or provider name contains TEXT.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        search: String,
+        /// Include abolished entries.
+        #[arg(long)]
+        include_abolished: bool,
+        /// table for people; csv (UTF-8 with BOM, opens in Excel) or json for other programs.
+        #[arg(long, value_enum, default_value = "table")]
+        format: LedgerFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute each organization's hash chain. Exit status 1 and the first altered,
+    /// removed or reordered record named when it does not hold.
+    Verify {
+        /// Also require the chain to end in this hash (as printed by an earlier run), which
+        /// detects records cut off the end.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the configuration in effect and where each value came from.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create the demonstration municipality (code demo) with a user for every role, and
+    /// take services through every state of the workflow. Prints a line per committed service.
+    Load {
+        /// How many services to create.
+        #[arg(long, default_value_t = 12)]
+        services: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,22 @@ impl Failure {
         }
     }
 
+    /// A request that cannot be carried out as asked (exit status 2).
+    pub fn usage(message: impl fmt::Display) -> Failure {
+        Failure {
+            code: INVALID_INPUT,
+            message: format!("sentei: {message}"),
+        }
+    }
+
+    /// A failure of the system rather than of the request (exit status 1).
+    pub fn internal(message: impl fmt::Display) -> Failure {
+        Failure {
+            code: 1,
+            message: format!("sentei: {message}"),
+        }
+    }
+
     /// One problem with a file as a whole (missing, unreadable, too large).
     pub fn file(file: &str, message: impl fmt::Display) -> Failure {
         Failure {

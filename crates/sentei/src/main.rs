@@ -5,17 +5,34 @@
 
 mod cli;
 mod commands;
+mod config;
 mod failure;
 mod files;
 mod render;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let matches = cli::Cli::command().get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // Where each database setting came from, for `sentei config show`.
+    let given = config::Given {
+        database_url: cli
+            .database_url
+            .clone()
+            .map(|url| (url, matches.value_source("database_url"))),
+        data_dir: cli
+            .data_dir
+            .clone()
+            .map(|dir| (dir, matches.value_source("data_dir"))),
+        config_file: cli.config.clone(),
+    };
+    match commands::run(cli, given) {
         Ok(output) => {
             // A closed pipe (`sentei profiles | head`) is not an error worth reporting.
             let _ = files::write_stdout(&output);

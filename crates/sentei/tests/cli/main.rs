@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
 
 mod commands;
+mod durability;
+mod ops;
 mod scenarios;
 
 use std::path::Path;
@@ -10,10 +12,27 @@ use std::process::{Command, Output};
 
 /// Runs the built `sentei` binary in `dir` with `args`, feeding `stdin`.
 pub fn sentei(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    sentei_with(dir, args, stdin, &[])
+}
+
+/// The `sentei` binary with nothing of the caller's `SENTEI_…` environment but `env`.
+pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sentei"));
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SENTEI_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command
+}
+
+/// Runs the binary with extra environment variables.
+pub fn sentei_with(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sentei"))
+    let mut child = command(dir, env)
         .args(args)
-        .current_dir(dir)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,0 +1,109 @@
+//! The commands: each turns its arguments into the text to print, or a [`Failure`].
+//!
+//! Commands that use the database run on a tokio runtime made here, so the judging commands
+//! stay plain synchronous code.
+
+mod admin;
+mod demo;
+mod judge;
+mod records;
+
+use std::future::Future;
+
+use sentei_store::{Store, StoreError};
+
+use crate::cli::{
+    AuditCommand, Cli, Command, ConfigCommand, DbCommand, DemoCommand, LedgerCommand, OrgCommand,
+    ProfileCommand,
+};
+use crate::config::{Config, Given};
+use crate::failure::Failure;
+
+pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
+    let dir = cli.profiles_dir.as_deref();
+    let org = cli.org.as_deref();
+    // Judging needs no database: a broken database setting must not stop it.
+    let config = || Config::resolve(given);
+    match cli.command {
+        Command::Assess { file, format } => judge::assess(dir, &file, format),
+        Command::Profiles => judge::profiles(dir),
+        Command::Profile(ProfileCommand::Show { id }) => judge::show(dir, &id),
+        Command::Profile(ProfileCommand::Check { file }) => judge::check(&file),
+        Command::Config(ConfigCommand::Show) => Ok(config()?.show()),
+        Command::Db(DbCommand::Migrate) => block_on(admin::migrate(&config()?)),
+        Command::Backup { file } => block_on(admin::backup(&config()?, &file)),
+        Command::Org(OrgCommand::Add { code, name }) => {
+            block_on(admin::org_add(&config()?, &code, &name))
+        }
+        Command::Org(OrgCommand::List) => block_on(admin::org_list(&config()?)),
+        Command::User(command) => block_on(admin::user(&config()?, org, command)),
+        Command::Ledger(LedgerCommand::List {
+            expiring,
+            search,
+            include_abolished,
+            format,
+        }) => block_on(records::ledger(
+            &config()?,
+            org,
+            expiring,
+            &search,
+            include_abolished,
+            format,
+        )),
+        Command::Audit(AuditCommand::Verify { expect_head }) => {
+            block_on(records::verify(&config()?, org, expect_head.as_deref()))
+        }
+        Command::Demo(DemoCommand::Load { services }) => {
+            block_on(demo::load(&config()?, dir, services))
+        }
+    }
+}
+
+fn block_on<F: Future<Output = Result<String, Failure>>>(future: F) -> Result<String, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::internal(format!("実行環境を準備できません（{e}）")))?
+        .block_on(future)
+}
+
+async fn open(config: &Config) -> Result<Store, Failure> {
+    Store::open(&config.database_url)
+        .await
+        .map_err(|e| store_failure(&e))
+}
+
+/// The operator of the organization `org`, or of the only organization there is.
+async fn operator(store: &Store, org: Option<&str>) -> Result<sentei_store::Actor, Failure> {
+    let code = match org {
+        Some(code) => code.to_owned(),
+        None => {
+            let orgs = store.organizations().await.map_err(|e| store_failure(&e))?;
+            match orgs.as_slice() {
+                [] => {
+                    return Err(Failure::usage(
+                        "組織がまだありません。sentei org add CODE 名称 で作ってください",
+                    ));
+                }
+                [only] => only.code.clone(),
+                many => {
+                    let codes: Vec<_> = many.iter().map(|o| o.code.as_str()).collect();
+                    return Err(Failure::usage(format!(
+                        "組織が複数あります。--org で指定してください（{}）",
+                        codes.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    store.operator(&code).await.map_err(|e| store_failure(&e))
+}
+
+/// Database failures are the system's (exit 1); everything else is the user's to fix (exit 2).
+pub fn store_failure(error: &StoreError) -> Failure {
+    match error {
+        StoreError::Database(_) => Failure::internal(error.to_string()),
+        _ => Failure::usage(error.to_string()),
+    }
+}

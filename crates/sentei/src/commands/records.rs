@@ -1,0 +1,232 @@
+//! Reading the records: the ledger (table, CSV, JSON) and the audit trail's verification.
+
+use sentei_core::ledger::HEADINGS;
+use sentei_store::{LedgerEntryView, LedgerQuery, MAX_PAGE_SIZE};
+use serde_json::json;
+
+use super::{open, operator, store_failure};
+use crate::cli::LedgerFormat;
+use crate::config::Config;
+use crate::failure::Failure;
+use crate::render::columns;
+
+/// Today in Japan (JST, UTC+9, no daylight saving), for "expiring within N days".
+pub fn today_in_japan() -> time::Date {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(jst).date()
+}
+
+pub async fn ledger(
+    config: &Config,
+    org: Option<&str>,
+    expiring: Option<u16>,
+    search: &str,
+    include_abolished: bool,
+    format: LedgerFormat,
+) -> Result<String, Failure> {
+    let store = open(config).await?;
+    let actor = operator(&store, org).await?;
+    let mut query = LedgerQuery {
+        search: search.to_owned(),
+        include_abolished,
+        expiring_within: expiring,
+        today: Some(today_in_japan()),
+        page: 1,
+        page_size: MAX_PAGE_SIZE,
+        ..LedgerQuery::default()
+    };
+    let mut entries = Vec::new();
+    loop {
+        let page = store
+            .ledger(&actor, &query)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        let done = page.items.len() < MAX_PAGE_SIZE as usize;
+        entries.extend(page.items);
+        if done {
+            break;
+        }
+        query.page += 1;
+    }
+    Ok(match format {
+        LedgerFormat::Table => table(&entries),
+        LedgerFormat::Csv => csv_with_bom(&entries)?,
+        LedgerFormat::Json => json(&entries),
+    })
+}
+
+fn status(entry: &LedgerEntryView) -> &'static str {
+    if entry.abolished {
+        "廃止"
+    } else {
+        "利用中"
+    }
+}
+
+fn table(entries: &[LedgerEntryView]) -> String {
+    let mut rows = vec![
+        [
+            "番号",
+            "(ア) サービス",
+            "(イ) 提供者",
+            "(エ) 格付",
+            "(オ) 利用期間",
+            "(カ) 所属",
+            "状態",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for e in entries {
+        let f = &e.fields;
+        rows.push(vec![
+            e.id.to_string(),
+            f.service_name.clone(),
+            f.provider.clone(),
+            f.classification.clone(),
+            format!("{} 〜 {}", f.period_start, f.period_end),
+            f.applicant_department.clone(),
+            status(e).to_owned(),
+        ]);
+    }
+    let mut out = columns(&rows);
+    out.push_str(&format!("{} 件\n", entries.len()));
+    out
+}
+
+/// CSV that Excel opens correctly: UTF-8 with a byte-order mark, (ア)–(キ) first, and no cell
+/// that a spreadsheet would run as a formula.
+fn csv_with_bom(entries: &[LedgerEntryView]) -> Result<String, Failure> {
+    // CRLF, as Excel writes and expects.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut header = vec!["台帳番号"];
+    header.extend(HEADINGS);
+    header.extend(["状態", "版", "基準", "判定"]);
+    let fail = |e: csv::Error| Failure::internal(format!("CSV を書けません（{e}）"));
+    writer.write_record(&header).map_err(fail)?;
+    for e in entries {
+        let f = &e.fields;
+        let record = [
+            e.id.to_string(),
+            f.service_name.clone(),
+            f.provider.clone(),
+            f.purpose.clone(),
+            f.classification.clone(),
+            f.period_start.to_string(),
+            f.period_end.to_string(),
+            f.applicant_department.clone(),
+            f.applicant_name.clone(),
+            f.user_scope.clone(),
+            status(e).to_owned(),
+            e.version.to_string(),
+            format!("{} 版{}", e.profile_id, e.profile_version),
+            e.verdict.clone(),
+        ];
+        writer
+            .write_record(record.iter().map(|cell| neutralize(cell)))
+            .map_err(fail)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
+    Ok(format!("\u{FEFF}{text}"))
+}
+
+/// A cell a spreadsheet would read as a formula (=, +, -, @, or a leading tab or CR) is
+/// prefixed with an apostrophe so it is shown as text, never run.
+pub fn neutralize(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+fn json(entries: &[LedgerEntryView]) -> String {
+    let list: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "version": e.version,
+                "status": if e.abolished { "abolished" } else { "active" },
+                "fields": e.fields,
+                "profile": { "id": e.profile_id, "version": e.profile_version },
+                "verdict": e.verdict,
+                "application_id": e.application_id,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string() + "\n"
+}
+
+pub async fn verify(
+    config: &Config,
+    org: Option<&str>,
+    expect_head: Option<&str>,
+) -> Result<String, Failure> {
+    let store = open(config).await?;
+    let results = store
+        .verify_audit(org)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    if expect_head.is_some() && results.len() != 1 {
+        return Err(Failure::usage(
+            "--expect-head は --org で組織を一つに絞って使ってください",
+        ));
+    }
+    let mut lines = Vec::new();
+    let mut broken = false;
+    for result in results {
+        match result.result {
+            Ok(summary) => {
+                let head_ok = expect_head.is_none_or(|h| h == summary.head);
+                broken |= !head_ok;
+                lines.push(format!(
+                    "{}: 記録 {} 件の鎖を検証しました。末尾のハッシュ: {}",
+                    result.org_code, summary.count, summary.head
+                ));
+                if !head_ok {
+                    lines.push(format!(
+                        "{}: 末尾のハッシュが指定の値と一致しません（末尾の記録が削除されたか、その後に記録が追加されています）",
+                        result.org_code
+                    ));
+                }
+            }
+            Err(chain_break) => {
+                broken = true;
+                lines.push(format!("{}: {chain_break}", result.org_code));
+            }
+        }
+    }
+    let text = lines.join("\n") + "\n";
+    if broken {
+        Err(Failure {
+            code: 1,
+            message: format!("{}sentei: 監査記録の鎖が壊れています", text),
+        })
+    } else {
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn formulas_are_neutralized_and_text_kept() {
+        assert_eq!(
+            neutralize("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(neutralize("+81-3"), "'+81-3");
+        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("電子申請サービス"), "電子申請サービス");
+        assert_eq!(neutralize("2026-04-01"), "2026-04-01");
+    }
+}

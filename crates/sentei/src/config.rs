@@ -1,0 +1,198 @@
+//! Configuration: command-line flags, then `SENTEI_…` environment variables, then an optional
+//! TOML file (`--config FILE` or `SENTEI_CONFIG`), then defaults.
+//!
+//! Nothing here exits the process or lives in a global: the resolved [`Config`] is built once in
+//! `main` and passed to the commands that need it. Secrets are masked whenever shown.
+
+use std::path::{Path, PathBuf};
+
+use clap::parser::ValueSource;
+use sentei_store::DatabaseUrl;
+use serde::Deserialize;
+
+use crate::failure::Failure;
+
+/// The default data directory, relative to where sentei runs.
+pub const DEFAULT_DATA_DIR: &str = "./sentei-data";
+
+/// The configuration file's keys; unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+}
+
+/// Where a setting's value came from, for `sentei config show`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Environment,
+    File,
+    Default,
+}
+
+impl Origin {
+    fn label(self) -> &'static str {
+        match self {
+            Origin::Flag => "コマンドラインの指定",
+            Origin::Environment => "環境変数",
+            Origin::File => "設定ファイル",
+            Origin::Default => "既定値",
+        }
+    }
+
+    fn of(source: Option<ValueSource>) -> Option<Origin> {
+        match source? {
+            ValueSource::CommandLine => Some(Origin::Flag),
+            ValueSource::EnvVariable => Some(Origin::Environment),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub database_url_origin: Origin,
+    pub data_dir: PathBuf,
+    pub data_dir_origin: Origin,
+    pub file: Option<PathBuf>,
+}
+
+/// The values given on the command line or in the environment, with where each came from.
+pub struct Given {
+    pub database_url: Option<(String, Option<ValueSource>)>,
+    pub data_dir: Option<(PathBuf, Option<ValueSource>)>,
+    pub config_file: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn resolve(given: Given) -> Result<Config, Failure> {
+        let file = match &given.config_file {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let (data_dir, data_dir_origin) = match (given.data_dir, file.data_dir) {
+            (Some((dir, source)), _) => (dir, Origin::of(source).unwrap_or(Origin::Flag)),
+            (None, Some(dir)) => (dir, Origin::File),
+            (None, None) => (PathBuf::from(DEFAULT_DATA_DIR), Origin::Default),
+        };
+        let (database_url, database_url_origin) = match (given.database_url, file.database_url) {
+            (Some((url, source)), _) => {
+                (parse_url(&url)?, Origin::of(source).unwrap_or(Origin::Flag))
+            }
+            (None, Some(url)) => (parse_url(&url)?, Origin::File),
+            (None, None) => (sentei_store::default_sqlite_url(&data_dir), Origin::Default),
+        };
+        Ok(Config {
+            database_url,
+            database_url_origin,
+            data_dir,
+            data_dir_origin,
+            file: given.config_file,
+        })
+    }
+
+    /// The configuration for people, passwords masked.
+    pub fn show(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "database_url = \"{}\"   # {}\n",
+            self.database_url,
+            self.database_url_origin.label()
+        ));
+        out.push_str(&format!(
+            "data_dir = \"{}\"   # {}\n",
+            self.data_dir.display(),
+            self.data_dir_origin.label()
+        ));
+        if let Some(file) = &self.file {
+            out.push_str(&format!("# 設定ファイル: {}\n", file.display()));
+        }
+        out
+    }
+}
+
+fn parse_url(url: &str) -> Result<DatabaseUrl, Failure> {
+    DatabaseUrl::parse(url).map_err(|e| Failure::file("--database-url", e))
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, Failure> {
+    let name = path.display().to_string();
+    let text = crate::files::read_text(path)?;
+    toml::from_str(&text).map_err(|e| {
+        // toml's message names the key and line; keep only its first line, without the value.
+        let message = e.message().lines().next().unwrap_or("").to_owned();
+        Failure::file(&name, format!("設定ファイルを読めません（{message}）"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(url: Option<&str>, dir: Option<&str>) -> Given {
+        Given {
+            database_url: url.map(|u| (u.to_owned(), Some(ValueSource::EnvVariable))),
+            data_dir: dir.map(|d| (PathBuf::from(d), Some(ValueSource::CommandLine))),
+            config_file: None,
+        }
+    }
+
+    #[test]
+    fn defaults_put_an_sqlite_file_in_the_data_directory() {
+        let config = Config::resolve(given(None, None)).unwrap();
+        assert_eq!(
+            config.database_url.to_string(),
+            "sqlite://./sentei-data/sentei.db"
+        );
+        assert_eq!(config.database_url_origin, Origin::Default);
+        let config = Config::resolve(given(None, Some("/var/lib/sentei"))).unwrap();
+        assert_eq!(
+            config.database_url.to_string(),
+            "sqlite:///var/lib/sentei/sentei.db"
+        );
+        assert_eq!(config.data_dir_origin, Origin::Flag);
+    }
+
+    #[test]
+    fn shown_configuration_masks_passwords() {
+        let config = Config::resolve(given(
+            Some("postgres://sentei:hunter2hunter2@db/sentei"),
+            None,
+        ))
+        .unwrap();
+        let shown = config.show();
+        assert!(shown.contains("postgres://sentei:***@db/sentei"), "{shown}");
+        assert!(shown.contains("環境変数"));
+        assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_and_environment_leave() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sentei.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"postgres://u:p@h/d\"\ndata_dir = \"/srv/sentei\"\n",
+        )
+        .unwrap();
+        let config = Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file.clone()),
+        })
+        .unwrap();
+        assert_eq!(config.database_url_origin, Origin::File);
+        assert_eq!(config.data_dir, PathBuf::from("/srv/sentei"));
+        std::fs::write(&file, "database_ulr = \"x\"\n").unwrap();
+        let err = Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file),
+        })
+        .unwrap_err();
+        assert!(err.message.contains("database_ulr"), "{}", err.message);
+    }
+}
