@@ -100,13 +100,25 @@ impl Store {
         } else {
             select = select.order_by_asc(ledger_entry::Column::ServiceName);
         }
-        let total = select.clone().count(&self.db).await?;
-        let rows = select
+        // A deferred join: skip to the page through the covering index, reading ids only, then
+        // fetch just those rows, so deep pages cost index entries rather than table rows. The
+        // count and the page of ids are independent and run at once on two connections.
+        let count = select.clone().count(&self.db);
+        let ids = select
             .order_by_asc(ledger_entry::Column::Id)
+            .select_only()
+            .column(ledger_entry::Column::Id)
             .offset((page - 1) * page_size)
             .limit(page_size)
+            .into_tuple::<i64>()
+            .all(&self.db);
+        let (total, ids) = tokio::join!(count, ids);
+        let (total, ids) = (total?, ids?);
+        let mut rows = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await?;
+        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
         Ok(Page {
             items: rows.into_iter().map(entry_view).collect(),
             total,

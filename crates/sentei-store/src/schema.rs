@@ -368,9 +368,24 @@ fn v1_indexes() -> Vec<IndexCreateStatement> {
             &["application_id", "role", "assessment_version"],
             true,
         ),
-        index("ledger_entries", &["org_id", "period_end"], false),
-        index("ledger_entries", &["org_id", "service_name"], false),
-        index("ledger_entries", &["org_id", "status", "period_end"], false),
+        // One index per shape of ledger query, each covering its filter and its order, so that
+        // counting and skipping to a page read the index only (issue #3's p99 target).
+        index("ledger_entries", &["org_id", "service_name", "id"], false),
+        index(
+            "ledger_entries",
+            &["org_id", "status", "service_name", "id"],
+            false,
+        ),
+        index(
+            "ledger_entries",
+            &["org_id", "status", "classification", "service_name", "id"],
+            false,
+        ),
+        index(
+            "ledger_entries",
+            &["org_id", "status", "period_end", "id"],
+            false,
+        ),
         index("ledger_versions", &["entry_id", "version"], true),
         index("audit_records", &["org_id", "seq"], true),
     ]
