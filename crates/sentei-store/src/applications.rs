@@ -22,7 +22,7 @@ use time::Date;
 
 use crate::assessments::rejudge;
 use crate::entity::{acceptance, application, application_event, assessment, service, user};
-use crate::{Actor, Page, Store, StoreError, audit, ledger, page_bounds};
+use crate::{Actor, Page, Store, StoreError, audit, ledger, page_bounds, text_field};
 
 /// Longest purpose, user scope, comment or reason, in characters.
 const MAX_TEXT: usize = 2_000;
@@ -99,16 +99,8 @@ impl Store {
     ) -> Result<ApplicationView, StoreError> {
         actor.require(Capability::Apply)?;
         let user = actor.user()?;
-        for (text, what) in [
-            (&new.purpose, "(ウ) 利用目的"),
-            (&new.user_scope, "(キ) 利用者の範囲"),
-        ] {
-            if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
-                return Err(StoreError::Rejected(format!(
-                    "{what}を {MAX_TEXT} 文字以内で書いてください"
-                )));
-            }
-        }
+        let purpose = text_field(&new.purpose, "(ウ) 利用目的", MAX_TEXT, true)?;
+        let user_scope = text_field(&new.user_scope, "(キ) 利用者の範囲", MAX_TEXT, true)?;
         if new.period_end < new.period_start {
             return Err(StoreError::Rejected(
                 "(オ) 利用期間の終了日が開始日より前です".to_owned(),
@@ -133,8 +125,8 @@ impl Store {
             assessment_id: Set(new.assessment_id),
             applicant_id: Set(user),
             department: Set(actor.department().to_owned()),
-            purpose: Set(new.purpose.trim().to_owned()),
-            user_scope: Set(new.user_scope.trim().to_owned()),
+            purpose: Set(purpose),
+            user_scope: Set(user_scope),
             period_start: Set(new.period_start),
             period_end: Set(new.period_end),
             status: Set(Status::Draft.as_str().to_owned()),

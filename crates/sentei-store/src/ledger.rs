@@ -429,32 +429,29 @@ async fn entry_row<C: sea_orm::ConnectionTrait>(
         .ok_or_else(|| StoreError::not_found("台帳の項目", id))
 }
 
+/// The (ア)–(キ) fields of a row of either ledger table, which share their column names.
+macro_rules! fields_of {
+    ($row:expr) => {
+        LedgerFields {
+            service_name: $row.service_name.clone(),
+            provider: $row.provider.clone(),
+            purpose: $row.purpose.clone(),
+            classification: $row.classification.clone(),
+            period_start: $row.period_start,
+            period_end: $row.period_end,
+            applicant_department: $row.applicant_department.clone(),
+            applicant_name: $row.applicant_name.clone(),
+            user_scope: $row.user_scope.clone(),
+        }
+    };
+}
+
 fn fields_of_entry(e: &ledger_entry::Model) -> LedgerFields {
-    LedgerFields {
-        service_name: e.service_name.clone(),
-        provider: e.provider.clone(),
-        purpose: e.purpose.clone(),
-        classification: e.classification.clone(),
-        period_start: e.period_start,
-        period_end: e.period_end,
-        applicant_department: e.applicant_department.clone(),
-        applicant_name: e.applicant_name.clone(),
-        user_scope: e.user_scope.clone(),
-    }
+    fields_of!(e)
 }
 
 fn fields_of_version(v: &ledger_version::Model) -> LedgerFields {
-    LedgerFields {
-        service_name: v.service_name.clone(),
-        provider: v.provider.clone(),
-        purpose: v.purpose.clone(),
-        classification: v.classification.clone(),
-        period_start: v.period_start,
-        period_end: v.period_end,
-        applicant_department: v.applicant_department.clone(),
-        applicant_name: v.applicant_name.clone(),
-        user_scope: v.user_scope.clone(),
-    }
+    fields_of!(v)
 }
 
 fn entry_view(e: ledger_entry::Model) -> LedgerEntryView {

@@ -102,6 +102,21 @@ impl Store {
     }
 }
 
+/// A text field from outside, trimmed: refused when required and blank, or when longer than
+/// `max` characters.
+fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<String, StoreError> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(StoreError::Rejected(format!("{what}を書いてください")));
+    }
+    if text.chars().count() > max {
+        return Err(StoreError::Rejected(format!(
+            "{what}は {max} 文字以内にしてください"
+        )));
+    }
+    Ok(text.to_owned())
+}
+
 /// Clamps a requested page to sane bounds.
 fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
     (page.max(1), page_size.clamp(1, MAX_PAGE_SIZE))

@@ -8,7 +8,7 @@ use sentei_core::access::Capability;
 use serde_json::json;
 
 use crate::entity::service;
-use crate::{Actor, Page, Store, StoreError, audit, page_bounds};
+use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_field};
 
 /// Longest service name, provider or description, in characters.
 const MAX_TEXT: usize = 2_000;
@@ -51,27 +51,16 @@ impl Store {
     ) -> Result<ServiceView, StoreError> {
         actor.require(Capability::Register)?;
         let user = actor.user()?;
-        for (text, what, required) in [
-            (&new.name, "サービスの名称", true),
-            (&new.provider, "提供者の名称", true),
-            (&new.description, "説明", false),
-        ] {
-            if required && text.trim().is_empty() {
-                return Err(StoreError::Rejected(format!("{what}を書いてください")));
-            }
-            if text.chars().count() > MAX_TEXT {
-                return Err(StoreError::Rejected(format!(
-                    "{what}は {MAX_TEXT} 文字以内にしてください"
-                )));
-            }
-        }
+        let name = text_field(&new.name, "サービスの名称", MAX_TEXT, true)?;
+        let provider = text_field(&new.provider, "提供者の名称", MAX_TEXT, true)?;
+        let description = text_field(&new.description, "説明", MAX_TEXT, false)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let now = crate::now();
         let row = service::Entity::insert(service::ActiveModel {
             org_id: Set(actor.org_id()),
-            name: Set(new.name.trim().to_owned()),
-            provider: Set(new.provider.trim().to_owned()),
-            description: Set(new.description.trim().to_owned()),
+            name: Set(name),
+            provider: Set(provider),
+            description: Set(description),
             created_by: Set(user),
             created_at: Set(now),
             updated_at: Set(now),

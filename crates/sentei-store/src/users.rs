@@ -8,7 +8,7 @@ use sentei_core::workflow::UserRole;
 use serde_json::json;
 
 use crate::entity::user;
-use crate::{Actor, Store, StoreError, audit};
+use crate::{Actor, Store, StoreError, audit, text_field};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -39,13 +39,8 @@ impl Store {
     pub async fn add_user(&self, actor: &Actor, new: NewUser) -> Result<UserView, StoreError> {
         actor.require(Capability::Administer)?;
         let login = check_login(&new.login)?;
-        for (text, what) in [(&new.display_name, "氏名"), (&new.department, "所属")] {
-            if text.trim().is_empty() || text.chars().count() > 200 {
-                return Err(StoreError::Rejected(format!(
-                    "{what}を 200 文字以内で書いてください"
-                )));
-            }
-        }
+        let display_name = text_field(&new.display_name, "氏名", 200, true)?;
+        let department = text_field(&new.department, "所属", 200, true)?;
         let hash = hash_password(&new.password).await?;
         if user::Entity::find()
             .filter(user::Column::Login.eq(&login))
@@ -62,8 +57,8 @@ impl Store {
         let row = user::Entity::insert(user::ActiveModel {
             org_id: Set(actor.org_id()),
             login: Set(login),
-            display_name: Set(new.display_name.trim().to_owned()),
-            department: Set(new.department.trim().to_owned()),
+            display_name: Set(display_name),
+            department: Set(department),
             role: Set(new.role.as_str().to_owned()),
             password_hash: Set(hash),
             active: Set(true),

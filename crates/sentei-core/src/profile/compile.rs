@@ -5,23 +5,20 @@
 //! and writes the Japanese explanations once. All problems are collected, each naming the item
 //! or rule and, where known, the line.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
-use super::document::{CaseDoc, CondDoc, CondTestDoc, ItemDoc, ProfileDoc, RuleDoc, ScalarDoc};
+use super::document::{CaseDoc, CondDoc, ItemDoc, ProfileDoc, RuleDoc};
 use super::{
     Alternative, Case, CaseAnswer, Certification, Item, Level, Profile, RuleKind, Source,
     normalize_id,
 };
-use crate::condition::{Cond, ItemIdx, UNSET_BIT};
-use crate::facts::{CLASSIFICATIONS, CertSet, FACTS, fact_id};
+use crate::condition::{Cond, ItemIdx};
+use crate::facts::{CLASSIFICATIONS, CertSet};
 use crate::input::{InputError, MAX_TEXT_CHARS, Problem, line_of};
 use crate::judgement::Approvals;
 
 /// Most items a profile may hold; the largest source document has under 100.
 pub const MAX_ITEMS: usize = 2_000;
-/// Deepest nesting of all / any / not in one condition.
-const MAX_COND_DEPTH: usize = 16;
 
 pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
     let mut c = Compiler::default();
@@ -50,7 +47,16 @@ pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
             }
         }
     }
-    let order = c.order(&items, &rules);
+    let order = super::ordering::evaluation_order(&items, &rules).unwrap_or_else(|cycle| {
+        let names: Vec<String> = cycle.iter().map(|&i| c.name(i)).collect();
+        let first = names.first().cloned().unwrap_or_default();
+        c.problem(
+            None,
+            first,
+            format!("条件が循環しています: {}", names.join(" → ")),
+        );
+        Vec::new()
+    });
     let extra_citation = doc
         .extra_items
         .as_ref()
@@ -198,7 +204,7 @@ impl Compiler {
                     "classifications",
                     format!(
                         "機密性 `{name}` はありません（使える値: {}）",
-                        choice_names(CLASSIFICATIONS)
+                        super::conditions::choice_names(CLASSIFICATIONS)
                     ),
                 ),
             }
@@ -521,7 +527,7 @@ impl Compiler {
                     owner.to_owned(),
                     format!(
                         "認証 `{name}` はありません（使える値: {}）",
-                        choice_names(crate::facts::CERTIFICATIONS)
+                        super::conditions::choice_names(crate::facts::CERTIFICATIONS)
                     ),
                 ),
             }
@@ -540,121 +546,7 @@ impl Compiler {
     }
 
     fn cond(&self, doc: &CondDoc, depth: usize) -> Result<Cond, String> {
-        if depth > MAX_COND_DEPTH {
-            return Err(format!(
-                "条件の入れ子が深すぎます（{MAX_COND_DEPTH} 段まで）"
-            ));
-        }
-        let test: &CondTestDoc = match doc {
-            CondDoc::Const(value) => return Ok(Cond::Const(*value)),
-            CondDoc::Test(test) => test,
-        };
-        let modifiers = [
-            test.is.is_some(),
-            test.in_.is_some(),
-            test.not_in.is_some(),
-            test.unset.is_some(),
-        ];
-        let modifier_count = modifiers.iter().filter(|m| **m).count();
-        if test.fact.is_none() && modifier_count > 0 {
-            return Err("is / in / not_in / unset は fact と一緒に書いてください".to_owned());
-        }
-        let heads = [
-            test.all.is_some(),
-            test.any.is_some(),
-            test.not.is_some(),
-            test.fact.is_some(),
-            test.certified.is_some(),
-            test.met.is_some(),
-        ];
-        if heads.iter().filter(|h| **h).count() != 1 {
-            return Err(
-                "条件には all / any / not / fact / certified / met のいずれか一つだけを書いてください".to_owned(),
-            );
-        }
-        if let Some(parts) = test.all.as_ref().or(test.any.as_ref()) {
-            if parts.is_empty() {
-                return Err("all / any の中に条件が一つもありません".to_owned());
-            }
-            let parts = parts
-                .iter()
-                .map(|p| self.cond(p, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(if test.all.is_some() {
-                Cond::All(parts)
-            } else {
-                Cond::Any(parts)
-            });
-        }
-        if let Some(inner) = &test.not {
-            return Ok(Cond::Not(Box::new(self.cond(inner, depth + 1)?)));
-        }
-        if let Some(names) = &test.certified {
-            let mut set = CertSet::EMPTY;
-            for name in names {
-                set = set.with(CertSet::named(name).ok_or_else(|| {
-                    format!(
-                        "認証 `{name}` はありません（使える値: {}）",
-                        choice_names(crate::facts::CERTIFICATIONS)
-                    )
-                })?);
-            }
-            if set.is_empty() {
-                return Err("certified の一覧が空です".to_owned());
-            }
-            return Ok(Cond::Certified(set));
-        }
-        if let Some(id) = &test.met {
-            return self
-                .lookup(id)
-                .map(Cond::Met)
-                .ok_or_else(|| format!("存在しない項目 `{id}` を参照しています"));
-        }
-        let name = test.fact.as_deref().unwrap_or_default();
-        let fact = fact_id(name).ok_or_else(|| {
-            let names: Vec<_> = FACTS.iter().map(|f| f.name).collect();
-            format!(
-                "事実 `{name}` はありません（使える事実: {}）",
-                names.join(", ")
-            )
-        })?;
-        let def = &FACTS[fact];
-        if modifier_count > 1 {
-            return Err(format!(
-                "fact: {name} には is / in / not_in / unset のどれか一つを書いてください"
-            ));
-        }
-        let values = |list: &[ScalarDoc]| -> Result<u16, String> {
-            let mut mask = 0u16;
-            for value in list {
-                let index = def.choice_index(&value.0).ok_or_else(|| {
-                    format!(
-                        "事実 `{name}` に値 `{}` はありません（使える値: {}）",
-                        value.0,
-                        choice_names(def.choices())
-                    )
-                })?;
-                mask |= 1 << index;
-            }
-            Ok(mask)
-        };
-        let every_value = (1u16 << def.choices().len()) - 1;
-        let allowed = if let Some(value) = &test.is {
-            values(std::slice::from_ref(value))?
-        } else if let Some(list) = &test.in_ {
-            values(list)?
-        } else if let Some(list) = &test.not_in {
-            (every_value & !values(list)?) | UNSET_BIT
-        } else if let Some(unset) = test.unset {
-            if unset { UNSET_BIT } else { every_value }
-        } else if def.is_flag() {
-            0b10
-        } else {
-            return Err(format!(
-                "fact: {name} には is / in / not_in / unset のいずれかを書いてください"
-            ));
-        };
-        Ok(Cond::Fact { fact, allowed })
+        super::conditions::compile(doc, depth, &|id| self.lookup(id))
     }
 
     fn name(&self, i: ItemIdx) -> String {
@@ -664,238 +556,8 @@ impl Compiler {
     fn describe_ids(&self, items: &[ItemIdx]) -> String {
         super::describe_items(items, |i| self.name(i))
     }
-
-    /// An evaluation order in which every item follows the items its applicability and derived
-    /// answer read; reports a cycle otherwise. Ties keep document order, so the order is stable.
-    fn order(&mut self, items: &[Item], rules: &[super::Rule]) -> Vec<ItemIdx> {
-        let n = items.len();
-        let mut deps: Vec<Vec<ItemIdx>> = vec![Vec::new(); n];
-        for (i, item) in items.iter().enumerate() {
-            let d = &mut deps[i];
-            if let Some(cond) = &item.applies_when {
-                cond.items(d);
-            }
-            for &r in &item.skip_rules {
-                if let Some(rule) = rules.get(r) {
-                    rule.when.items(d);
-                }
-            }
-            for case in item.derived.iter().flatten() {
-                case.when.items(d);
-                if let CaseAnswer::FromItems(from) = &case.answer {
-                    d.extend(from);
-                }
-            }
-            d.retain(|&j| j < n);
-            d.sort_unstable();
-            d.dedup();
-        }
-        let mut dependents: Vec<Vec<ItemIdx>> = vec![Vec::new(); n];
-        let mut remaining: Vec<usize> = vec![0; n];
-        for (i, d) in deps.iter().enumerate() {
-            remaining[i] = d.len();
-            for &j in d {
-                dependents[j].push(i);
-            }
-        }
-        let mut ready: BinaryHeap<Reverse<ItemIdx>> =
-            (0..n).filter(|&i| remaining[i] == 0).map(Reverse).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(Reverse(i)) = ready.pop() {
-            order.push(i);
-            for &d in &dependents[i] {
-                remaining[d] -= 1;
-                if remaining[d] == 0 {
-                    ready.push(Reverse(d));
-                }
-            }
-        }
-        if order.len() < n {
-            let cycle = find_cycle(&deps, &remaining);
-            let names: Vec<String> = cycle.iter().map(|&i| self.name(i)).collect();
-            let first = names.first().cloned().unwrap_or_default();
-            self.problem(
-                None,
-                first,
-                format!("条件が循環しています: {}", names.join(" → ")),
-            );
-        }
-        order
-    }
-}
-
-/// A cycle among the items left unordered: each has a dependency that is also left.
-fn find_cycle(deps: &[Vec<ItemIdx>], remaining: &[usize]) -> Vec<ItemIdx> {
-    let Some(start) = (0..deps.len()).find(|&i| remaining[i] > 0) else {
-        return Vec::new();
-    };
-    let mut path = vec![start];
-    let mut current = start;
-    loop {
-        let Some(&next) = deps[current].iter().find(|&&j| remaining[j] > 0) else {
-            return path;
-        };
-        if let Some(at) = path.iter().position(|&p| p == next) {
-            let mut cycle = path.split_off(at);
-            cycle.push(next);
-            return cycle;
-        }
-        path.push(next);
-        current = next;
-    }
-}
-
-fn choice_names(choices: &[crate::facts::Choice]) -> String {
-    choices
-        .iter()
-        .map(|c| c.name)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::profile::Profile;
-
-    const HEADER: &str = "id: town\nversion: \"1\"\ntitle: 町の基準\nsource: { document: 町の基準 }\nlevels:\n  - { name: 必須, meaning: must }\n  - { name: 任意, meaning: may }\n";
-
-    /// Compiles a profile made of HEADER and `rest`, returning its problems as text.
-    fn problems(rest: &str) -> Vec<String> {
-        match Profile::from_yaml(&format!("{HEADER}{rest}")) {
-            Ok(_) => Vec::new(),
-            Err(e) => e.problems.iter().map(ToString::to_string).collect(),
-        }
-    }
-
-    fn assert_problem(rest: &str, needle: &str) {
-        let found = problems(rest);
-        assert!(
-            found.iter().any(|p| p.contains(needle)),
-            "expected {needle:?} in {found:?}"
-        );
-    }
-
-    const TWO_ITEMS: &str = "items:\n  - { id: a, text: 要件A, level: 必須, section: \"1\" }\n  - { id: b, text: 要件B, level: 任意, section: \"2\" }\n";
-
-    #[test]
-    fn a_minimal_profile_compiles() {
-        assert_eq!(problems(TWO_ITEMS), Vec::<String>::new());
-    }
-
-    #[test]
-    fn unknown_levels_and_duplicate_ids_are_named_with_their_line() {
-        assert_problem(
-            "items:\n  - { id: a, text: x, level: 高, section: \"1\" }\n",
-            "9行目: a: 水準 `高` は定義されていません（定義済み: 必須, 任意）",
-        );
-        assert_problem(
-            "items:\n  - { id: a, text: x, level: 必須, section: \"1\" }\n  - { id: ａ, text: y, level: 必須, section: \"2\" }\n",
-            "項目番号 `ａ` が重複しています",
-        );
-    }
-
-    #[test]
-    fn conditions_must_name_known_facts_values_items_and_certifications() {
-        let with = |cond: &str| {
-            format!(
-                "items:\n  - {{ id: a, text: x, level: 必須, section: \"1\", applies_when: {cond} }}\n  - {{ id: b, text: y, level: 必須, section: \"2\" }}\n"
-            )
-        };
-        assert_problem(&with("{ fact: colour }"), "事実 `colour` はありません");
-        assert_problem(
-            &with("{ fact: connection, is: fiber }"),
-            "事実 `connection` に値 `fiber` はありません",
-        );
-        assert_problem(
-            &with("{ fact: connection }"),
-            "is / in / not_in / unset のいずれか",
-        );
-        assert_problem(&with("{ met: z }"), "存在しない項目 `z` を参照しています");
-        assert_problem(
-            &with("{ certified: [iso9001] }"),
-            "認証 `iso9001` はありません",
-        );
-        assert_problem(
-            &with("{ fact: government_cloud, met: b }"),
-            "いずれか一つだけ",
-        );
-        assert_problem(&with("{ is: true }"), "fact と一緒に");
-        assert_problem(&with("{ any: [] }"), "条件が一つもありません");
-        let deep = (0..20).fold("true".to_owned(), |inner, _| format!("{{ not: {inner} }}"));
-        assert_problem(&with(&deep), "入れ子が深すぎます");
-    }
-
-    #[test]
-    fn an_item_reading_itself_is_a_cycle() {
-        assert_problem(
-            "items:\n  - { id: a, text: x, level: 必須, section: \"1\", applies_when: { met: a } }\n",
-            "条件が循環しています: a → a",
-        );
-    }
-
-    #[test]
-    fn rules_are_checked_for_their_kind() {
-        let rule = |r: &str| format!("rules:\n  - {r}\n{TWO_ITEMS}");
-        assert_problem(
-            &rule("{ id: r, kind: skip, when: true, why: x }"),
-            "r: skip の規則に対象の項目 (items) がありません",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: skip, when: true, items: [\"b..a\"], why: x }"),
-            "文書の順に",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: skip, when: true, items: [\"a..z\"], why: x }"),
-            "存在しない項目番号",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: level, when: true, items: [\"*\"], why: x }"),
-            "新しい水準 (level) がありません",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: level, when: true, items: [\"*\"], level: 高, why: x }"),
-            "水準 `高` は定義されていません",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: prohibit, when: { met: a }, why: x }"),
-            "事実 (facts) だけで",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: prohibit, when: true, items: [a], why: x }"),
-            "items も level も書きません",
-        );
-        assert_problem(
-            &rule("{ id: r, kind: skip, when: true, items: [a], why: \"\" }"),
-            "説明 (why) が空です",
-        );
-    }
-
-    #[test]
-    fn derived_items_need_a_final_catch_all_case() {
-        let item = "items:\n  - id: g\n    text: x\n    level: 必須\n    section: \"1\"\n    derived:\n      - { when: { fact: government_cloud }, answer: met, why: y }\n";
-        assert_problem(item, "`when: true`");
-        let both = "items:\n  - id: g\n    text: x\n    level: 必須\n    section: \"1\"\n    derived:\n      - { when: true, answer: met, from_items: [g], why: y }\n";
-        assert_problem(both, "answer か from_items のどちらか一つ");
-    }
-
-    #[test]
-    fn certification_decisiveness_reads_facts_only() {
-        assert_problem(
-            "items:\n  - { id: a, text: x, level: 必須, section: \"1\", certification: { any_of: [ismap], decisive_when: { met: b } } }\n  - { id: b, text: y, level: 必須, section: \"2\" }\n",
-            "decisive_when は事実 (facts) だけで",
-        );
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_ids_are_refused() {
-        assert_problem(
-            &TWO_ITEMS.replace("section: \"2\"", "section: \"2\", colour: red"),
-            "不明なキー `colour`",
-        );
-        let bad_id = TWO_ITEMS.replace("id: a", "id: \"a..b\"");
-        assert_problem(&bad_id, "`..` や `*` を含めません");
-        let bad_profile_id = "id: Town!\nversion: \"1\"\ntitle: t\nsource: { document: d }\nlevels: [{ name: 必須, meaning: must }]\nitems: [{ id: a, text: x, level: 必須, section: s }]\n";
-        let err = Profile::from_yaml(bad_profile_id).unwrap_err().to_string();
-        assert!(err.contains("英小文字・数字・ハイフン"), "{err}");
-    }
-}
+#[path = "compile_tests.rs"]
+mod tests;

@@ -6,7 +6,9 @@
 
 mod builtin;
 mod compile;
+mod conditions;
 pub(crate) mod document;
+mod ordering;
 
 use std::collections::HashMap;
 
