@@ -408,6 +408,13 @@ async fn load(db: &DatabaseConnection, org: i64) {
         }
         txn.commit().await.unwrap();
     }
+    // The counts the store keeps as it registers entries, which the bulk load bypassed.
+    db.execute_unprepared(
+        "INSERT INTO ledger_counts (org_id, status, classification, entries) \
+         SELECT org_id, status, classification, COUNT(*) FROM ledger_entries GROUP BY org_id, status, classification",
+    )
+    .await
+    .unwrap();
     // Fresh statistics (and, on PostgreSQL, a current visibility map), as a database that grew
     // in use would have after autovacuum.
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {

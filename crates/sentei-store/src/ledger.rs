@@ -4,7 +4,7 @@
 //! in `sentei_core::ledger`. The current row is rewritten and the version row appended in the
 //! same transaction, so the two never disagree.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -15,7 +15,7 @@ use sentei_core::ledger::{self as rules, ChangeKind, LedgerFields};
 use serde_json::json;
 use time::Date;
 
-use crate::entity::{application, assessment, ledger_entry, ledger_version};
+use crate::entity::{application, assessment, ledger_count, ledger_entry, ledger_version};
 use crate::services::contains;
 use crate::{Actor, Page, Store, StoreError, audit, page_bounds};
 
@@ -103,7 +103,27 @@ impl Store {
         // A deferred join: skip to the page through the covering index, reading ids only, then
         // fetch just those rows, so deep pages cost index entries rather than table rows. The
         // count and the page of ids are independent and run at once on two connections.
-        let count = select.clone().count(&self.db);
+        // The total comes from the maintained counts when the filter is one they answer.
+        let counted = query.search.trim().is_empty() && query.expiring_within.is_none();
+        let for_count = select.clone();
+        let count = async move {
+            if counted {
+                let statuses: &[&str] = if query.include_abolished {
+                    &[ACTIVE, ABOLISHED]
+                } else {
+                    &[ACTIVE]
+                };
+                counted_total(
+                    &self.db,
+                    actor.org_id(),
+                    statuses,
+                    query.classification.as_deref(),
+                )
+                .await
+            } else {
+                for_count.count(&self.db).await
+            }
+        };
         let ids = select
             .order_by_asc(ledger_entry::Column::Id)
             .select_only()
@@ -302,6 +322,13 @@ impl Store {
             .filter(ledger_entry::Column::Version.eq(expected_version))
             .exec(&txn)
             .await?;
+        recount(
+            &txn,
+            actor.org_id(),
+            Some((current.status.as_str(), &current.classification)),
+            Some((status, &fields.classification)),
+        )
+        .await?;
         append_version(
             &txn,
             actor,
@@ -351,6 +378,13 @@ pub(crate) async fn register(
         ..Default::default()
     })
     .exec_with_returning(txn)
+    .await?;
+    recount(
+        txn,
+        actor.org_id(),
+        None,
+        Some((ACTIVE, &fields.classification)),
+    )
     .await?;
     append_version(
         txn,
@@ -415,6 +449,65 @@ async fn append_version(
         &json!({ "version": row.version, "status": row.status, "fields": f, "comment": row.comment.trim() }),
     )
     .await
+}
+
+/// Moves one entry from the count of `from` (status, classification) to that of `to`.
+async fn recount(
+    txn: &DatabaseTransaction,
+    org_id: i64,
+    from: Option<(&str, &str)>,
+    to: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    if from == to {
+        return Ok(());
+    }
+    for (key, delta) in [(from, -1i64), (to, 1)] {
+        let Some((status, classification)) = key else {
+            continue;
+        };
+        let updated = ledger_count::Entity::update_many()
+            .col_expr(
+                ledger_count::Column::Entries,
+                Expr::col(ledger_count::Column::Entries).add(delta),
+            )
+            .filter(ledger_count::Column::OrgId.eq(org_id))
+            .filter(ledger_count::Column::Status.eq(status))
+            .filter(ledger_count::Column::Classification.eq(classification))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            ledger_count::Entity::insert(ledger_count::ActiveModel {
+                org_id: Set(org_id),
+                status: Set(status.to_owned()),
+                classification: Set(classification.to_owned()),
+                entries: Set(delta),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The number of entries in these statuses (and this classification), from the counts.
+async fn counted_total(
+    db: &sea_orm::DatabaseConnection,
+    org_id: i64,
+    statuses: &[&str],
+    classification: Option<&str>,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut counts = ledger_count::Entity::find()
+        .filter(ledger_count::Column::OrgId.eq(org_id))
+        .filter(ledger_count::Column::Status.is_in(statuses.iter().copied()));
+    if let Some(classification) = classification {
+        counts = counts.filter(ledger_count::Column::Classification.eq(classification));
+    }
+    let rows = counts.all(db).await?;
+    Ok(rows
+        .iter()
+        .map(|r| u64::try_from(r.entries).unwrap_or(0))
+        .sum())
 }
 
 async fn entry_row<C: sea_orm::ConnectionTrait>(

@@ -325,6 +325,12 @@ fn v1_tables() -> Vec<TableCreateStatement> {
         .foreign("recorded_by", "users")
         .time("recorded_at")
         .done(),
+        TableDef::new("ledger_counts")
+            .refers("org_id", "organizations")
+            .text("status")
+            .text("classification")
+            .int("entries")
+            .done(),
         TableDef::new("audit_records")
             .refers("org_id", "organizations")
             .int("seq")
@@ -387,6 +393,11 @@ fn v1_indexes() -> Vec<IndexCreateStatement> {
             false,
         ),
         index("ledger_versions", &["entry_id", "version"], true),
+        index(
+            "ledger_counts",
+            &["org_id", "status", "classification"],
+            true,
+        ),
         index("audit_records", &["org_id", "seq"], true),
     ]
 }

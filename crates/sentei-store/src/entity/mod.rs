@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod assessment_attachment;
 pub mod attachment;
 pub mod audit_record;
+pub mod ledger_count;
 pub mod ledger_entry;
 pub mod ledger_version;
 pub mod organization;

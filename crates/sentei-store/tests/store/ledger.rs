@@ -209,3 +209,94 @@ both!(entries_expiring_soon_are_listed_soonest_first, |f| {
         .unwrap();
     assert_eq!(none.total, 0, "LIKE wildcards in a search are literal");
 });
+
+both!(listing_totals_always_agree_with_the_entries, |f| {
+    use crate::steps::NEEDS_CISO;
+    let class_2 = [
+        approved_entry(&f).await,
+        approved_entry(&f).await,
+        approved_entry(&f).await,
+    ];
+    let (app, assessment) = submitted(&f, NEEDS_CISO).await;
+    f.store
+        .accept(&f.approver, &CATALOG, app.id, "代替がない")
+        .await
+        .unwrap();
+    f.store
+        .accept(&f.ciso, &CATALOG, app.id, "確認した")
+        .await
+        .unwrap();
+    f.store
+        .act(
+            &f.approver,
+            &CATALOG,
+            app.id,
+            Action::Approve,
+            "",
+            Some(assessment.version),
+        )
+        .await
+        .unwrap();
+    // One entry changes classification, one is extended, one abolished.
+    let mut fields = f
+        .store
+        .ledger_entry(&f.approver, class_2[0])
+        .await
+        .unwrap()
+        .fields;
+    fields.classification = "機密性3C".to_owned();
+    f.store
+        .change_ledger(&f.approver, class_2[0], 1, fields, "格付の見直し")
+        .await
+        .unwrap();
+    f.store
+        .extend_ledger(&f.approver, class_2[1], 1, date!(2029 - 03 - 31), "")
+        .await
+        .unwrap();
+    f.store
+        .abolish_ledger(&f.approver, class_2[2], 1, date!(2026 - 12 - 31), "")
+        .await
+        .unwrap();
+
+    let everything = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                include_abolished: true,
+                page_size: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(everything.len(), 4);
+    for include_abolished in [false, true] {
+        for classification in [
+            None,
+            Some("機密性2"),
+            Some("機密性3B"),
+            Some("機密性3C"),
+            Some("機密性1"),
+        ] {
+            let expected = everything
+                .iter()
+                .filter(|e| include_abolished || !e.abolished)
+                .filter(|e| classification.is_none_or(|c| e.fields.classification == c))
+                .count() as u64;
+            let query = LedgerQuery {
+                include_abolished,
+                classification: classification.map(str::to_owned),
+                page_size: 500,
+                ..Default::default()
+            };
+            let listed = f.store.ledger(&f.auditor, &query).await.unwrap();
+            assert_eq!(
+                listed.total, expected,
+                "abolished: {include_abolished}, {classification:?}"
+            );
+            assert_eq!(listed.items.len() as u64, expected);
+        }
+    }
+});
