@@ -19,6 +19,7 @@ mod ledger;
 mod organizations;
 mod schema;
 mod services;
+mod sessions;
 mod users;
 
 pub use actor::Actor;
@@ -31,6 +32,10 @@ pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceView};
+pub use sessions::{
+    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
+    THROTTLE_WINDOW, TokenView,
+};
 pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};

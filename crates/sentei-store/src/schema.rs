@@ -21,12 +21,20 @@ struct Migration {
     indexes: fn() -> Vec<IndexCreateStatement>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry, workflow, ledger and audit trail",
-    tables: v1_tables,
-    indexes: v1_indexes,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry, workflow, ledger and audit trail",
+        tables: v1_tables,
+        indexes: v1_indexes,
+    },
+    Migration {
+        version: 2,
+        name: "sessions, sign-in throttling and API tokens",
+        tables: v2_tables,
+        indexes: v2_indexes,
+    },
+];
 
 /// The newest schema version this binary knows.
 pub fn latest() -> i64 {
@@ -399,5 +407,63 @@ fn v1_indexes() -> Vec<IndexCreateStatement> {
             true,
         ),
         index("audit_records", &["org_id", "seq"], true),
+    ]
+}
+
+fn v2_tables() -> Vec<TableCreateStatement> {
+    vec![
+        TableDef::new("sessions")
+            .col(
+                ColumnDef::new(Alias::new("token_hash"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .refers("org_id", "organizations")
+            .refers("user_id", "users")
+            .text("csrf_token")
+            .time("created_at")
+            .time("last_seen_at")
+            .time("expires_at")
+            .done(),
+        TableDef::new("login_failures")
+            .col(
+                ColumnDef::new(Alias::new("key"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .int("failures")
+            .time("window_start")
+            .done(),
+        TableDef::new("api_tokens")
+            .col(
+                ColumnDef::new(Alias::new("token_hash"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .refers("org_id", "organizations")
+            .refers("user_id", "users")
+            .text("name")
+            .time("created_at")
+            .col(
+                ColumnDef::new(Alias::new("last_used_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("revoked_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .done(),
+    ]
+}
+
+fn v2_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        index("sessions", &["user_id"], false),
+        index("api_tokens", &["user_id"], false),
     ]
 }

@@ -2,6 +2,7 @@
 //! hands them out.
 
 pub mod acceptance;
+pub mod api_token;
 pub mod application;
 pub mod application_event;
 pub mod assessment;
@@ -11,6 +12,8 @@ pub mod audit_record;
 pub mod ledger_count;
 pub mod ledger_entry;
 pub mod ledger_version;
+pub mod login_failure;
 pub mod organization;
 pub mod service;
+pub mod session;
 pub mod user;

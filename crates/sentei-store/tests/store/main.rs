@@ -10,4 +10,5 @@ mod accounts;
 mod audit;
 mod ledger;
 mod records;
+mod sessions;
 mod workflow;

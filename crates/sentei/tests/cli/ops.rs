@@ -32,7 +32,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
     );
     assert!(first.contains("適用しました: 版 1"), "{first}");
     assert!(dir.path().join("sentei-data/sentei.db").exists());
-    assert!(ok(dir.path(), &["db", "migrate"]).contains("スキーマは最新です（版 1）"));
+    assert!(ok(dir.path(), &["db", "migrate"]).contains("スキーマは最新です（版 2）"));
 }
 
 #[test]

@@ -1,0 +1,133 @@
+//! Sessions, sign-in throttling and API tokens.
+
+use sea_orm::{ConnectionTrait, Database};
+use sentei_store::{MAX_FAILURES_PER_ACCOUNT, StoreError};
+
+use crate::both;
+
+both!(sessions_start_are_found_by_token_and_end, |f| {
+    let (token, session) = f.store.start_session(&f.applicant).await.unwrap();
+    assert_eq!(token.len(), 64);
+    let found = f.store.session(&token).await.unwrap().unwrap();
+    assert_eq!(found.actor.login(), "tanaka");
+    assert_eq!(found.csrf_token, session.csrf_token);
+    assert!(
+        f.store
+            .session("0".repeat(64).as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    f.store.end_session(&found).await.unwrap();
+    assert!(f.store.session(&token).await.unwrap().is_none());
+    let trail = f.store.audit_page(&f.auditor, 1, 3).await.unwrap();
+    let actions: Vec<&str> = trail.items.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions[..2], ["user.sign_out", "user.sign_in"]);
+});
+
+both!(idle_sessions_and_tokens_are_not_stored_in_the_clear, |f| {
+    let (token, _) = f.store.start_session(&f.applicant).await.unwrap();
+    let db = Database::connect(f.url.expose()).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT token_hash FROM sessions".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let stored: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("", "token_hash").unwrap())
+        .collect();
+    assert!(!stored.contains(&token), "only a hash is stored");
+    // Two hours without a request end the session.
+    let past = if f.kind == crate::harness::Kind::Postgres {
+        "now() - interval '3 hours'"
+    } else {
+        "'2020-01-01 00:00:00+00:00'"
+    };
+    db.execute_unprepared(&format!("UPDATE sessions SET last_seen_at = {past}"))
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    assert!(f.store.session(&token).await.unwrap().is_none());
+});
+
+both!(
+    repeated_failures_throttle_an_account_and_success_clears_it,
+    |f| {
+        let s = &f.store;
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+            assert_eq!(
+                s.sign_in_blocked("tanaka", "192.0.2.1").await.unwrap(),
+                None
+            );
+            s.record_sign_in_failure("tanaka", "192.0.2.1")
+                .await
+                .unwrap();
+        }
+        let blocked = s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap();
+        assert!(
+            blocked.is_some_and(|minutes| (1..=16).contains(&minutes)),
+            "{blocked:?}"
+        );
+        assert_eq!(
+            s.sign_in_blocked("suzuki", "192.0.2.9").await.unwrap(),
+            None,
+            "other accounts are not blocked"
+        );
+        s.clear_sign_in_failures("TANAKA").await.unwrap();
+        assert_eq!(
+            s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap(),
+            None
+        );
+    }
+);
+
+both!(many_failures_from_one_address_throttle_every_account, |f| {
+    for n in 0..sentei_store::MAX_FAILURES_PER_ADDRESS {
+        f.store
+            .record_sign_in_failure(&format!("guess{n}"), "198.51.100.7")
+            .await
+            .unwrap();
+    }
+    assert!(
+        f.store
+            .sign_in_blocked("tanaka", "198.51.100.7")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        f.store
+            .sign_in_blocked("tanaka", "198.51.100.8")
+            .await
+            .unwrap(),
+        None
+    );
+});
+
+both!(
+    api_tokens_are_shown_once_used_and_revoked_by_their_owner,
+    |f| {
+        let (token, view) = f
+            .store
+            .create_token(&f.approver, "台帳の集計スクリプト")
+            .await
+            .unwrap();
+        assert!(token.starts_with("sentei_"));
+        let actor = f.store.token_actor(&token).await.unwrap().unwrap();
+        assert_eq!(actor.login(), "suzuki");
+        assert!(f.store.token_actor("sentei_nope").await.unwrap().is_none());
+        let mine = f.store.tokens(&f.approver).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert!(mine[0].last_used_at.is_some());
+        assert!(matches!(
+            f.store.revoke_token(&f.applicant, view.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        f.store.revoke_token(&f.approver, view.id).await.unwrap();
+        assert!(f.store.token_actor(&token).await.unwrap().is_none());
+        assert!(f.store.tokens(&f.approver).await.unwrap()[0].revoked);
+    }
+);
