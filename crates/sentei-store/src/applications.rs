@@ -22,6 +22,7 @@ use time::Date;
 
 use crate::assessments::rejudge;
 use crate::entity::{acceptance, application, application_event, assessment, service, user};
+use crate::services::summarize;
 use crate::{Actor, Page, Store, StoreError, audit, ledger, page_bounds, text_field};
 
 /// Longest purpose, user scope, comment or reason, in characters.
@@ -137,6 +138,13 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
+        summarize(
+            &txn,
+            row.service_id,
+            service::Column::Status,
+            Status::Draft.as_str(),
+        )
+        .await?;
         audit::append(
             &txn,
             actor,
@@ -242,6 +250,13 @@ impl Store {
                 state.app.version + 1,
             ));
         }
+        summarize(
+            &txn,
+            state.app.service_id,
+            service::Column::Status,
+            to.as_str(),
+        )
+        .await?;
         // Submission and approval keep the judgement they were made on.
         let snapshot = matches!(action, Action::Submit | Action::Approve)
             .then(|| state.judgement_json.clone());

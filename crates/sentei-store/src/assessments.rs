@@ -11,7 +11,8 @@ use sentei_core::workflow::{Status, may_edit_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use serde_json::json;
 
-use crate::entity::{application, assessment};
+use crate::entity::{application, assessment, service};
+use crate::services::summarize;
 use crate::{Actor, Store, StoreError, audit};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +60,8 @@ struct Judged<'c> {
     document: String,
     verdict: &'static str,
     judgement: String,
+    /// The classification label (機密性2, ...).
+    classification: &'static str,
 }
 
 impl Store {
@@ -93,6 +96,14 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
+        summarize(
+            &txn,
+            service.id,
+            service::Column::Classification,
+            judged.classification,
+        )
+        .await?;
+        summarize(&txn, service.id, service::Column::Verdict, judged.verdict).await?;
         audit::append(
             &txn,
             actor,
@@ -164,6 +175,14 @@ impl Store {
                 latest_version,
             ));
         }
+        summarize(
+            &txn,
+            service.id,
+            service::Column::Classification,
+            judged.classification,
+        )
+        .await?;
+        summarize(&txn, service.id, service::Column::Verdict, judged.verdict).await?;
         audit::append(
             &txn,
             actor,
@@ -251,10 +270,16 @@ fn read_and_judge<'c>(
         .get(&assessment.profile_id)
         .ok_or_else(|| StoreError::not_found("プロファイル", &assessment.profile_id))?;
     let judgement = judge(profile, &assessment);
+    let classification = sentei_core::facts::CLASSIFICATIONS
+        .get(usize::from(
+            assessment.facts.value(sentei_core::facts::CLASSIFICATION),
+        ))
+        .map_or("", |c| c.label);
     Ok(Judged {
         profile,
         document: assessment.to_document(profile).to_string(),
         verdict: judgement.verdict.as_str(),
         judgement: judgement.to_json(),
+        classification,
     })
 }

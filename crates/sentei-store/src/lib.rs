@@ -13,6 +13,7 @@ mod attachments;
 mod audit;
 mod backup;
 mod connect;
+mod dashboard;
 mod entity;
 mod error;
 mod ledger;
@@ -31,7 +32,7 @@ pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use organizations::OrganizationView;
-pub use services::{NewService, ServiceView};
+pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
     THROTTLE_WINDOW, TokenView,
@@ -122,9 +123,17 @@ fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<Stri
     Ok(text.to_owned())
 }
 
-/// Clamps a requested page to sane bounds.
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
+
+/// Clamps a requested page to sane bounds; a page size of 0 means the default.
 fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
-    (page.max(1), page_size.clamp(1, MAX_PAGE_SIZE))
+    let page_size = if page_size == 0 {
+        DEFAULT_PAGE_SIZE
+    } else {
+        page_size
+    };
+    (page.max(1), page_size.min(MAX_PAGE_SIZE))
 }
 
 /// The current time, truncated to microseconds so it survives every database unchanged.

@@ -231,6 +231,11 @@ fn v1_tables() -> Vec<TableCreateStatement> {
             .text("name")
             .text("provider")
             .text("description")
+            // The latest assessment's classification and verdict and the latest application's
+            // status, kept with every save so that lists can filter on them.
+            .text("classification")
+            .text("verdict")
+            .text("status")
             .refers("created_by", "users")
             .time("created_at")
             .time("updated_at")
@@ -371,6 +376,8 @@ fn v1_indexes() -> Vec<IndexCreateStatement> {
     vec![
         index("users", &["org_id"], false),
         index("services", &["org_id", "name"], false),
+        index("services", &["org_id", "verdict"], false),
+        index("services", &["org_id", "status"], false),
         index("assessments", &["org_id", "service_id"], false),
         index("attachments", &["org_id", "sha256"], true),
         index("assessment_attachments", &["assessment_id"], false),

@@ -20,12 +20,35 @@ pub struct NewService {
     pub description: String,
 }
 
+/// What to list.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceQuery {
+    /// Part of the name or provider.
+    pub search: String,
+    /// Exactly this provider.
+    pub provider: Option<String>,
+    /// The latest assessment's classification label (機密性2, ...).
+    pub classification: Option<String>,
+    /// The latest assessment's verdict (approvable, ...).
+    pub verdict: Option<String>,
+    /// The latest application's status (submitted, ...).
+    pub status: Option<String>,
+    pub page: u64,
+    pub page_size: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceView {
     pub id: i64,
     pub name: String,
     pub provider: String,
     pub description: String,
+    /// The latest assessment's classification label, or empty.
+    pub classification: String,
+    /// The latest assessment's verdict, or empty.
+    pub verdict: String,
+    /// The latest application's status, or empty.
+    pub status: String,
     pub created_by: i64,
     pub created_at: time::OffsetDateTime,
 }
@@ -37,6 +60,9 @@ impl From<service::Model> for ServiceView {
             name: m.name,
             provider: m.provider,
             description: m.description,
+            classification: m.classification,
+            verdict: m.verdict,
+            status: m.status,
             created_by: m.created_by,
             created_at: m.created_at,
         }
@@ -61,6 +87,9 @@ impl Store {
             name: Set(name),
             provider: Set(provider),
             description: Set(description),
+            classification: Set(String::new()),
+            verdict: Set(String::new()),
+            status: Set(String::new()),
             created_by: Set(user),
             created_at: Set(now),
             updated_at: Set(now),
@@ -97,26 +126,34 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("サービス", id))
     }
 
-    /// Services of the actor's organization whose name or provider contains `search`.
+    /// Services of the actor's organization, filtered, by name.
     pub async fn services(
         &self,
         actor: &Actor,
-        search: &str,
-        page: u64,
-        page_size: u64,
+        query: &ServiceQuery,
     ) -> Result<Page<ServiceView>, StoreError> {
         actor.require(Capability::Read)?;
-        let (page, page_size) = page_bounds(page, page_size);
-        let mut query = service::Entity::find().filter(service::Column::OrgId.eq(actor.org_id()));
-        if !search.trim().is_empty() {
-            query = query.filter(
+        let (page, page_size) = page_bounds(query.page, query.page_size);
+        let mut select = service::Entity::find().filter(service::Column::OrgId.eq(actor.org_id()));
+        if !query.search.trim().is_empty() {
+            select = select.filter(
                 Condition::any()
-                    .add(contains(service::Column::Name, search))
-                    .add(contains(service::Column::Provider, search)),
+                    .add(contains(service::Column::Name, &query.search))
+                    .add(contains(service::Column::Provider, &query.search)),
             );
         }
-        let total = query.clone().count(&self.db).await?;
-        let rows = query
+        for (value, column) in [
+            (&query.provider, service::Column::Provider),
+            (&query.classification, service::Column::Classification),
+            (&query.verdict, service::Column::Verdict),
+            (&query.status, service::Column::Status),
+        ] {
+            if let Some(value) = value {
+                select = select.filter(column.eq(value.as_str()));
+            }
+        }
+        let total = select.clone().count(&self.db).await?;
+        let rows = select
             .order_by_asc(service::Column::Name)
             .order_by_asc(service::Column::Id)
             .offset((page - 1) * page_size)
@@ -130,6 +167,37 @@ impl Store {
             page_size,
         })
     }
+
+    /// The providers of the organization's services, for filter menus.
+    pub async fn providers(&self, actor: &Actor) -> Result<Vec<String>, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(service::Entity::find()
+            .select_only()
+            .column(service::Column::Provider)
+            .distinct()
+            .filter(service::Column::OrgId.eq(actor.org_id()))
+            .order_by_asc(service::Column::Provider)
+            .into_tuple::<String>()
+            .all(&self.db)
+            .await?)
+    }
+}
+
+/// Keeps a service's summary of its latest assessment or application, in the caller's
+/// transaction.
+pub(crate) async fn summarize(
+    txn: &sea_orm::DatabaseTransaction,
+    service_id: i64,
+    column: service::Column,
+    value: &str,
+) -> Result<(), StoreError> {
+    service::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .col_expr(service::Column::UpdatedAt, Expr::value(crate::now()))
+        .filter(service::Column::Id.eq(service_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// `column` contains `text`, ignoring case, with LIKE's own wildcards in `text` taken

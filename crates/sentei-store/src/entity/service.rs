@@ -11,6 +11,12 @@ pub struct Model {
     pub name: String,
     pub provider: String,
     pub description: String,
+    /// The latest assessment's classification label, or empty.
+    pub classification: String,
+    /// The latest assessment's verdict, or empty.
+    pub verdict: String,
+    /// The latest application's status, or empty.
+    pub status: String,
     pub created_by: i64,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,

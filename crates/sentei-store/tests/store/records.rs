@@ -113,7 +113,11 @@ both!(organizations_never_see_each_other, |f| {
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(
-        f.store.services(&stranger, "", 1, 50).await.unwrap().total,
+        f.store
+            .services(&stranger, &Default::default())
+            .await
+            .unwrap()
+            .total,
         0
     );
     assert_eq!(
@@ -202,5 +206,92 @@ both!(
                 .await,
             Err(StoreError::Denied(_))
         ));
+    }
+);
+
+both!(
+    services_are_listed_by_their_latest_judgement_and_status,
+    |f| {
+        use sentei_core::workflow::{Action, Status};
+        use sentei_store::ServiceQuery;
+        let (app, _) = draft(&f, APPROVABLE).await;
+        let blocked = service(&f, "海外保存サービス").await;
+        assessment(&f, &blocked, NOT_APPROVABLE).await;
+        service(&f, "未評価のサービス").await;
+        f.store
+            .act(
+                &f.applicant,
+                &CATALOG,
+                app.id,
+                Action::StartPreConsultation,
+                "",
+                None,
+            )
+            .await
+            .unwrap();
+        let list = |query: ServiceQuery| {
+            let store = f.store.clone();
+            let actor = f.auditor.clone();
+            async move {
+                store
+                    .services(&actor, &query)
+                    .await
+                    .unwrap()
+                    .items
+                    .into_iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            list(ServiceQuery {
+                verdict: Some("approvable".into()),
+                ..Default::default()
+            })
+            .await,
+            ["電子申請サービス"]
+        );
+        assert_eq!(
+            list(ServiceQuery {
+                verdict: Some("not_approvable".into()),
+                ..Default::default()
+            })
+            .await,
+            ["海外保存サービス"]
+        );
+        assert_eq!(
+            list(ServiceQuery {
+                status: Some("pre_consultation".into()),
+                ..Default::default()
+            })
+            .await,
+            ["電子申請サービス"]
+        );
+        assert_eq!(
+            list(ServiceQuery {
+                classification: Some("機密性2".into()),
+                ..Default::default()
+            })
+            .await
+            .len(),
+            2
+        );
+        assert_eq!(
+            list(ServiceQuery {
+                search: "未評価".into(),
+                ..Default::default()
+            })
+            .await,
+            ["未評価のサービス"]
+        );
+        assert_eq!(
+            f.store.providers(&f.auditor).await.unwrap(),
+            ["例示株式会社"]
+        );
+        let counts = f.store.application_counts(&f.auditor).await.unwrap();
+        assert!(counts.contains(&(Status::PreConsultation, 1)));
+        let waiting = f.store.waiting_for(&f.approver).await.unwrap();
+        assert_eq!(waiting.iter().map(|a| a.id).collect::<Vec<_>>(), [app.id]);
+        assert!(f.store.waiting_for(&f.ciso).await.unwrap().is_empty());
     }
 );
