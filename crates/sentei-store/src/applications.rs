@@ -7,8 +7,7 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sentei_core::access::Capability;
 use sentei_core::assessment::Catalog;
@@ -379,6 +378,63 @@ impl Store {
     }
 }
 
+/// An application as a reviewer sees it now: judged afresh under the current profile, with
+/// what the actor may do to it.
+#[derive(Clone, Debug)]
+pub struct Review {
+    pub application: ApplicationView,
+    pub verdict: Verdict,
+    pub required_approvals: sentei_core::judgement::Approvals,
+    pub reasons: Vec<String>,
+    pub assessment_version: i64,
+    pub profile_current: bool,
+    pub acceptances: Vec<Acceptance>,
+    /// The workflow actions the actor may take now.
+    pub actions: Vec<Action>,
+    /// The acceptance the actor may record now, if any.
+    pub may_accept: Option<Role>,
+}
+
+impl Store {
+    /// The application with its current judgement and what the actor may do.
+    pub async fn review(
+        &self,
+        actor: &Actor,
+        catalog: &Catalog,
+        id: i64,
+    ) -> Result<Review, StoreError> {
+        actor.require(Capability::Read)?;
+        let state = load(&self.db, actor, catalog, id).await?;
+        let rules = state.rules();
+        let me = actor.user_id().unwrap_or(0);
+        let actions = workflow::available_actions(&rules, me, actor.role());
+        let may_accept = actor.role().accepts_as().filter(|&role| {
+            workflow::may_accept(&rules, me, actor.role(), role, "（確認用）").is_ok()
+        });
+        let judgement: serde_json::Value =
+            serde_json::from_str(&state.judgement_json).unwrap_or_default();
+        let reasons = judgement["reasons"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Review {
+            verdict: state.verdict,
+            required_approvals: state.required,
+            reasons,
+            assessment_version: state.assessment.version,
+            profile_current: state.profile_current,
+            acceptances: state.acceptances.clone(),
+            actions,
+            may_accept,
+            application: state.app.try_into()?,
+        })
+    }
+}
+
 /// An application with everything the rules need, read in one transaction.
 struct Loaded {
     app: application::Model,
@@ -423,8 +479,8 @@ impl Loaded {
     }
 }
 
-async fn load(
-    txn: &DatabaseTransaction,
+async fn load<C: sea_orm::ConnectionTrait>(
+    txn: &C,
     actor: &Actor,
     catalog: &Catalog,
     id: i64,

@@ -24,7 +24,7 @@ mod sessions;
 mod users;
 
 pub use actor::Actor;
-pub use applications::{ApplicationView, EventView, NewApplication};
+pub use applications::{ApplicationView, EventView, NewApplication, Review};
 pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditView, OrgVerification};
@@ -35,7 +35,7 @@ pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
-    THROTTLE_WINDOW, TokenView,
+    THROTTLE_WINDOW, TokenView, random_hex,
 };
 pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
 

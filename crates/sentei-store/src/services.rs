@@ -168,6 +168,23 @@ impl Store {
         })
     }
 
+    /// Services of the actor's organization by id (missing ids are left out).
+    pub async fn services_by_id(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+    ) -> Result<Vec<ServiceView>, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(service::Entity::find()
+            .filter(service::Column::OrgId.eq(actor.org_id()))
+            .filter(service::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(ServiceView::from)
+            .collect())
+    }
+
     /// The providers of the organization's services, for filter menus.
     pub async fn providers(&self, actor: &Actor) -> Result<Vec<String>, StoreError> {
         actor.require(Capability::Read)?;

@@ -365,8 +365,8 @@ fn hash(token: &str) -> String {
         .collect()
 }
 
-/// 256 random bits as 64 hex digits.
-fn random_hex() -> Result<String, StoreError> {
+/// 256 random bits as 64 hex digits, for tokens of any kind.
+pub fn random_hex() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Rejected(format!("乱数を得られません（{e}）")))?;

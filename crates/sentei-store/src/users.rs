@@ -154,6 +154,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many users the whole database has (zero on a first run).
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(user::Entity::find().count(&self.db).await?)
+    }
+
     /// Signs a user in: the actor if the password is right and the user active.
     pub async fn authenticate(
         &self,
@@ -189,6 +195,23 @@ impl Store {
             Some(row) if row.active => Actor::from_user(&row).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// Display names of users of the actor's organization, by id.
+    pub async fn display_names(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        actor.require(sentei_core::access::Capability::Read)?;
+        Ok(user::Entity::find()
+            .filter(user::Column::OrgId.eq(actor.org_id()))
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect())
     }
 
     async fn user_in_org(&self, actor: &Actor, login: &str) -> Result<user::Model, StoreError> {

@@ -1,2 +1,78 @@
 //! sentei-web: the web application — Japanese pages and a JSON API over the same core rules
-//! and store. (The pages and the API arrive in the commits that follow.)
+//! and store.
+//!
+//! One router ([`app`]) serves both; every route is registered with the access it requires
+//! (`routes.rs`) and passes through one gate (`auth.rs`). Everything the pages need (templates,
+//! CSS, htmx) is compiled in: nothing is fetched from anywhere at run time.
+
+mod api;
+mod assets;
+mod auth;
+mod chart;
+mod error;
+mod headers;
+mod layout;
+mod pages;
+pub mod routes;
+mod state;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+pub use auth::{Access, Surface};
+pub use headers::CONTENT_SECURITY_POLICY;
+pub use state::{AppState, WebConfig};
+
+/// Largest request body accepted (forms, JSON documents).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The whole application, ready to serve or to test with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes::build(state.clone());
+    router
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(headers::add))
+        .layer(axum::middleware::from_fn(log))
+        .with_state(state)
+}
+
+/// One log line per request: method, path (never the query, which may hold a token), status
+/// and time taken.
+async fn log(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <api::ApiDoc as utoipa::OpenApi>::openapi()
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -84,6 +84,25 @@ pub enum Command {
     /// Fill the database with a demonstration municipality.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Run the web application (Japanese pages and the JSON API under /api/v1).
+    ///
+    /// On a database without users it first creates an organization and an administrator
+    /// `admin`, whose password is printed once (or taken from SENTEI_ADMIN_PASSWORD).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "SENTEI_LISTEN")]
+        listen: String,
+        /// Also load the demonstration municipality (code demo) with a user for every role.
+        #[arg(long)]
+        demo: bool,
+        /// The address people reach sentei at, e.g. https://sentei.example.lg.jp. Used to check
+        /// the origin of forms; an https address also marks cookies Secure.
+        #[arg(long, env = "SENTEI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Name of the organization created on the first run.
+        #[arg(long, default_value = "（組織名を設定してください）")]
+        org_name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ mod admin;
 mod demo;
 mod judge;
 mod records;
+mod serve;
 
 use std::future::Future;
 
@@ -55,6 +56,20 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
         }
         Command::Demo(DemoCommand::Load { services }) => {
             block_on(demo::load(&config()?, dir, services))
+        }
+        Command::Serve {
+            listen,
+            demo,
+            public_url,
+            org_name,
+        } => {
+            let options = serve::Options {
+                listen,
+                demo,
+                public_url,
+                org_name,
+            };
+            block_on(serve::serve(&config()?, dir, options))
         }
     }
 }

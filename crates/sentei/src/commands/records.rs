@@ -1,6 +1,5 @@
 //! Reading the records: the ledger (table, CSV, JSON) and the audit trail's verification.
 
-use sentei_core::ledger::HEADINGS;
 use sentei_store::{LedgerEntryView, LedgerQuery, MAX_PAGE_SIZE};
 use serde_json::json;
 
@@ -50,7 +49,8 @@ pub async fn ledger(
     }
     Ok(match format {
         LedgerFormat::Table => table(&entries),
-        LedgerFormat::Csv => csv_with_bom(&entries)?,
+        LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries)
+            .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?,
         LedgerFormat::Json => json(&entries),
     })
 }
@@ -92,57 +92,6 @@ fn table(entries: &[LedgerEntryView]) -> String {
     let mut out = columns(&rows);
     out.push_str(&format!("{} 件\n", entries.len()));
     out
-}
-
-/// CSV that Excel opens correctly: UTF-8 with a byte-order mark, (ア)–(キ) first, and no cell
-/// that a spreadsheet would run as a formula.
-fn csv_with_bom(entries: &[LedgerEntryView]) -> Result<String, Failure> {
-    // CRLF, as Excel writes and expects.
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let mut header = vec!["台帳番号"];
-    header.extend(HEADINGS);
-    header.extend(["状態", "版", "基準", "判定"]);
-    let fail = |e: csv::Error| Failure::internal(format!("CSV を書けません（{e}）"));
-    writer.write_record(&header).map_err(fail)?;
-    for e in entries {
-        let f = &e.fields;
-        let record = [
-            e.id.to_string(),
-            f.service_name.clone(),
-            f.provider.clone(),
-            f.purpose.clone(),
-            f.classification.clone(),
-            f.period_start.to_string(),
-            f.period_end.to_string(),
-            f.applicant_department.clone(),
-            f.applicant_name.clone(),
-            f.user_scope.clone(),
-            status(e).to_owned(),
-            e.version.to_string(),
-            format!("{} 版{}", e.profile_id, e.profile_version),
-            e.verdict.clone(),
-        ];
-        writer
-            .write_record(record.iter().map(|cell| neutralize(cell)))
-            .map_err(fail)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
-    Ok(format!("\u{FEFF}{text}"))
-}
-
-/// A cell a spreadsheet would read as a formula (=, +, -, @, or a leading tab or CR) is
-/// prefixed with an apostrophe so it is shown as text, never run.
-pub fn neutralize(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_owned(),
-    }
 }
 
 fn json(entries: &[LedgerEntryView]) -> String {
@@ -210,23 +159,5 @@ pub async fn verify(
         })
     } else {
         Ok(text)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralize;
-
-    #[test]
-    fn formulas_are_neutralized_and_text_kept() {
-        assert_eq!(
-            neutralize("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(neutralize("+81-3"), "'+81-3");
-        assert_eq!(neutralize("-1"), "'-1");
-        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralize("電子申請サービス"), "電子申請サービス");
-        assert_eq!(neutralize("2026-04-01"), "2026-04-01");
     }
 }

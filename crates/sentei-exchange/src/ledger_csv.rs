@@ -1,0 +1,68 @@
+//! The 外部サービス利用台帳 as CSV: (ア)–(キ) first, UTF-8 with a byte-order mark and CRLF line
+//! ends so that Excel opens it as written, and no cell a spreadsheet would run as a formula.
+
+use sentei_core::ledger::HEADINGS;
+use sentei_store::LedgerEntryView;
+
+/// The ledger entries as CSV text, starting with a byte-order mark.
+pub fn write(entries: &[LedgerEntryView]) -> Result<String, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut header = vec!["台帳番号"];
+    header.extend(HEADINGS);
+    header.extend(["状態", "版", "基準", "判定"]);
+    writer.write_record(&header)?;
+    for e in entries {
+        let f = &e.fields;
+        let record = [
+            e.id.to_string(),
+            f.service_name.clone(),
+            f.provider.clone(),
+            f.purpose.clone(),
+            f.classification.clone(),
+            f.period_start.to_string(),
+            f.period_end.to_string(),
+            f.applicant_department.clone(),
+            f.applicant_name.clone(),
+            f.user_scope.clone(),
+            if e.abolished { "廃止" } else { "利用中" }.to_owned(),
+            e.version.to_string(),
+            format!("{} 版{}", e.profile_id, e.profile_version),
+            e.verdict.clone(),
+        ];
+        writer.write_record(record.iter().map(|cell| neutralize(cell)))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(format!("\u{FEFF}{}", String::from_utf8_lossy(&bytes)))
+}
+
+/// A cell a spreadsheet would read as a formula (=, +, -, @, or a leading tab or CR) is
+/// prefixed with an apostrophe so it is shown as text, never run.
+pub fn neutralize(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn formulas_are_neutralized_and_text_kept() {
+        assert_eq!(
+            neutralize("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(neutralize("+81-3"), "'+81-3");
+        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("\tx"), "'\tx");
+        assert_eq!(neutralize("電子申請サービス"), "電子申請サービス");
+        assert_eq!(neutralize("2026-04-01"), "2026-04-01");
+    }
+}

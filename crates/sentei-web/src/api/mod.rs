@@ -1,0 +1,91 @@
+//! The JSON API under `/api/v1`, for programs. Signed in with a Bearer token (made on the
+//! account page); every route calls the same store functions as the pages.
+
+pub mod admin;
+pub mod records;
+pub mod registry;
+pub mod types;
+pub mod workflow;
+
+use axum::Json;
+use sentei_core::judgement::Role;
+use sentei_store::ApplicationView;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::error::AppError;
+use types::ApplicationBody;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sentei API", description = "外部サービスの選定・利用申請・利用台帳の API。Authorization: Bearer <トークン> で呼び出します。"),
+    paths(
+        registry::me, registry::profiles, registry::profile, registry::judge_document,
+        registry::services, registry::create_service, registry::service, registry::create_assessment,
+        registry::assessment, registry::save_assessment,
+        workflow::applications, workflow::create, workflow::application, workflow::act, workflow::accept,
+        records::ledger, records::entry, records::extend, records::change, records::abolish,
+        records::audit, records::verify, records::dashboard,
+        admin::users, admin::create_user, admin::tokens, admin::create_token, admin::revoke_token,
+        openapi,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "api", security(()), responses((status = 200, description = "OpenAPI 3")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub fn application_body(a: ApplicationView) -> ApplicationBody {
+    ApplicationBody {
+        id: a.id,
+        service_id: a.service_id,
+        assessment_id: a.assessment_id,
+        applicant_id: a.applicant_id,
+        department: a.department,
+        purpose: a.purpose,
+        user_scope: a.user_scope,
+        period_start: a.period_start.to_string(),
+        period_end: a.period_end.to_string(),
+        status: a.status.as_str().to_owned(),
+        version: a.version,
+    }
+}
+
+pub fn date(text: &str) -> Result<time::Date, AppError> {
+    time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| AppError::BadRequest(format!("日付 {text} は YYYY-MM-DD で書いてください")))
+}
+
+pub fn nonempty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Approver => "approver",
+        Role::Ciso => "ciso",
+    }
+}
+
+/// RFC 3339 in UTC.
+pub fn time_text(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,400 @@
+//! The JSON shapes of the API: what clients rely on, with OpenAPI schemas. Mapped from the
+//! store's views so that the API's shape changes only when meant to.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub login: String,
+    pub name: String,
+    pub department: String,
+    /// applicant, approver, ciso, auditor or admin.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileSummary {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub items: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileItem {
+    pub id: String,
+    pub level: String,
+    pub category: Vec<String>,
+    pub text: String,
+    /// When the item applies, in Japanese words.
+    pub condition: String,
+    pub citation: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileDetail {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub source: String,
+    pub items: Vec<ProfileItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceBody {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub description: String,
+    /// The latest assessment's classification label, or empty.
+    pub classification: String,
+    /// The latest assessment's verdict, or empty.
+    pub verdict: String,
+    /// The latest application's status, or empty.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServicePage {
+    pub items: Vec<ServiceBody>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceDetail {
+    pub service: ServiceBody,
+    pub assessments: Vec<AssessmentBody>,
+    pub applications: Vec<ApplicationBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewServiceBody {
+    pub name: String,
+    pub provider: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ServiceFilters {
+    #[serde(default)]
+    pub search: String,
+    pub provider: Option<String>,
+    pub classification: Option<String>,
+    pub verdict: Option<String>,
+    pub status: Option<String>,
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessmentBody {
+    pub id: i64,
+    pub service_id: i64,
+    pub profile_id: String,
+    pub profile_version: String,
+    pub version: i64,
+    pub verdict: String,
+    /// The assessment file of the contract.
+    #[schema(value_type = Object)]
+    pub document: Value,
+    /// The judgement JSON of the contract.
+    #[schema(value_type = Object)]
+    pub judgement: Value,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SaveAssessmentBody {
+    /// The version this change starts from; a newer stored version is a conflict (409).
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub document: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationBody {
+    pub id: i64,
+    pub service_id: i64,
+    pub assessment_id: i64,
+    pub applicant_id: i64,
+    pub department: String,
+    pub purpose: String,
+    pub user_scope: String,
+    pub period_start: String,
+    pub period_end: String,
+    /// draft, pre_consultation, submitted, approved or rejected.
+    pub status: String,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationPage {
+    pub items: Vec<ApplicationBody>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ApplicationFilters {
+    pub status: Option<String>,
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub page_size: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewApplicationBody {
+    pub service_id: i64,
+    pub assessment_id: i64,
+    pub purpose: String,
+    pub user_scope: String,
+    /// YYYY-MM-DD
+    pub period_start: String,
+    /// YYYY-MM-DD
+    pub period_end: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcceptanceBody {
+    /// approver or ciso.
+    pub role: String,
+    pub user_id: i64,
+    pub reason: String,
+    pub assessment_version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventBody {
+    pub action: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub actor_id: i64,
+    pub comment: String,
+    pub assessment_version: i64,
+    pub verdict: String,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationDetail {
+    pub application: ApplicationBody,
+    pub verdict: String,
+    pub reasons: Vec<String>,
+    pub required_approvals: Vec<String>,
+    pub assessment_version: i64,
+    pub profile_current: bool,
+    pub acceptances: Vec<AcceptanceBody>,
+    /// The actions the caller may take now.
+    pub actions: Vec<String>,
+    /// The acceptance the caller may record now, if any.
+    pub may_accept: Option<String>,
+    pub events: Vec<EventBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActionBody {
+    /// start_pre_consultation, submit, return, approve or reject.
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+    /// The assessment version the reviewer looked at; required to approve.
+    pub seen_assessment_version: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AcceptBody {
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerBody {
+    pub id: i64,
+    pub version: i64,
+    /// active or abolished.
+    pub status: String,
+    /// (ア)–(キ).
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    pub profile_id: String,
+    pub profile_version: String,
+    pub verdict: String,
+    pub application_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerPage {
+    pub items: Vec<LedgerBody>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerVersionBody {
+    pub version: i64,
+    /// registered, extended, changed or abolished.
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    pub comment: String,
+    pub recorded_by: Option<i64>,
+    pub recorded_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerDetail {
+    pub entry: LedgerBody,
+    pub history: Vec<LedgerVersionBody>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LedgerFilters {
+    #[serde(default)]
+    pub search: String,
+    pub classification: Option<String>,
+    /// Only active entries whose period ends within this many days (JST).
+    pub expiring: Option<u16>,
+    #[serde(default)]
+    pub include_abolished: bool,
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub page_size: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtendBody {
+    pub version: i64,
+    /// YYYY-MM-DD
+    pub new_end: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangeBody {
+    pub version: i64,
+    /// (ア)–(キ), all of them.
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AbolishBody {
+    pub version: i64,
+    /// YYYY-MM-DD
+    pub on: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditRecordBody {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub digest: String,
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditRecordBody>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Verification {
+    pub ok: bool,
+    pub records: Option<u64>,
+    pub head: Option<String>,
+    /// The first break, in Japanese, when not ok.
+    pub problem: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct Paging {
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserBody {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub department: String,
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserBody {
+    pub login: String,
+    pub name: String,
+    pub department: String,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewUserResult {
+    pub user: UserBody,
+    /// The initial password, shown this once.
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenBody {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewTokenBody {
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenResult {
+    /// The token, shown this once. Send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub details: TokenBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Dashboard {
+    /// Applications by status.
+    #[schema(value_type = Object)]
+    pub applications: Value,
+    /// Services by the verdict of their latest assessment.
+    #[schema(value_type = Object)]
+    pub verdicts: Value,
+    pub expiring_30: u64,
+    pub expiring_90: u64,
+    pub waiting_for_me: Vec<ApplicationBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in Japanese.
+    pub error: String,
+}

@@ -1,0 +1,128 @@
+//! One error type for every handler, shown as a Japanese page to people and as JSON to API
+//! clients. Details of internal failures go to the log, never to the response.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use sentei_store::StoreError;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the request itself is malformed.
+    BadRequest(String),
+    /// 401: not signed in (API).
+    Unauthorized,
+    /// 403: signed in, not allowed.
+    Forbidden(String),
+    /// 404
+    NotFound(String),
+    /// 409: someone else changed it first.
+    Conflict(String),
+    /// 422: a rule refused it; the message says which.
+    Refused(String),
+    /// 500: logged, not shown.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message shown to whoever asked.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Conflict(m)
+            | AppError::Refused(m) => m.clone(),
+            AppError::Unauthorized => "サインインが必要です".to_owned(),
+            AppError::Internal(_) => {
+                "処理中に問題が起きました。時間をおいてもう一度お試しください".to_owned()
+            }
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(detail = %detail, "internal error");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::NotFound(m) => AppError::NotFound(m),
+            StoreError::Denied(m) => AppError::Forbidden(m),
+            StoreError::Conflict { message, .. } => AppError::Conflict(message),
+            StoreError::Refused(r) => AppError::Refused(r.to_string()),
+            StoreError::Ledger(r) => AppError::Refused(r.to_string()),
+            StoreError::Invalid(e) => AppError::Refused(e.to_string()),
+            StoreError::Rejected(m) => AppError::Refused(m),
+            StoreError::Schema(m) => AppError::Internal(m),
+            StoreError::Database(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    message: String,
+}
+
+/// An error shown as a page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(error: E) -> PageError {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let status = self.0.status();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            message: self.0.message(),
+        };
+        let body = page.render().unwrap_or_else(|_| page.message.clone());
+        (status, Html(body)).into_response()
+    }
+}
+
+/// An error shown as JSON: `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(error: E) -> ApiError {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        (
+            self.0.status(),
+            Json(serde_json::json!({ "error": self.0.message() })),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,143 @@
+//! The signed-in user's own account: password and API tokens.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::layout::{self, Layout};
+use crate::pages::Done;
+use crate::state::AppState;
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    used: String,
+    revoked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    layout: Layout,
+    problem: Option<String>,
+    new_token: Option<String>,
+    tokens: Vec<TokenRow>,
+}
+
+async fn page(
+    state: &AppState,
+    signed: &Signed,
+    done: Option<&str>,
+    problem: Option<String>,
+    new_token: Option<String>,
+) -> Result<AccountPage, PageError> {
+    let tokens = state.store.tokens(&signed.actor).await?;
+    Ok(AccountPage {
+        layout: Layout::new("アカウント", Some(signed), "/account").with_notice(done),
+        problem,
+        new_token,
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name,
+                created: layout::time(t.created_at),
+                used: t
+                    .last_used_at
+                    .map(layout::time)
+                    .unwrap_or_else(|| "未使用".to_owned()),
+                revoked: t.revoked,
+            })
+            .collect(),
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Query(done): Query<Done>,
+) -> Result<AccountPage, PageError> {
+    page(&state, &signed, done.done.as_deref(), None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// Changes the user's password after checking the current one; other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let login = signed.actor.login().to_owned();
+    if state
+        .store
+        .authenticate(&login, &form.current)
+        .await?
+        .is_none()
+    {
+        let page = page(
+            &state,
+            &signed,
+            None,
+            Some("今のパスワードが違います".to_owned()),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    if let Err(error) = state
+        .store
+        .set_password(&signed.actor, &login, &form.new)
+        .await
+    {
+        let AppError::Refused(message) = AppError::from(error) else {
+            return Err(PageError(AppError::Internal(
+                "パスワードを変更できません".to_owned(),
+            )));
+        };
+        let page = page(&state, &signed, None, Some(message), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state
+        .store
+        .end_other_sessions(&signed.actor, signed.session.as_ref().map(|s| s.id))
+        .await?;
+    Ok(Redirect::to("/account?done=password").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// Creates an API token and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let (token, _) = state.store.create_token(&signed.actor, &form.name).await?;
+    Ok(page(&state, &signed, Some("created"), None, Some(token))
+        .await?
+        .into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state.store.revoke_token(&signed.actor, id).await?;
+    Ok(Redirect::to("/account?done=token-revoked").into_response())
+}

@@ -1,0 +1,297 @@
+//! Applications (利用申請): the list, creating one, and an application's page with the actions
+//! and acceptances the core rules allow this user now.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use sentei_core::judgement::Role;
+use sentei_core::workflow::{Action, Status};
+use sentei_store::NewApplication;
+use serde::Deserialize;
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::layout::{self, Layout, verdict_label};
+use crate::pages::{Done, Pager, ServiceNames, nonempty, options, query_string};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct Filters {
+    status: Option<String>,
+    #[serde(default)]
+    page: u64,
+}
+
+struct Row {
+    id: i64,
+    service: String,
+    status: &'static str,
+    department: String,
+    period: String,
+    updated: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications.html")]
+pub struct ListPage {
+    layout: Layout,
+    statuses: Vec<(String, String, bool)>,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Query(filters): Query<Filters>,
+) -> Result<ListPage, PageError> {
+    let status = nonempty(&filters.status);
+    let parsed = status.as_deref().and_then(Status::parse);
+    let page = state
+        .store
+        .applications(&signed.actor, parsed, filters.page, 50)
+        .await?;
+    let names = ServiceNames::load(
+        &state,
+        &signed.actor,
+        page.items.iter().map(|a| a.service_id),
+    )
+    .await?;
+    let status = status.unwrap_or_default();
+    let pager = Pager::of(
+        &page,
+        "/applications",
+        &query_string(&[("status", &status)]),
+    );
+    Ok(ListPage {
+        layout: Layout::new("利用申請", Some(&signed), "/applications"),
+        statuses: options(
+            Status::ALL.into_iter().map(|s| (s.as_str(), s.label())),
+            &status,
+        ),
+        rows: page
+            .items
+            .into_iter()
+            .map(|a| Row {
+                id: a.id,
+                service: names.get(a.service_id),
+                status: a.status.label(),
+                department: a.department,
+                period: format!("{} 〜 {}", a.period_start, a.period_end),
+                updated: layout::time(a.updated_at),
+            })
+            .collect(),
+        pager,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewForm {
+    service_id: i64,
+    assessment_id: i64,
+    purpose: String,
+    user_scope: String,
+    period_start: String,
+    period_end: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Form(form): Form<NewForm>,
+) -> Result<Response, PageError> {
+    let date = |text: &str, what: &str| {
+        time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+            .map_err(|_| AppError::Refused(format!("{what}を 2026-04-01 の形で入力してください")))
+    };
+    let application = state
+        .store
+        .create_application(
+            &signed.actor,
+            NewApplication {
+                service_id: form.service_id,
+                assessment_id: form.assessment_id,
+                purpose: form.purpose,
+                user_scope: form.user_scope,
+                period_start: date(&form.period_start, "利用期間の開始日")?,
+                period_end: date(&form.period_end, "利用期間の終了日")?,
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/applications/{}?done=created", application.id)).into_response())
+}
+
+struct Needed {
+    role: &'static str,
+    done: Option<String>,
+}
+
+struct EventRow {
+    at: String,
+    action: &'static str,
+    actor: String,
+    from: &'static str,
+    to: &'static str,
+    verdict: &'static str,
+    version: i64,
+    comment: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "application.html")]
+pub struct DetailPage {
+    layout: Layout,
+    id: i64,
+    service_id: i64,
+    service_name: String,
+    status: &'static str,
+    department: String,
+    applicant: String,
+    purpose: String,
+    period: String,
+    user_scope: String,
+    assessment_id: i64,
+    assessment_version: i64,
+    verdict: &'static str,
+    verdict_label: &'static str,
+    reasons: Vec<String>,
+    acceptances: Vec<Needed>,
+    can_accept: bool,
+    accept_as: &'static str,
+    actions: Vec<(&'static str, &'static str)>,
+    events: Vec<EventRow>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<DetailPage, PageError> {
+    let actor = &signed.actor;
+    let review = state.store.review(actor, &state.catalog, id).await?;
+    let app = &review.application;
+    let service = state.store.service(actor, app.service_id).await?;
+    let events = state.store.application_events(actor, id).await?;
+    let mut ids: Vec<i64> = events.iter().map(|e| e.actor_id).collect();
+    ids.push(app.applicant_id);
+    ids.extend(review.acceptances.iter().map(|a| a.user_id));
+    let names = state.store.display_names(actor, &ids).await?;
+    let name = |id: i64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("利用者 {id}"))
+    };
+    let acceptances = review
+        .required_approvals
+        .iter()
+        .filter(|_| review.verdict == sentei_core::Verdict::Conditional)
+        .map(|role| Needed {
+            role: role.label(),
+            done: review
+                .acceptances
+                .iter()
+                .find(|a| a.role == role && a.assessment_version == review.assessment_version)
+                .map(|a| format!("{}: {}", name(a.user_id), a.reason)),
+        })
+        .collect();
+    let label = |status: &str| Status::parse(status).map_or("作成", Status::label);
+    Ok(DetailPage {
+        layout: Layout::new(
+            format!("申請 {id}（{}）", service.name),
+            Some(&signed),
+            "/applications",
+        )
+        .with_notice(done.done.as_deref()),
+        id,
+        service_id: service.id,
+        service_name: service.name,
+        status: app.status.label(),
+        department: app.department.clone(),
+        applicant: name(app.applicant_id),
+        purpose: app.purpose.clone(),
+        period: format!(
+            "{} 〜 {}",
+            layout::date(app.period_start),
+            layout::date(app.period_end)
+        ),
+        user_scope: app.user_scope.clone(),
+        assessment_id: app.assessment_id,
+        assessment_version: review.assessment_version,
+        verdict: review.verdict.as_str(),
+        verdict_label: verdict_label(review.verdict.as_str()),
+        reasons: review.reasons.clone(),
+        acceptances,
+        can_accept: review.may_accept.is_some(),
+        accept_as: review.may_accept.map_or("", Role::label),
+        actions: review
+            .actions
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        events: events
+            .iter()
+            .map(|e| EventRow {
+                at: layout::time(e.at),
+                action: Action::parse(&e.action).map_or("", Action::label),
+                actor: name(e.actor_id),
+                from: label(&e.from_status),
+                to: label(&e.to_status),
+                verdict: verdict_label(&e.verdict),
+                version: e.assessment_version,
+                comment: e.comment.clone(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+    seen_assessment_version: Option<i64>,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, PageError> {
+    let action = Action::parse(&form.action)
+        .ok_or_else(|| AppError::BadRequest("不明な操作です".to_owned()))?;
+    state
+        .store
+        .act(
+            &signed.actor,
+            &state.catalog,
+            id,
+            action,
+            &form.comment,
+            form.seen_assessment_version,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/applications/{id}?done=acted")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    reason: String,
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .accept(&signed.actor, &state.catalog, id, &form.reason)
+        .await?;
+    Ok(Redirect::to(&format!("/applications/{id}?done=accepted")).into_response())
+}

@@ -1,0 +1,675 @@
+//! The assessment editor: every item with its verbatim text, citation and level; answers,
+//! reasons and evidence; the verdict recomputed as answers change (htmx), and saves that never
+//! silently overwrite someone else's.
+//!
+//! The form is turned into the contract's assessment document and read by the same validator
+//! as `sentei assess`, then judged by the same engine: the page decides nothing itself.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use sentei_core::access::Capability;
+use sentei_core::assessment::Catalog;
+use sentei_core::facts::{CERTIFICATIONS, FACTS, FactKind, MODEL};
+use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
+use sentei_core::profile::Meaning;
+use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::{Assessment, Profile, judge};
+use sentei_store::{StoreError, StoredAssessment};
+use serde_json::{Map, Value, json};
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::layout::{self, Layout};
+use crate::pages::{Done, form_pairs};
+use crate::state::AppState;
+
+/// Most items plus added items one form may carry.
+const MAX_ITEMS: usize = 2_500;
+
+pub struct VerdictView {
+    code: &'static str,
+    label: &'static str,
+    approvals: String,
+    reasons: Vec<String>,
+}
+
+pub struct FactInput {
+    name: &'static str,
+    label: &'static str,
+    flag: bool,
+    required: bool,
+    checked: bool,
+    choices: Vec<(&'static str, &'static str, bool)>,
+}
+
+pub struct ItemView {
+    index: usize,
+    id: String,
+    level: String,
+    meaning: &'static str,
+    category: String,
+    text: String,
+    citation: String,
+    note: Option<String>,
+    applies: bool,
+    why: String,
+    outcome: &'static str,
+    outcome_label: &'static str,
+    basis: Option<String>,
+    answerable: bool,
+    status: &'static str,
+    reason: String,
+    evidence: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assessment.html")]
+pub struct EditorPage {
+    layout: Layout,
+    id: i64,
+    service_id: i64,
+    service_name: String,
+    profile_id: String,
+    profile_title: String,
+    profile_version: String,
+    version: i64,
+    form_version: i64,
+    updated: String,
+    editable: bool,
+    frozen: Option<String>,
+    conflict: Option<String>,
+    verdict: Option<VerdictView>,
+    problems: Vec<String>,
+    models: Vec<(&'static str, &'static str, bool)>,
+    facts: Vec<FactInput>,
+    certifications: Vec<(&'static str, &'static str, bool)>,
+    items: Vec<ItemView>,
+    answer_choices: [(&'static str, &'static str); 4],
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assessment_preview.html")]
+pub struct Preview {
+    verdict: Option<VerdictView>,
+    problems: Vec<String>,
+    items: Vec<ItemView>,
+}
+
+const ANSWER_CHOICES: [(&str, &str); 4] = [
+    ("met", "満たす"),
+    ("unmet", "満たさない"),
+    ("not_applicable", "対象外（不要）"),
+    ("unanswered", "未回答"),
+];
+
+/// What the form says, whether or not it is valid yet.
+struct FormState {
+    model: String,
+    facts: HashMap<String, String>,
+    certifications: Vec<String>,
+    /// (status, reason, evidence) by item index (profile items, then added items).
+    answers: Vec<(String, String, String)>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<EditorPage, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let form = FormState::from_stored(&state.catalog, &stored);
+    let mut page = editor(&state, &signed, &stored, form, Vec::new()).await?;
+    page.layout = page.layout.with_notice(done.done.as_deref());
+    Ok(page)
+}
+
+/// Judges the form without saving: a fragment for htmx, or the whole page without script.
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let form = FormState::from_pairs(&form_pairs(&body));
+    if headers.contains_key("hx-request") {
+        let profile = profile_of(&state.catalog, &stored)?;
+        let (judged, problems) = judge_form(&state.catalog, &stored, &form);
+        let items = item_views(profile, judged.as_ref().map(|(a, _)| a), &form);
+        return Ok(Preview {
+            verdict: judged.as_ref().map(|(_, v)| v.clone_view()),
+            problems,
+            items,
+        }
+        .into_response());
+    }
+    Ok(editor(&state, &signed, &stored, form, Vec::new())
+        .await?
+        .into_response())
+}
+
+/// Saves the form over the version it was loaded from.
+pub async fn save(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Response, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let pairs = form_pairs(&body);
+    let form = FormState::from_pairs(&pairs);
+    let version: i64 = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| AppError::BadRequest("評価の版がありません".to_owned()))?;
+    let document = document_of(&state.catalog, &stored, &form)?;
+    let saved = state
+        .store
+        .save_assessment(
+            &signed.actor,
+            &state.catalog,
+            id,
+            version,
+            &document.to_string(),
+        )
+        .await;
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!("/assessments/{id}?done=saved")).into_response()),
+        Err(StoreError::Conflict {
+            message,
+            current_version,
+        }) => {
+            let latest = state.store.assessment(&signed.actor, id).await?;
+            let mut page = editor(&state, &signed, &latest, form, Vec::new()).await?;
+            page.conflict = Some(message);
+            // A second save, after looking, is a deliberate overwrite of this version.
+            page.form_version = current_version;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(StoreError::Invalid(error)) => {
+            let problems = error.problems.iter().map(ToString::to_string).collect();
+            let page = editor(&state, &signed, &stored, form, problems).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(PageError(other.into())),
+    }
+}
+
+async fn editor(
+    state: &AppState,
+    signed: &Signed,
+    stored: &StoredAssessment,
+    form: FormState,
+    mut problems: Vec<String>,
+) -> Result<EditorPage, AppError> {
+    let profile = profile_of(&state.catalog, stored)?;
+    let service = state
+        .store
+        .service(&signed.actor, stored.service_id)
+        .await?;
+    let (judged, form_problems) = judge_form(&state.catalog, stored, &form);
+    problems.extend(form_problems);
+    let review = under_review(state, signed, stored.id).await?;
+    let frozen = may_edit_assessment(signed.actor.role(), review).err();
+    let editable = signed.actor.can(Capability::Register) && frozen.is_none();
+    let items = item_views(profile, judged.as_ref().map(|(a, _)| a), &form);
+    Ok(EditorPage {
+        layout: Layout::new(
+            format!("評価 {}（{}）", stored.id, service.name),
+            Some(signed),
+            "/services",
+        ),
+        id: stored.id,
+        service_id: service.id,
+        service_name: service.name,
+        profile_id: profile.id.clone(),
+        profile_title: profile.title.clone(),
+        profile_version: stored.profile_version.clone(),
+        version: stored.version,
+        form_version: stored.version,
+        updated: layout::time(stored.updated_at),
+        editable,
+        frozen: frozen
+            .filter(|_| signed.actor.can(Capability::Register))
+            .map(|r| r.to_string()),
+        conflict: None,
+        verdict: judged.as_ref().map(|(_, v)| v.clone_view()),
+        problems,
+        models: FACTS[MODEL]
+            .choices()
+            .iter()
+            .map(|c| (c.name, c.label, c.name == form.model))
+            .collect(),
+        facts: fact_inputs(&form),
+        certifications: CERTIFICATIONS
+            .iter()
+            .map(|c| {
+                (
+                    c.name,
+                    c.label,
+                    form.certifications.iter().any(|n| n == c.name),
+                )
+            })
+            .collect(),
+        items,
+        answer_choices: ANSWER_CHOICES,
+    })
+}
+
+/// The status of the application that has this assessment under review, if one does.
+async fn under_review(
+    state: &AppState,
+    signed: &Signed,
+    assessment_id: i64,
+) -> Result<Option<Status>, AppError> {
+    let submitted = state
+        .store
+        .applications(&signed.actor, Some(Status::Submitted), 1, 500)
+        .await?;
+    Ok(submitted
+        .items
+        .iter()
+        .any(|a| a.assessment_id == assessment_id)
+        .then_some(Status::Submitted))
+}
+
+fn profile_of<'c>(
+    catalog: &'c Catalog,
+    stored: &StoredAssessment,
+) -> Result<&'c Profile, AppError> {
+    catalog
+        .get(&stored.profile_id)
+        .ok_or_else(|| AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id)))
+}
+
+/// The judgement of the form as a document, or the problems that keep it from being one.
+fn judge_form(
+    catalog: &Catalog,
+    stored: &StoredAssessment,
+    form: &FormState,
+) -> (Option<(Assessment, VerdictView)>, Vec<String>) {
+    let document = match document_of(catalog, stored, form) {
+        Ok(document) => document,
+        Err(error) => return (None, vec![error.message()]),
+    };
+    match catalog.parse_assessment(&document.to_string()) {
+        Ok(assessment) => {
+            let view = catalog
+                .get(&assessment.profile_id)
+                .map(|profile| VerdictView::of(&judge(profile, &assessment)));
+            match view {
+                Some(view) => (Some((assessment, view)), Vec::new()),
+                None => (None, vec!["基準が見つかりません".to_owned()]),
+            }
+        }
+        Err(error) => (
+            None,
+            error.problems.iter().map(ToString::to_string).collect(),
+        ),
+    }
+}
+
+impl VerdictView {
+    fn of(judgement: &Judgement<'_>) -> VerdictView {
+        VerdictView {
+            code: judgement.verdict.as_str(),
+            label: judgement.verdict.label(),
+            approvals: judgement
+                .required_approvals
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            reasons: judgement.reasons.clone(),
+        }
+    }
+
+    fn clone_view(&self) -> VerdictView {
+        VerdictView {
+            code: self.code,
+            label: self.label,
+            approvals: self.approvals.clone(),
+            reasons: self.reasons.clone(),
+        }
+    }
+}
+
+impl FormState {
+    /// The stored assessment as the form shows it: each item's written answer, or the default
+    /// where one applies.
+    fn from_stored(catalog: &Catalog, stored: &StoredAssessment) -> FormState {
+        let doc = &stored.document;
+        let mut facts = HashMap::new();
+        if let Some(map) = doc["facts"].as_object() {
+            for (name, value) in map {
+                match value {
+                    Value::Bool(b) => {
+                        facts.insert(name.clone(), b.to_string());
+                    }
+                    Value::String(s) => {
+                        facts.insert(name.clone(), s.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let certifications = doc["facts"]["certifications"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parsed = catalog.parse_assessment(&doc.to_string()).ok();
+        let profile = catalog.get(&stored.profile_id);
+        let mut answers = Vec::new();
+        if let (Some(assessment), Some(profile)) = (&parsed, profile) {
+            for (i, item) in profile.items.iter().enumerate() {
+                let explicit = assessment.answer(i);
+                let status = match explicit {
+                    Some(a) => a.status,
+                    None if item.certification.is_none() && !item.is_derived() => {
+                        assessment.default.unwrap_or(AnswerStatus::Unanswered)
+                    }
+                    None => AnswerStatus::Unanswered,
+                };
+                answers.push(answer_tuple(status, explicit));
+            }
+            for extra in &assessment.extra_items {
+                let status = extra.answer.as_ref().map_or(
+                    assessment.default.unwrap_or(AnswerStatus::Unanswered),
+                    |a| a.status,
+                );
+                answers.push(answer_tuple(status, extra.answer.as_ref()));
+            }
+        }
+        FormState {
+            model: doc["service"]["model"]
+                .as_str()
+                .unwrap_or("saas")
+                .to_owned(),
+            facts,
+            certifications,
+            answers,
+        }
+    }
+
+    fn from_pairs(pairs: &[(String, String)]) -> FormState {
+        let mut form = FormState {
+            model: "saas".to_owned(),
+            facts: HashMap::new(),
+            certifications: Vec::new(),
+            answers: Vec::new(),
+        };
+        for (key, value) in pairs {
+            if key == "model" {
+                form.model.clone_from(value);
+            } else if key == "cert" {
+                form.certifications.push(value.clone());
+            } else if let Some(name) = key.strip_prefix("f.") {
+                form.facts.insert(name.to_owned(), value.clone());
+            } else if let Some((kind, index)) = key.split_once('.') {
+                let Ok(index) = index.parse::<usize>() else {
+                    continue;
+                };
+                if index >= MAX_ITEMS || !matches!(kind, "s" | "r" | "e") {
+                    continue;
+                }
+                if form.answers.len() <= index {
+                    form.answers.resize(
+                        index + 1,
+                        ("unanswered".to_owned(), String::new(), String::new()),
+                    );
+                }
+                if let Some(slot) = form.answers.get_mut(index) {
+                    match kind {
+                        "s" => slot.0.clone_from(value),
+                        "r" => slot.1.clone_from(value),
+                        _ => slot.2.clone_from(value),
+                    }
+                }
+            }
+        }
+        form
+    }
+
+    fn answer(&self, index: usize) -> (&str, &str, &str) {
+        self.answers
+            .get(index)
+            .map_or(("unanswered", "", ""), |(s, r, e)| {
+                (s.as_str(), r.as_str(), e.as_str())
+            })
+    }
+}
+
+fn answer_tuple(
+    status: AnswerStatus,
+    explicit: Option<&sentei_core::Answer>,
+) -> (String, String, String) {
+    let status = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unanswered".to_owned());
+    let reason = explicit.and_then(|a| a.reason.clone()).unwrap_or_default();
+    let evidence = explicit
+        .and_then(|a| a.evidence.clone())
+        .unwrap_or_default();
+    (status, reason, evidence)
+}
+
+/// The contract's assessment document for the form: the stored one (its profile, service and
+/// added items) with the form's facts and answers.
+fn document_of(
+    catalog: &Catalog,
+    stored: &StoredAssessment,
+    form: &FormState,
+) -> Result<Value, AppError> {
+    let profile = profile_of(catalog, stored)?;
+    let mut document = stored.document.clone();
+    let mut facts = Map::new();
+    for def in FACTS.iter().filter(|d| d.name != "model") {
+        let value = form.facts.get(def.name).map(|v| v.trim()).unwrap_or("");
+        match def.kind {
+            FactKind::Flag if value == "true" => {
+                facts.insert(def.name.to_owned(), Value::Bool(true));
+            }
+            FactKind::Choice(_) if !value.is_empty() => {
+                facts.insert(def.name.to_owned(), Value::String(value.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    if !form.certifications.is_empty() {
+        facts.insert("certifications".to_owned(), json!(form.certifications));
+    }
+    document["facts"] = Value::Object(facts);
+    document["service"]["model"] = Value::String(form.model.clone());
+    let ids = profile
+        .items
+        .iter()
+        .map(|i| i.id.clone())
+        .chain(
+            document["extra_items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["id"].as_str().map(str::to_owned)),
+        )
+        .collect::<Vec<_>>();
+    let mut items = Map::new();
+    for (index, id) in ids.iter().enumerate() {
+        if profile
+            .items
+            .get(index)
+            .is_some_and(|item| item.is_derived())
+        {
+            continue;
+        }
+        let (status, reason, evidence) = form.answer(index);
+        let (reason, evidence) = (reason.trim(), evidence.trim());
+        if status == "unanswered" && reason.is_empty() && evidence.is_empty() {
+            continue;
+        }
+        let mut answer = Map::new();
+        answer.insert("status".to_owned(), Value::String(status.to_owned()));
+        if !reason.is_empty() {
+            answer.insert("reason".to_owned(), Value::String(reason.to_owned()));
+        }
+        if !evidence.is_empty() {
+            answer.insert("evidence".to_owned(), Value::String(evidence.to_owned()));
+        }
+        items.insert(id.clone(), Value::Object(answer));
+    }
+    // The form writes every answer; the stored default no longer applies.
+    document["answers"] = json!({ "items": items });
+    Ok(document)
+}
+
+fn fact_inputs(form: &FormState) -> Vec<FactInput> {
+    FACTS
+        .iter()
+        .filter(|d| d.name != "model")
+        .map(|def| {
+            let value = form.facts.get(def.name).map(String::as_str).unwrap_or("");
+            let default = def
+                .default
+                .and_then(|i| def.choices().get(usize::from(i)))
+                .map_or("", |c| c.name);
+            let current = if value.is_empty() && !def.is_flag() {
+                default
+            } else {
+                value
+            };
+            FactInput {
+                name: def.name,
+                label: def.label,
+                flag: def.is_flag(),
+                required: def.required,
+                checked: value == "true",
+                choices: def
+                    .choices()
+                    .iter()
+                    .map(|c| (c.name, c.label, c.name == current))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn item_views(
+    profile: &Profile,
+    assessment: Option<&Assessment>,
+    form: &FormState,
+) -> Vec<ItemView> {
+    let judgement = assessment.map(|a| judge(profile, a));
+    let mut views: Vec<ItemView> = profile
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let judged = judgement.as_ref().and_then(|j| j.items.get(index));
+            let level = judged.map_or_else(
+                || {
+                    profile
+                        .level(item.level)
+                        .map_or(String::new(), |l| l.name.clone())
+                },
+                |j| j.level.to_owned(),
+            );
+            let meaning = profile
+                .levels
+                .iter()
+                .find(|l| l.name == level)
+                .map_or(Meaning::May, |l| l.meaning);
+            let (status, reason, evidence) = form.answer(index);
+            let from_facts = judged.is_some_and(|j| j.answer_source == AnswerSource::Certification);
+            ItemView {
+                index,
+                id: item.id.clone(),
+                level,
+                meaning: match meaning {
+                    Meaning::Must => "must",
+                    Meaning::Should => "should",
+                    Meaning::May => "may",
+                    Meaning::Decision => "decision",
+                },
+                category: item.category.join(" / "),
+                text: item.text.clone(),
+                citation: item.citation.clone(),
+                note: item.note.clone(),
+                applies: judged.is_none_or(|j| j.applies),
+                why: judged.map_or_else(String::new, |j| j.why.to_owned()),
+                outcome: judged.map_or("missing", |j| outcome_code(j.outcome)),
+                outcome_label: judged.map_or("未判定", |j| j.outcome.label()),
+                basis: judged
+                    .and_then(|j| j.basis.map(str::to_owned))
+                    .or_else(|| from_facts.then(|| "認証（事実）から判定されます".to_owned())),
+                answerable: !item.is_derived(),
+                status: static_status(status),
+                reason: reason.to_owned(),
+                evidence: evidence.to_owned(),
+            }
+        })
+        .collect();
+    if let (Some(assessment), Some(judgement)) = (assessment, &judgement) {
+        for (offset, extra) in assessment.extra_items.iter().enumerate() {
+            let index = profile.items.len() + offset;
+            let Some(judged) = judgement.items.get(index) else {
+                continue;
+            };
+            let (status, reason, evidence) = form.answer(index);
+            views.push(ItemView {
+                index,
+                id: extra.id.clone(),
+                level: judged.level.to_owned(),
+                meaning: "may",
+                category: "個別の選定条件".to_owned(),
+                text: extra.text.clone(),
+                citation: judged.citation.to_owned(),
+                note: None,
+                applies: true,
+                why: judged.why.to_owned(),
+                outcome: outcome_code(judged.outcome),
+                outcome_label: judged.outcome.label(),
+                basis: judged.basis.map(str::to_owned),
+                answerable: true,
+                status: static_status(status),
+                reason: reason.to_owned(),
+                evidence: evidence.to_owned(),
+            });
+        }
+    }
+    views
+}
+
+fn static_status(status: &str) -> &'static str {
+    ANSWER_CHOICES
+        .iter()
+        .find(|(code, _)| *code == status)
+        .map_or("unanswered", |(code, _)| code)
+}
+
+fn outcome_code(outcome: sentei_core::judgement::Outcome) -> &'static str {
+    use sentei_core::judgement::Outcome as O;
+    match outcome {
+        O::Skipped => "skipped",
+        O::Met => "met",
+        O::NotNeeded => "not_needed",
+        O::Noted => "noted",
+        O::RiskAccepted => "risk_accepted",
+        O::NeedsAcceptance => "needs_acceptance",
+        O::Missing => "missing",
+        O::MissingReason => "missing_reason",
+        O::Blocking => "blocking",
+    }
+}

@@ -1,0 +1,121 @@
+//! The HTML pages, one module per area. Each handler reads, asks the store (which asks the
+//! core rules), and renders a template; none decides a rule itself.
+
+pub mod account;
+pub mod applications;
+pub mod assessments;
+pub mod audit;
+pub mod dashboard;
+pub mod ledger;
+pub mod login;
+pub mod profiles;
+pub mod services;
+pub mod users;
+
+use std::collections::HashMap;
+
+use sentei_store::{Actor, Page};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The `done=` code pages show a notice for, after an action redirected to them.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+/// Service names by id, loaded at once for a list.
+pub struct ServiceNames(HashMap<i64, String>);
+
+impl ServiceNames {
+    pub async fn load(
+        state: &AppState,
+        actor: &Actor,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<ServiceNames, AppError> {
+        let ids: Vec<i64> = ids.collect();
+        let services = state.store.services_by_id(actor, &ids).await?;
+        Ok(ServiceNames(
+            services.into_iter().map(|s| (s.id, s.name)).collect(),
+        ))
+    }
+
+    pub fn get(&self, id: i64) -> String {
+        self.0
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("サービス {id}"))
+    }
+}
+
+/// Links to the previous and next pages of a list, keeping its filters.
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` is the list's filters as a query string without `page`.
+    pub fn of<T>(page: &Page<T>, base: &str, query: &str) -> Pager {
+        let pages = page.total.div_ceil(page.page_size.max(1)).max(1);
+        let link = |n: u64| {
+            let sep = if query.is_empty() { "" } else { "&" };
+            format!("{base}?{query}{sep}page={n}")
+        };
+        Pager {
+            page: page.page,
+            pages,
+            total: page.total,
+            prev: (page.page > 1).then(|| link(page.page - 1)),
+            next: (page.page < pages).then(|| link(page.page + 1)),
+        }
+    }
+}
+
+/// A query string from pairs, leaving out empty values.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::auth::encode_query(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The pairs of a URL-encoded form body, repeated keys kept (checkbox groups).
+pub fn form_pairs(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((
+                crate::auth::form_value(&format!("k={key}"), "k")?,
+                crate::auth::form_value(&format!("v={value}"), "v")?,
+            ))
+        })
+        .collect()
+}
+
+/// An empty string as None, for optional filters.
+pub fn nonempty(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Options of a select: (value, label, selected).
+pub fn options<'a>(
+    choices: impl IntoIterator<Item = (&'a str, &'a str)>,
+    current: &str,
+) -> Vec<(String, String, bool)> {
+    choices
+        .into_iter()
+        .map(|(value, label)| (value.to_owned(), label.to_owned(), value == current))
+        .collect()
+}

@@ -1,0 +1,125 @@
+//! The profiles: each one's levels, rules and items with their conditions in words.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Path, State};
+use sentei_core::profile::{Meaning, RuleKind, describe_items};
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::layout::Layout;
+use crate::state::AppState;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "profiles.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<(String, String, String, usize)>,
+}
+
+pub async fn list(State(state): State<AppState>, Extension(signed): Extension<Signed>) -> ListPage {
+    ListPage {
+        layout: Layout::new("基準", Some(&signed), "/profiles"),
+        rows: state
+            .catalog
+            .profiles()
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    p.title.clone(),
+                    p.version.clone(),
+                    p.items.len(),
+                )
+            })
+            .collect(),
+    }
+}
+
+struct ItemRow {
+    id: String,
+    level: String,
+    meaning: &'static str,
+    category: String,
+    text: String,
+    condition: String,
+    citation: String,
+    note: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    layout: Layout,
+    source: String,
+    version: String,
+    description: String,
+    levels: Vec<(String, String)>,
+    rules: Vec<(&'static str, String, String, String)>,
+    items: Vec<ItemRow>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+) -> Result<ProfilePage, PageError> {
+    let profile = state
+        .catalog
+        .get(&id)
+        .ok_or_else(|| AppError::NotFound(format!("基準 {id} は見つかりません")))?;
+    let name = |i| profile.item_id(i);
+    Ok(ProfilePage {
+        layout: Layout::new(profile.title.clone(), Some(&signed), "/profiles"),
+        source: profile.source.document.clone(),
+        version: profile.version.clone(),
+        description: profile.description.clone(),
+        levels: profile
+            .levels
+            .iter()
+            .map(|l| (l.name.clone(), l.description.clone()))
+            .collect(),
+        rules: profile
+            .rules
+            .iter()
+            .map(|r| {
+                let kind = match r.kind {
+                    RuleKind::Prohibit => "利用禁止",
+                    RuleKind::Skip => "適用しない",
+                    RuleKind::Level => "水準の変更",
+                };
+                let targets = if r.targets.len() == profile.items.len() {
+                    "すべての項目".to_owned()
+                } else {
+                    describe_items(&r.targets, name)
+                };
+                (kind, r.why.clone(), r.when.describe(&name), targets)
+            })
+            .collect(),
+        items: profile
+            .items
+            .iter()
+            .map(|item| {
+                let level = profile.level(item.level);
+                ItemRow {
+                    id: item.id.clone(),
+                    level: level.map_or(String::new(), |l| l.name.clone()),
+                    meaning: match level.map(|l| l.meaning) {
+                        Some(Meaning::Must) => "must",
+                        _ => "other",
+                    },
+                    category: item.category.join(" / "),
+                    text: item.text.clone(),
+                    condition: match (&item.applies_when, &item.because) {
+                        (None, _) => "常に適用（規則による例外を除く）".to_owned(),
+                        (Some(c), Some(because)) => format!("{}（{because}）", c.describe(&name)),
+                        (Some(c), None) => c.describe(&name),
+                    },
+                    citation: item.citation.clone(),
+                    note: item.note.clone(),
+                }
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,393 @@
+//! Every route, with the access it requires, in one table.
+//!
+//! A route cannot be added without saying who may use it: [`Routes::add`] takes the access
+//! and wraps the handler in the gate that enforces it. The list of routes it records is what
+//! the role × route test and the OpenAPI test check against.
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, delete, get, post, put};
+use sentei_core::access::Capability as C;
+
+use crate::auth::{Access, Surface, gate};
+use crate::state::AppState;
+use crate::{api, assets, pages};
+
+/// One registered route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub surface: Surface,
+}
+
+struct Routes {
+    state: AppState,
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn new(state: AppState) -> Routes {
+        Routes {
+            state,
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        surface: Surface,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        let gated = handler.route_layer(from_fn_with_state(
+            self.state.clone(),
+            move |state, request, next| gate(state, access, surface, request, next),
+        ));
+        self.router = self.router.route(path, gated);
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+            surface,
+        });
+        self
+    }
+
+    fn page(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        self.add(method, path, access, Surface::Page, handler)
+    }
+
+    fn api(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        self.add(method, path, access, Surface::Api, handler)
+    }
+}
+
+/// The application's routes and the table of them.
+pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
+    use Access::{Can, CanEither, Public, SignedIn};
+    use Method as M;
+    let read = Can(C::Read);
+    let routes = Routes::new(state)
+        // Pages
+        .page(M::GET, "/login", Public, get(pages::login::form))
+        .page(M::POST, "/login", Public, post(pages::login::submit))
+        .page(M::POST, "/logout", SignedIn, post(pages::login::logout))
+        .page(M::GET, "/", SignedIn, get(pages::dashboard::show))
+        .page(M::GET, "/account", SignedIn, get(pages::account::show))
+        .page(
+            M::POST,
+            "/account/password",
+            SignedIn,
+            post(pages::account::change_password),
+        )
+        .page(
+            M::POST,
+            "/account/tokens",
+            SignedIn,
+            post(pages::account::create_token),
+        )
+        .page(
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            SignedIn,
+            post(pages::account::revoke_token),
+        )
+        .page(M::GET, "/services", read, get(pages::services::list))
+        .page(
+            M::GET,
+            "/services/new",
+            Can(C::Register),
+            get(pages::services::new_form),
+        )
+        .page(
+            M::POST,
+            "/services",
+            Can(C::Register),
+            post(pages::services::create),
+        )
+        .page(M::GET, "/services/{id}", read, get(pages::services::show))
+        .page(
+            M::POST,
+            "/services/{id}/assessments",
+            Can(C::Register),
+            post(pages::services::new_assessment),
+        )
+        .page(
+            M::GET,
+            "/assessments/{id}",
+            read,
+            get(pages::assessments::show),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}",
+            Can(C::Register),
+            post(pages::assessments::save),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/preview",
+            read,
+            post(pages::assessments::preview),
+        )
+        .page(
+            M::GET,
+            "/applications",
+            read,
+            get(pages::applications::list),
+        )
+        .page(
+            M::POST,
+            "/applications",
+            Can(C::Apply),
+            post(pages::applications::create),
+        )
+        .page(
+            M::GET,
+            "/applications/{id}",
+            read,
+            get(pages::applications::show),
+        )
+        .page(
+            M::POST,
+            "/applications/{id}/act",
+            CanEither(C::Apply, C::Review),
+            post(pages::applications::act),
+        )
+        .page(
+            M::POST,
+            "/applications/{id}/accept",
+            CanEither(C::Review, C::AcceptAsCiso),
+            post(pages::applications::accept),
+        )
+        .page(M::GET, "/ledger", read, get(pages::ledger::list))
+        .page(M::GET, "/ledger.csv", read, get(pages::ledger::csv))
+        .page(M::GET, "/ledger/{id}", read, get(pages::ledger::show))
+        .page(
+            M::POST,
+            "/ledger/{id}/extend",
+            Can(C::KeepLedger),
+            post(pages::ledger::extend),
+        )
+        .page(
+            M::POST,
+            "/ledger/{id}/change",
+            Can(C::KeepLedger),
+            post(pages::ledger::change),
+        )
+        .page(
+            M::POST,
+            "/ledger/{id}/abolish",
+            Can(C::KeepLedger),
+            post(pages::ledger::abolish),
+        )
+        .page(M::GET, "/profiles", read, get(pages::profiles::list))
+        .page(M::GET, "/profiles/{id}", read, get(pages::profiles::show))
+        .page(M::GET, "/audit", Can(C::ReadAudit), get(pages::audit::list))
+        .page(
+            M::GET,
+            "/audit/verify",
+            Can(C::ReadAudit),
+            get(pages::audit::verify),
+        )
+        .page(
+            M::GET,
+            "/users",
+            Can(C::Administer),
+            get(pages::users::list),
+        )
+        .page(
+            M::POST,
+            "/users",
+            Can(C::Administer),
+            post(pages::users::create),
+        )
+        .page(
+            M::POST,
+            "/users/{login}/role",
+            Can(C::Administer),
+            post(pages::users::set_role),
+        )
+        .page(
+            M::POST,
+            "/users/{login}/password",
+            Can(C::Administer),
+            post(pages::users::reset_password),
+        )
+        .page(M::GET, "/static/{*path}", Public, get(assets::serve))
+        // API
+        .api(M::GET, "/api/v1/openapi.json", Public, get(api::openapi))
+        .api(M::GET, "/api/v1/me", SignedIn, get(api::registry::me))
+        .api(
+            M::GET,
+            "/api/v1/profiles",
+            read,
+            get(api::registry::profiles),
+        )
+        .api(
+            M::GET,
+            "/api/v1/profiles/{id}",
+            read,
+            get(api::registry::profile),
+        )
+        .api(
+            M::POST,
+            "/api/v1/judge",
+            read,
+            post(api::registry::judge_document),
+        )
+        .api(
+            M::GET,
+            "/api/v1/services",
+            read,
+            get(api::registry::services),
+        )
+        .api(
+            M::POST,
+            "/api/v1/services",
+            Can(C::Register),
+            post(api::registry::create_service),
+        )
+        .api(
+            M::GET,
+            "/api/v1/services/{id}",
+            read,
+            get(api::registry::service),
+        )
+        .api(
+            M::POST,
+            "/api/v1/services/{id}/assessments",
+            Can(C::Register),
+            post(api::registry::create_assessment),
+        )
+        .api(
+            M::GET,
+            "/api/v1/assessments/{id}",
+            read,
+            get(api::registry::assessment),
+        )
+        .api(
+            M::PUT,
+            "/api/v1/assessments/{id}",
+            Can(C::Register),
+            put(api::registry::save_assessment),
+        )
+        .api(
+            M::GET,
+            "/api/v1/applications",
+            read,
+            get(api::workflow::applications),
+        )
+        .api(
+            M::POST,
+            "/api/v1/applications",
+            Can(C::Apply),
+            post(api::workflow::create),
+        )
+        .api(
+            M::GET,
+            "/api/v1/applications/{id}",
+            read,
+            get(api::workflow::application),
+        )
+        .api(
+            M::POST,
+            "/api/v1/applications/{id}/actions",
+            CanEither(C::Apply, C::Review),
+            post(api::workflow::act),
+        )
+        .api(
+            M::POST,
+            "/api/v1/applications/{id}/acceptances",
+            CanEither(C::Review, C::AcceptAsCiso),
+            post(api::workflow::accept),
+        )
+        .api(M::GET, "/api/v1/ledger", read, get(api::records::ledger))
+        .api(
+            M::GET,
+            "/api/v1/ledger/{id}",
+            read,
+            get(api::records::entry),
+        )
+        .api(
+            M::POST,
+            "/api/v1/ledger/{id}/extend",
+            Can(C::KeepLedger),
+            post(api::records::extend),
+        )
+        .api(
+            M::POST,
+            "/api/v1/ledger/{id}/change",
+            Can(C::KeepLedger),
+            post(api::records::change),
+        )
+        .api(
+            M::POST,
+            "/api/v1/ledger/{id}/abolish",
+            Can(C::KeepLedger),
+            post(api::records::abolish),
+        )
+        .api(
+            M::GET,
+            "/api/v1/audit",
+            Can(C::ReadAudit),
+            get(api::records::audit),
+        )
+        .api(
+            M::GET,
+            "/api/v1/audit/verify",
+            Can(C::ReadAudit),
+            get(api::records::verify),
+        )
+        .api(
+            M::GET,
+            "/api/v1/dashboard",
+            read,
+            get(api::records::dashboard),
+        )
+        .api(
+            M::GET,
+            "/api/v1/users",
+            Can(C::Administer),
+            get(api::admin::users),
+        )
+        .api(
+            M::POST,
+            "/api/v1/users",
+            Can(C::Administer),
+            post(api::admin::create_user),
+        )
+        .api(M::GET, "/api/v1/tokens", SignedIn, get(api::admin::tokens))
+        .api(
+            M::POST,
+            "/api/v1/tokens",
+            SignedIn,
+            post(api::admin::create_token),
+        )
+        .api(
+            M::DELETE,
+            "/api/v1/tokens/{id}",
+            SignedIn,
+            delete(api::admin::revoke_token),
+        );
+    (routes.router, routes.specs)
+}

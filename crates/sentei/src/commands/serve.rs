@@ -1,0 +1,130 @@
+//! `sentei serve`: the web application, with a first-run administrator and an optional demo.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sentei_core::workflow::UserRole;
+use sentei_store::{NewUser, Store, generate_password};
+use sentei_web::{AppState, WebConfig};
+
+use super::{open, store_failure};
+use crate::config::Config;
+use crate::failure::Failure;
+use crate::files::catalog;
+
+/// The organization code made on the first run.
+const FIRST_ORG: &str = "main";
+/// The administrator made on the first run.
+const FIRST_ADMIN: &str = "admin";
+
+pub struct Options {
+    pub listen: String,
+    pub demo: bool,
+    pub public_url: Option<String>,
+    pub org_name: String,
+}
+
+pub async fn serve(
+    config: &Config,
+    profiles_dir: Option<&Path>,
+    options: Options,
+) -> Result<String, Failure> {
+    init_logging();
+    let catalog = catalog(profiles_dir)?;
+    let store = open(config).await?;
+    first_run(&store, &options.org_name).await?;
+    // The demo municipality is loaded once; later starts find it there.
+    if options.demo && store.organization(super::demo::DEMO_ORG).await.is_err() {
+        super::demo::load(config, profiles_dir, 33).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|e| Failure::usage(format!("{} で待ち受けられません（{e}）", options.listen)))?;
+    let origin = options
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/').to_owned());
+    let state = AppState {
+        store,
+        catalog: Arc::new(catalog),
+        config: Arc::new(WebConfig {
+            secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
+            public_origin: origin.clone(),
+        }),
+    };
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| options.listen.clone(), |a| a.to_string());
+    println!(
+        "sentei を起動しました: {}/",
+        origin.unwrap_or_else(|| format!("http://{address}"))
+    );
+    println!("データベース: {}", config.database_url);
+    println!("止めるには Ctrl+C を押してください。");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    sentei_web::serve(listener, state, shutdown)
+        .await
+        .map_err(|e| Failure::internal(format!("サーバーが止まりました（{e}）")))?;
+    Ok("sentei を止めました\n".to_owned())
+}
+
+/// On a database without any user: an organization and an administrator, whose password is
+/// printed once (or taken from SENTEI_ADMIN_PASSWORD, never printed then).
+async fn first_run(store: &Store, org_name: &str) -> Result<(), Failure> {
+    if store.user_count().await.map_err(|e| store_failure(&e))? > 0 {
+        return Ok(());
+    }
+    let org = match store
+        .organizations()
+        .await
+        .map_err(|e| store_failure(&e))?
+        .into_iter()
+        .next()
+    {
+        Some(org) => org,
+        None => store
+            .create_organization(FIRST_ORG, org_name)
+            .await
+            .map_err(|e| store_failure(&e))?,
+    };
+    let operator = store
+        .operator(&org.code)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    let given = std::env::var("SENTEI_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let password = given.clone().unwrap_or_else(generate_password);
+    store
+        .add_user(
+            &operator,
+            NewUser {
+                login: FIRST_ADMIN.to_owned(),
+                display_name: "システム管理者".to_owned(),
+                department: "情報政策課".to_owned(),
+                role: UserRole::Admin,
+                password: password.clone(),
+            },
+        )
+        .await
+        .map_err(|e| store_failure(&e))?;
+    println!(
+        "初めての起動のため、組織 {}（{}）と管理者 {FIRST_ADMIN} を作りました。",
+        org.code, org.name
+    );
+    if given.is_none() {
+        println!("管理者 {FIRST_ADMIN} の初期パスワード（この一度だけ表示します）: {password}");
+    }
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SENTEI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
