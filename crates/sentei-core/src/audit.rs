@@ -184,6 +184,63 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// What an audit action means, in Japanese, for people reading the trail
+/// (`application.approve` → 申請を承認). Unknown actions are shown as recorded.
+pub fn action_label(action: &str) -> String {
+    use crate::ledger::ChangeKind;
+    use crate::workflow::Action;
+    let fixed = match action {
+        "organization.create" => "組織を作成",
+        "user.add" => "利用者を追加",
+        "user.set_role" => "利用者の役割を変更",
+        "user.password" => "パスワードを設定",
+        "user.sign_in" => "サインイン",
+        "user.sign_out" => "サインアウト",
+        "token.create" => "API トークンを発行",
+        "token.revoke" => "API トークンを無効化",
+        "service.create" => "サービスを登録",
+        "assessment.create" => "評価を作成",
+        "assessment.save" => "評価を保存",
+        "attachment.add" => "添付ファイルを追加",
+        "application.create" => "利用申請を作成",
+        "application.accept" => "判定の受容を記録",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_owned();
+    }
+    if let Some(action) = action.strip_prefix("application.").and_then(Action::parse) {
+        return format!("申請: {}", action.noun());
+    }
+    if let Some(kind) = action.strip_prefix("ledger.").and_then(ChangeKind::parse) {
+        return format!("台帳: {}", kind.label());
+    }
+    action.to_owned()
+}
+
+/// The object of an audit record as a label and, for records with a page, its path
+/// (`application:42` → 申請 42, `/applications/42`).
+pub fn object_label(object: &str) -> (String, Option<String>) {
+    let Some((kind, id)) = object.split_once(':') else {
+        return (object.to_owned(), None);
+    };
+    let (label, path) = match kind {
+        "organization" => ("組織", None),
+        "user" => ("利用者", None),
+        "token" => ("トークン", None),
+        "service" => ("サービス", Some("services")),
+        "assessment" => ("評価", Some("assessments")),
+        "application" => ("申請", Some("applications")),
+        "ledger" => ("台帳", Some("ledger")),
+        "attachment" => ("添付", None),
+        _ => return (object.to_owned(), None),
+    };
+    let path = path
+        .filter(|_| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        .map(|p| format!("/{p}/{id}"));
+    (format!("{label} {id}"), path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +330,23 @@ mod tests {
         let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":2}"#).unwrap();
         let b: serde_json::Value = serde_json::from_str(r#"{"a":2,"b":1}"#).unwrap();
         assert_eq!(digest_of(&a), digest_of(&b));
+    }
+
+    #[test]
+    fn actions_and_objects_read_in_japanese() {
+        assert_eq!(action_label("application.approve"), "申請: 承認");
+        assert_eq!(action_label("ledger.abolished"), "台帳: 廃止");
+        assert_eq!(action_label("user.sign_in"), "サインイン");
+        assert_eq!(action_label("something.new"), "something.new");
+        assert_eq!(
+            object_label("application:42"),
+            ("申請 42".to_owned(), Some("/applications/42".to_owned()))
+        );
+        assert_eq!(object_label("user:3"), ("利用者 3".to_owned(), None));
+        assert_eq!(
+            object_label("ledger:x/../y"),
+            ("台帳 x/../y".to_owned(), None)
+        );
+        assert_eq!(object_label("odd"), ("odd".to_owned(), None));
     }
 }

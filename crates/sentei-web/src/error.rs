@@ -19,6 +19,8 @@ pub enum AppError {
     NotFound(String),
     /// 409: someone else changed it first.
     Conflict(String),
+    /// 413: the body is larger than the server reads.
+    TooLarge(String),
     /// 422: a rule refused it; the message says which.
     Refused(String),
     /// 500: logged, not shown.
@@ -33,6 +35,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -45,6 +48,7 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m)
+            | AppError::TooLarge(m)
             | AppError::Refused(m) => m.clone(),
             AppError::Unauthorized => "サインインが必要です".to_owned(),
             AppError::Internal(_) => {

@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod chart;
 mod error;
+mod extract;
 mod headers;
 mod layout;
 mod pages;

@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
+
+use crate::extract::ApiJson;
 use sentei_core::workflow::UserRole;
 use sentei_store::{NewUser, TokenView, UserView, generate_password};
 
@@ -45,7 +47,7 @@ pub async fn users(
 pub async fn create_user(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Json(body): Json<NewUserBody>,
+    ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<Json<NewUserResult>, ApiError> {
     let role = UserRole::parse(&body.role)
         .ok_or_else(|| AppError::BadRequest(format!("役割 {} はありません", body.role)))?;
@@ -102,7 +104,7 @@ pub async fn tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Json(body): Json<NewTokenBody>,
+    ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<Json<NewTokenResult>, ApiError> {
     let (token, view) = state.store.create_token(&signed.actor, &body.name).await?;
     Ok(Json(NewTokenResult {

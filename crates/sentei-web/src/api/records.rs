@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
+
+use crate::extract::ApiJson;
 use sentei_store::{LedgerEntryView, LedgerQuery};
 
 use super::types::*;
@@ -88,7 +90,7 @@ pub async fn extend(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(b): Json<ExtendBody>,
+    ApiJson(b): ApiJson<ExtendBody>,
 ) -> Result<Json<LedgerBody>, ApiError> {
     let e = state
         .store
@@ -104,7 +106,7 @@ pub async fn change(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(b): Json<ChangeBody>,
+    ApiJson(b): ApiJson<ChangeBody>,
 ) -> Result<Json<LedgerBody>, ApiError> {
     let fields = serde_json::from_value(b.fields)
         .map_err(|e| AppError::BadRequest(format!("fields が正しくありません（{e}）")))?;
@@ -122,7 +124,7 @@ pub async fn abolish(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(b): Json<AbolishBody>,
+    ApiJson(b): ApiJson<AbolishBody>,
 ) -> Result<Json<LedgerBody>, ApiError> {
     let e = state
         .store

@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
+
+use crate::extract::ApiJson;
 use sentei_core::judge;
 use sentei_core::profile::Profile;
 use sentei_store::{NewService, ServiceQuery, ServiceView, StoredAssessment};
@@ -88,7 +90,7 @@ pub async fn profile(
     responses((status = 200, description = "the judgement JSON of the contract"), (status = 422, body = ErrorBody)))]
 pub async fn judge_document(
     State(state): State<AppState>,
-    Json(document): Json<Value>,
+    ApiJson(document): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let assessment = state
         .catalog
@@ -165,7 +167,7 @@ pub async fn services(
 pub async fn create_service(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Json(body): Json<NewServiceBody>,
+    ApiJson(body): ApiJson<NewServiceBody>,
 ) -> Result<Json<ServiceBody>, ApiError> {
     let service = state
         .store
@@ -213,7 +215,7 @@ pub async fn create_assessment(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(document): Json<Value>,
+    ApiJson(document): ApiJson<Value>,
 ) -> Result<Json<AssessmentBody>, ApiError> {
     let stored = state
         .store
@@ -243,7 +245,7 @@ pub async fn save_assessment(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(body): Json<SaveAssessmentBody>,
+    ApiJson(body): ApiJson<SaveAssessmentBody>,
 ) -> Result<Json<AssessmentBody>, ApiError> {
     let stored = state
         .store

@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
+
+use crate::extract::ApiJson;
 use sentei_core::judgement::Role;
 use sentei_core::workflow::{Action, Status};
 use sentei_store::NewApplication;
@@ -45,7 +47,7 @@ pub async fn applications(
 pub async fn create(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Json(body): Json<NewApplicationBody>,
+    ApiJson(body): ApiJson<NewApplicationBody>,
 ) -> Result<Json<ApplicationBody>, ApiError> {
     let app = state
         .store
@@ -128,7 +130,7 @@ pub async fn act(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Json(body): Json<ActionBody>,
+    ApiJson(body): ApiJson<ActionBody>,
 ) -> Result<Json<ApplicationBody>, ApiError> {
     let action = Action::parse(&body.action)
         .ok_or_else(|| AppError::BadRequest(format!("操作 {} はありません", body.action)))?;
@@ -154,7 +156,7 @@ pub async fn accept(
     state: State<AppState>,
     signed: Extension<Signed>,
     Path(id): Path<i64>,
-    Json(body): Json<AcceptBody>,
+    ApiJson(body): ApiJson<AcceptBody>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
     state
         .store

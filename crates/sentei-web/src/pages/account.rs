@@ -2,10 +2,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -77,7 +79,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Form(form): Form<PasswordForm>,
+    PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let login = signed.actor.login().to_owned();
     if state
@@ -125,7 +127,7 @@ pub struct TokenForm {
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Form(form): Form<TokenForm>,
+    PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, PageError> {
     let (token, _) = state.store.create_token(&signed.actor, &form.name).await?;
     Ok(page(&state, &signed, Some("created"), None, Some(token))

@@ -3,9 +3,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use sentei_core::judgement::Role;
 use sentei_core::workflow::{Action, Status};
 use sentei_store::NewApplication;
@@ -100,7 +102,7 @@ pub struct NewForm {
 pub async fn create(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Form(form): Form<NewForm>,
+    PageForm(form): PageForm<NewForm>,
 ) -> Result<Response, PageError> {
     let date = |text: &str, what: &str| {
         time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
@@ -260,7 +262,7 @@ pub async fn act(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<ActForm>,
+    PageForm(form): PageForm<ActForm>,
 ) -> Result<Response, PageError> {
     let action = Action::parse(&form.action)
         .ok_or_else(|| AppError::BadRequest("不明な操作です".to_owned()))?;
@@ -287,7 +289,7 @@ pub async fn accept(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<AcceptForm>,
+    PageForm(form): PageForm<AcceptForm>,
 ) -> Result<Response, PageError> {
     state
         .store

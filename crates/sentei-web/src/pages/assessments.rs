@@ -196,7 +196,7 @@ pub async fn save(
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(StoreError::Invalid(error)) => {
-            let problems = error.problems.iter().map(ToString::to_string).collect();
+            let problems = error.problems.iter().map(problem_text).collect();
             let page = editor(&state, &signed, &stored, form, problems).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -217,7 +217,12 @@ async fn editor(
         .service(&signed.actor, stored.service_id)
         .await?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, &form);
-    problems.extend(form_problems);
+    // The store refuses a save for the same reasons the form is judged by: show each once.
+    for problem in form_problems {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
     let review = under_review(state, signed, stored.id).await?;
     let frozen = may_edit_assessment(signed.actor.role(), review).err();
     let editable = signed.actor.can(Capability::Register) && frozen.is_none();
@@ -311,11 +316,14 @@ fn judge_form(
                 None => (None, vec!["基準が見つかりません".to_owned()]),
             }
         }
-        Err(error) => (
-            None,
-            error.problems.iter().map(ToString::to_string).collect(),
-        ),
+        Err(error) => (None, error.problems.iter().map(problem_text).collect()),
     }
+}
+
+/// A problem as the editor shows it: the message alone, which names the item or fact. The
+/// line and key point into the document the form was turned into, which no one here sees.
+fn problem_text(problem: &sentei_core::Problem) -> String {
+    problem.message.clone()
 }
 
 impl VerdictView {

@@ -4,6 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Query, State};
+use sentei_core::audit::{action_label, object_label};
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -24,6 +25,8 @@ struct Row {
     actor: String,
     action: String,
     object: String,
+    /// The page of the object, if it has one.
+    link: Option<String>,
     digest: String,
 }
 
@@ -84,13 +87,17 @@ async fn page(
         rows: records
             .items
             .iter()
-            .map(|r| Row {
-                seq: r.seq,
-                at: layout::time(r.at),
-                actor: r.actor.clone(),
-                action: r.action.clone(),
-                object: r.object.clone(),
-                digest: r.digest.chars().take(16).collect(),
+            .map(|r| {
+                let (object, link) = object_label(&r.object);
+                Row {
+                    seq: r.seq,
+                    at: layout::time(r.at),
+                    actor: r.actor.clone(),
+                    action: action_label(&r.action),
+                    object,
+                    link,
+                    digest: r.digest.chars().take(16).collect(),
+                }
             })
             .collect(),
         pager: Pager::of(&records, "/audit", ""),

@@ -3,10 +3,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use sentei_core::access::Capability;
 use sentei_core::facts::CLASSIFICATIONS;
 use sentei_store::{LedgerEntryView, LedgerQuery, MAX_PAGE_SIZE};
@@ -243,7 +245,7 @@ pub async fn extend(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<ExtendForm>,
+    PageForm(form): PageForm<ExtendForm>,
 ) -> Result<Response, PageError> {
     state
         .store
@@ -271,7 +273,7 @@ pub async fn change(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<ChangeForm>,
+    PageForm(form): PageForm<ChangeForm>,
 ) -> Result<Response, PageError> {
     let mut fields = state.store.ledger_entry(&signed.actor, id).await?.fields;
     fields.purpose = form.purpose.trim().to_owned();
@@ -295,7 +297,7 @@ pub async fn abolish(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<AbolishForm>,
+    PageForm(form): PageForm<AbolishForm>,
 ) -> Result<Response, PageError> {
     state
         .store

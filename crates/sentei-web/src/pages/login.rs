@@ -4,10 +4,12 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use serde::Deserialize;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, Signed, cookie, equal, session_cookie};
@@ -74,7 +76,7 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     address: ClientAddress,
-    Form(form): Form<Credentials>,
+    PageForm(form): PageForm<Credentials>,
 ) -> Result<Response, PageError> {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if !equal(&form.csrf, expected) {

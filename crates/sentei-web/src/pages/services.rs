@@ -2,9 +2,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use sentei_core::access::Capability;
 use sentei_core::facts::{CERTIFICATIONS, CLASSIFICATIONS, FACTS};
 use sentei_core::judgement::Verdict;
@@ -164,7 +166,7 @@ pub struct NewForm {
 pub async fn create(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Form(form): Form<NewForm>,
+    PageForm(form): PageForm<NewForm>,
 ) -> Result<Response, PageError> {
     let created = state
         .store
@@ -352,7 +354,7 @@ pub async fn new_assessment(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    Form(form): Form<NewAssessmentForm>,
+    PageForm(form): PageForm<NewAssessmentForm>,
 ) -> Result<Response, PageError> {
     let service = state.store.service(&signed.actor, id).await?;
     let document = serde_json::json!({

@@ -2,9 +2,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
+
+use crate::extract::PageForm;
 use sentei_core::workflow::UserRole;
 use sentei_store::{NewUser, generate_password};
 use serde::Deserialize;
@@ -83,7 +85,7 @@ fn role(name: &str) -> Result<UserRole, AppError> {
 pub async fn create(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Form(form): Form<NewForm>,
+    PageForm(form): PageForm<NewForm>,
 ) -> Result<Response, PageError> {
     let password = generate_password();
     let user = state
@@ -115,7 +117,7 @@ pub async fn set_role(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(login): Path<String>,
-    Form(form): Form<RoleForm>,
+    PageForm(form): PageForm<RoleForm>,
 ) -> Result<Response, PageError> {
     state
         .store

@@ -1,0 +1,277 @@
+//! Role × route: every route, tried by every role and by nobody, against a table written out
+//! here. A route added without a line in this table fails the test.
+
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use sentei_core::workflow::UserRole;
+use sentei_web::routes::RouteSpec;
+
+use crate::harness::{Reply, Web};
+
+/// Who may use each route: `*` anyone (signed in or not), otherwise the roles by letter:
+/// a 申請者, p 承認者, c CISO, u 監査担当, d 管理者.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/login", "*"),
+    ("POST", "/login", "*"),
+    ("POST", "/logout", "apcud"),
+    ("GET", "/", "apcud"),
+    ("GET", "/account", "apcud"),
+    ("POST", "/account/password", "apcud"),
+    ("POST", "/account/tokens", "apcud"),
+    ("POST", "/account/tokens/{id}/revoke", "apcud"),
+    ("GET", "/services", "apcud"),
+    ("GET", "/services/new", "ap"),
+    ("POST", "/services", "ap"),
+    ("GET", "/services/{id}", "apcud"),
+    ("POST", "/services/{id}/assessments", "ap"),
+    ("GET", "/assessments/{id}", "apcud"),
+    ("POST", "/assessments/{id}", "ap"),
+    ("POST", "/assessments/{id}/preview", "apcud"),
+    ("GET", "/applications", "apcud"),
+    ("POST", "/applications", "a"),
+    ("GET", "/applications/{id}", "apcud"),
+    ("POST", "/applications/{id}/act", "ap"),
+    ("POST", "/applications/{id}/accept", "pc"),
+    ("GET", "/ledger", "apcud"),
+    ("GET", "/ledger.csv", "apcud"),
+    ("GET", "/ledger/{id}", "apcud"),
+    ("POST", "/ledger/{id}/extend", "p"),
+    ("POST", "/ledger/{id}/change", "p"),
+    ("POST", "/ledger/{id}/abolish", "p"),
+    ("GET", "/profiles", "apcud"),
+    ("GET", "/profiles/{id}", "apcud"),
+    ("GET", "/audit", "ud"),
+    ("GET", "/audit/verify", "ud"),
+    ("GET", "/users", "d"),
+    ("POST", "/users", "d"),
+    ("POST", "/users/{login}/role", "d"),
+    ("POST", "/users/{login}/password", "d"),
+    ("GET", "/static/{*path}", "*"),
+    ("GET", "/api/v1/openapi.json", "*"),
+    ("GET", "/api/v1/me", "apcud"),
+    ("GET", "/api/v1/profiles", "apcud"),
+    ("GET", "/api/v1/profiles/{id}", "apcud"),
+    ("POST", "/api/v1/judge", "apcud"),
+    ("GET", "/api/v1/services", "apcud"),
+    ("POST", "/api/v1/services", "ap"),
+    ("GET", "/api/v1/services/{id}", "apcud"),
+    ("POST", "/api/v1/services/{id}/assessments", "ap"),
+    ("GET", "/api/v1/assessments/{id}", "apcud"),
+    ("PUT", "/api/v1/assessments/{id}", "ap"),
+    ("GET", "/api/v1/applications", "apcud"),
+    ("POST", "/api/v1/applications", "a"),
+    ("GET", "/api/v1/applications/{id}", "apcud"),
+    ("POST", "/api/v1/applications/{id}/actions", "ap"),
+    ("POST", "/api/v1/applications/{id}/acceptances", "pc"),
+    ("GET", "/api/v1/ledger", "apcud"),
+    ("GET", "/api/v1/ledger/{id}", "apcud"),
+    ("POST", "/api/v1/ledger/{id}/extend", "p"),
+    ("POST", "/api/v1/ledger/{id}/change", "p"),
+    ("POST", "/api/v1/ledger/{id}/abolish", "p"),
+    ("GET", "/api/v1/audit", "ud"),
+    ("GET", "/api/v1/audit/verify", "ud"),
+    ("GET", "/api/v1/dashboard", "apcud"),
+    ("GET", "/api/v1/users", "d"),
+    ("POST", "/api/v1/users", "d"),
+    ("GET", "/api/v1/tokens", "apcud"),
+    ("POST", "/api/v1/tokens", "apcud"),
+    ("DELETE", "/api/v1/tokens/{id}", "apcud"),
+];
+
+const ROLES: [(char, UserRole); 5] = [
+    ('a', UserRole::Applicant),
+    ('p', UserRole::Approver),
+    ('c', UserRole::Ciso),
+    ('u', UserRole::Auditor),
+    ('d', UserRole::Admin),
+];
+
+fn specs(web: &Web) -> Vec<RouteSpec> {
+    let state = sentei_web::AppState {
+        store: web.store.clone(),
+        catalog: web.catalog.clone(),
+        config: std::sync::Arc::new(sentei_web::WebConfig {
+            secure_cookies: false,
+            public_origin: None,
+        }),
+    };
+    sentei_web::routes::build(state).1
+}
+
+#[tokio::test]
+async fn the_table_lists_every_route_and_only_routes() {
+    let web = Web::new().await;
+    let registered: Vec<(String, &str)> = specs(&web)
+        .iter()
+        .map(|s| (s.method.to_string(), s.path))
+        .collect();
+    for (method, path) in &registered {
+        assert!(
+            EXPECTED.iter().any(|(m, p, _)| m == method && p == path),
+            "{method} {path} is served but has no line in EXPECTED"
+        );
+    }
+    for (method, path, _) in EXPECTED {
+        assert!(
+            registered.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is in EXPECTED but not served"
+        );
+    }
+}
+
+/// A concrete path for a route pattern, naming the fixture's records.
+fn concrete(web: &Web, pattern: &str) -> String {
+    let id = if pattern.contains("/services/") {
+        web.service.to_string()
+    } else if pattern.contains("/assessments/") {
+        web.assessment.to_string()
+    } else if pattern.contains("/applications/") {
+        web.application.to_string()
+    } else if pattern.contains("/ledger/") {
+        web.ledger.to_string()
+    } else if pattern.contains("/profiles/") {
+        "city-checklist".to_owned()
+    } else {
+        "999".to_owned()
+    };
+    pattern
+        .replace("{id}", &id)
+        .replace("{login}", "tanaka")
+        .replace("{*path}", "style.css")
+}
+
+/// Sends the route as `role` (None: nobody) with an empty body: the gate decides before the
+/// handler reads anything, so refused requests never reach it.
+async fn try_route(web: &Web, method: &str, path: &str, role: Option<UserRole>) -> Reply {
+    let api = path.starts_with("/api/");
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = Request::builder().method(method.clone()).uri(path);
+    let mut body = String::new();
+    if let Some(role) = role {
+        if api {
+            request = request.header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", web.token(role).await),
+            );
+        } else {
+            let (cookie, csrf) = web.session(role).await;
+            request = request.header(header::COOKIE, cookie);
+            if method != Method::GET {
+                body = format!("csrf={csrf}");
+            }
+        }
+    }
+    let content_type = if api {
+        "application/json"
+    } else {
+        "application/x-www-form-urlencoded"
+    };
+    if method != Method::GET {
+        request = request.header(header::CONTENT_TYPE, content_type);
+        if api {
+            body = "{}".to_owned();
+        }
+    }
+    web.send(request.body(Body::from(body)).unwrap()).await
+}
+
+fn refused_by_gate(reply: &Reply) -> bool {
+    reply.status == 403 && reply.body.contains("権限がありません")
+}
+
+fn sent_to_sign_in(reply: &Reply) -> bool {
+    reply.status == 401
+        || (reply.status == 303
+            && reply
+                .headers
+                .get(header::LOCATION)
+                .is_some_and(|l| l.to_str().unwrap().starts_with("/login")))
+}
+
+#[tokio::test]
+async fn every_role_may_use_exactly_its_routes() {
+    let web = Web::new().await;
+    let mut wrong = Vec::new();
+    for (method, pattern, who) in EXPECTED {
+        let path = concrete(&web, pattern);
+        for (letter, role) in ROLES {
+            let allowed = *who == "*" || who.contains(letter);
+            let reply = try_route(&web, method, &path, Some(role)).await;
+            // A signed-in request the gate lets through reaches the handler: a page to read is
+            // shown, a change is refused only for its (empty) content, never for who asked.
+            let ok = if allowed {
+                let shown = *method != "GET" || reply.status == 200;
+                shown && !matches!(reply.status, 401 | 403)
+            } else {
+                refused_by_gate(&reply)
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{method} {path} as {role:?}: {} (allowed: {allowed})",
+                    reply.status
+                ));
+            }
+        }
+        let anonymous = try_route(&web, method, &path, None).await;
+        let ok = if *who == "*" {
+            !sent_to_sign_in(&anonymous)
+        } else {
+            sent_to_sign_in(&anonymous)
+        };
+        if !ok {
+            wrong.push(format!("{method} {path} as nobody: {}", anonymous.status));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "routes not guarded as the table says:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn pages_send_nobody_to_sign_in_and_the_api_answers_401() {
+    let web = Web::new().await;
+    let page = web.get(None, "/ledger").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.headers[header::LOCATION], "/login?next=/ledger");
+    let api = web.get(None, "/api/v1/ledger").await;
+    assert_eq!(api.status, 401);
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(body["error"], "サインインが必要です");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let web = Web::new().await;
+    let reply = web.get(None, "/api/v1/openapi.json").await;
+    assert_eq!(reply.status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let api: Vec<RouteSpec> = specs(&web)
+        .into_iter()
+        .filter(|s| s.surface == sentei_web::Surface::Api)
+        .collect();
+    for spec in &api {
+        let method = spec.method.as_str().to_lowercase();
+        assert!(
+            paths.get(spec.path).and_then(|p| p.get(&method)).is_some(),
+            "{} {} is served but not in openapi.json",
+            spec.method,
+            spec.path
+        );
+    }
+    for (path, operations) in paths {
+        for method in operations.as_object().unwrap().keys() {
+            assert!(
+                api.iter()
+                    .any(|s| s.path == path && s.method.as_str().eq_ignore_ascii_case(method)),
+                "openapi.json describes {method} {path}, which is not served"
+            );
+        }
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}

@@ -1,0 +1,209 @@
+//! A web application on a fresh SQLite file, with a municipality, a user for every role and one
+//! of everything (service, assessment, application, ledger entry), and requests sent through
+//! the router without a socket.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, Response, header};
+use sentei_core::assessment::Catalog;
+use sentei_core::builtin_profiles;
+use sentei_core::workflow::{Action, UserRole};
+use sentei_store::{Actor, DatabaseUrl, NewApplication, NewService, NewUser, Store};
+use sentei_web::{AppState, WebConfig};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub const APPROVABLE: &str = "profile: city-checklist\nservice: { name: x, provider: y }\nfacts: { classification: \"2\", certifications: [ismap] }\nanswers: { default: met }\n";
+
+/// The same assessment as JSON, for the API.
+pub const APPROVABLE_JSON: &str = r#"{"profile": "city-checklist", "service": {"name": "x", "provider": "y"}, "facts": {"classification": "2", "certifications": ["ismap"]}, "answers": {"default": "met"}}"#;
+
+pub struct Web {
+    pub app: Router,
+    pub store: Store,
+    pub catalog: Arc<Catalog>,
+    pub actors: Vec<(UserRole, Actor)>,
+    pub service: i64,
+    pub assessment: i64,
+    pub application: i64,
+    pub ledger: i64,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Web {
+    pub async fn new() -> Web {
+        Web::with_config(WebConfig {
+            secure_cookies: false,
+            public_origin: None,
+        })
+        .await
+    }
+
+    pub async fn with_config(config: WebConfig) -> Web {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DatabaseUrl::sqlite(&dir.path().join("web.db")))
+            .await
+            .unwrap();
+        let catalog = Arc::new(Catalog::new(builtin_profiles().unwrap()));
+        store.create_organization("shunan", "周南市").await.unwrap();
+        let operator = store.operator("shunan").await.unwrap();
+        let mut actors = Vec::new();
+        for (role, login) in [
+            (UserRole::Applicant, "tanaka"),
+            (UserRole::Approver, "suzuki"),
+            (UserRole::Ciso, "sato"),
+            (UserRole::Auditor, "watanabe"),
+            (UserRole::Admin, "yamamoto"),
+        ] {
+            let new = NewUser {
+                login: login.to_owned(),
+                display_name: format!("{login} さん"),
+                department: "情報政策課".to_owned(),
+                role,
+                password: PASSWORD.to_owned(),
+            };
+            store.add_user(&operator, new).await.unwrap();
+            actors.push((
+                role,
+                store.authenticate(login, PASSWORD).await.unwrap().unwrap(),
+            ));
+        }
+        let applicant = actors[0].1.clone();
+        let approver = actors[1].1.clone();
+        let service = store
+            .create_service(
+                &applicant,
+                NewService {
+                    name: "電子申請サービス".into(),
+                    provider: "例示株式会社".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let assessment = store
+            .create_assessment(&applicant, &catalog, service.id, APPROVABLE)
+            .await
+            .unwrap();
+        let new = |a: i64| NewApplication {
+            service_id: service.id,
+            assessment_id: a,
+            purpose: "申請受付".into(),
+            user_scope: "課内".into(),
+            period_start: time::macros::date!(2026 - 04 - 01),
+            period_end: time::macros::date!(2027 - 03 - 31),
+        };
+        let approved = store
+            .create_application(&applicant, new(assessment.id))
+            .await
+            .unwrap();
+        for action in [Action::StartPreConsultation, Action::Submit] {
+            store
+                .act(&applicant, &catalog, approved.id, action, "", None)
+                .await
+                .unwrap();
+        }
+        store
+            .act(
+                &approver,
+                &catalog,
+                approved.id,
+                Action::Approve,
+                "",
+                Some(assessment.version),
+            )
+            .await
+            .unwrap();
+        let ledger = store
+            .ledger(&approver, &Default::default())
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        let state = AppState {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            config: Arc::new(config),
+        };
+        Web {
+            app: sentei_web::app(state),
+            store,
+            catalog,
+            actors,
+            service: service.id,
+            assessment: assessment.id,
+            application: approved.id,
+            ledger,
+            _dir: dir,
+        }
+    }
+
+    pub fn actor(&self, role: UserRole) -> &Actor {
+        &self.actors.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// A fresh session of a role: (cookie header, CSRF token).
+    pub async fn session(&self, role: UserRole) -> (String, String) {
+        let (token, session) = self.store.start_session(self.actor(role)).await.unwrap();
+        (format!("sentei_session={token}"), session.csrf_token)
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response: Response<Body> = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// GET a page as a role (None: anonymous).
+    pub async fn get(&self, role: Option<UserRole>, path: &str) -> Reply {
+        let mut request = Request::get(path);
+        if let Some(role) = role {
+            request = request.header(header::COOKIE, self.session(role).await.0);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// POST a form as a role, with its CSRF token added.
+    pub async fn post(&self, role: UserRole, path: &str, form: &str) -> Reply {
+        let (cookie, csrf) = self.session(role).await;
+        let body = if form.is_empty() {
+            format!("csrf={csrf}")
+        } else {
+            format!("csrf={csrf}&{form}")
+        };
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A token for a role's API calls.
+    pub async fn token(&self, role: UserRole) -> String {
+        self.store
+            .create_token(self.actor(role), "tests")
+            .await
+            .unwrap()
+            .0
+    }
+}

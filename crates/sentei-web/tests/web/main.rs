@@ -1,0 +1,9 @@
+//! The web application through its router: who may use which route, the API's description,
+//! the protections every page has, and the pages and API doing their work.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod access;
+mod api;
+mod harness;
+mod pages;
+mod security;
