@@ -22,7 +22,7 @@ fn enc(text: &str) -> String {
         .collect()
 }
 
-async fn stored(web: &Web, id: i64) -> sentei_store::StoredAssessment {
+async fn stored_assessment(web: &Web, id: i64) -> sentei_store::StoredAssessment {
     let actor = web.actor(UserRole::Applicant);
     web.store.assessment(actor, id).await.unwrap()
 }
@@ -118,7 +118,7 @@ async fn the_preview_answers_htmx_with_a_fragment_and_saves_nothing() {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<html") && page.body.contains("承認不可"));
-    let stored = stored(&web, id).await;
+    let stored = stored_assessment(&web, id).await;
     assert_eq!(stored.version, 1, "a preview must not save");
     assert_eq!(stored.document["facts"]["classification"], "2");
 }
@@ -163,7 +163,7 @@ async fn a_save_over_someone_elses_keeps_what_you_typed() {
         second.body.contains("name=\"version\" value=\"2\""),
         "saving again overwrites version 2 deliberately"
     );
-    let stored = stored(&web, id).await;
+    let stored = stored_assessment(&web, id).await;
     assert_eq!(stored.version, 2);
     // Saving again, having seen the conflict, is accepted.
     let again = web
@@ -174,7 +174,7 @@ async fn a_save_over_someone_elses_keeps_what_you_typed() {
         )
         .await;
     assert_eq!(again.status, 303);
-    let stored = stored(&web, id).await;
+    let stored = stored_assessment(&web, id).await;
     assert_eq!(stored.version, 3);
 }
 
@@ -198,7 +198,7 @@ async fn an_invalid_sheet_is_refused_with_the_problem_and_the_input_kept() {
         "the problem names the field"
     );
     assert!(reply.body.contains(reason));
-    let stored = stored(&web, id).await;
+    let stored = stored_assessment(&web, id).await;
     assert_eq!(stored.version, 1);
 }
 

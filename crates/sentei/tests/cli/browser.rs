@@ -1,0 +1,360 @@
+//! The whole journey in a real browser (headless Chromium through chromedriver) against
+//! `sentei serve --demo`: an applicant registers a service and fills its check sheet, with two
+//! 推奨 items unmet and their reasons; the live preview shows the judgement; the application is
+//! submitted; the approver records the acceptance and approves; the ledger lists the service;
+//! the auditor finds the approval in the verified audit trail.
+//!
+//! Screenshots of each step are saved in `target/screenshots/`. Without chromedriver on PATH
+//! the test says so and passes, unless `SENTEI_REQUIRE_BROWSER=1` (set by `.ci/run`) makes a
+//! missing browser a failure.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use sentei_core::builtin_profiles;
+
+use crate::command;
+
+const PASSWORD: &str = "sentei-demo-2026";
+const SERVICE: &str = "住民向けチャットボット";
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("chromedriver"))
+        .find(|candidate| candidate.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `sentei serve --demo` on a free port; returns it with its base URL.
+fn start_sentei(dir: &std::path::Path) -> (Running, String) {
+    let mut child = command(dir, &[])
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(url) = line.strip_prefix("sentei を起動しました: ") {
+            // Keep reading, so the server never writes to a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (running, url.trim_end_matches('/').to_owned());
+        }
+    }
+    panic!("sentei serve ended before it said where it listens");
+}
+
+fn start_chromedriver(binary: &PathBuf) -> (Running, String) {
+    let port = free_port();
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Running(child), format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(driver: &str, profile_dir: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--lang=ja",
+                "--window-size=1280,1400",
+                format!("--user-data-dir={}", profile_dir.display()),
+            ]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .unwrap()
+}
+
+struct Journey {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+}
+
+impl Journey {
+    async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.find(Locator::Css(selector)).await
+    }
+
+    /// Waits for an element; names the page when it never comes.
+    async fn find(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(locator)
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => {
+                let url = self.url().await;
+                let shown = self.client.source().await.unwrap_or_default();
+                panic!("no {locator:?} on {url}: {e}\n{shown}")
+            }
+        }
+    }
+
+    async fn type_into(&self, selector: &str, text: &str) {
+        let field = self.css(selector).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks an element, scrolled to the middle of the window first as a person would: the
+    /// sheet's judgement stays on top of the window and covers what is at its very top.
+    async fn click(&self, selector: &str) {
+        let element = self.css(selector).await;
+        let center = "arguments[0].scrollIntoView({block: 'center'})";
+        let argument = serde_json::to_value(&element).unwrap();
+        self.client.execute(center, vec![argument]).await.unwrap();
+        if let Err(e) = element.click().await {
+            self.shot("failed").await;
+            panic!("cannot click {selector} on {}: {e}", self.url().await);
+        }
+    }
+
+    /// Clicks a button by its visible label.
+    async fn press(&self, label: &str) {
+        let xpath = format!("//button[normalize-space(.)='{label}']");
+        let button = self.find(Locator::XPath(&xpath)).await;
+        button.click().await.unwrap();
+    }
+
+    async fn url(&self) -> String {
+        self.client.current_url().await.unwrap().to_string()
+    }
+
+    /// The main text of the page; empty while a new page replaces the old one.
+    async fn text(&self) -> String {
+        self.css("main").await.text().await.unwrap_or_default()
+    }
+
+    /// Waits until the page's main text contains `needle`.
+    async fn see(&self, needle: &str) {
+        let started = Instant::now();
+        loop {
+            let text = self.text().await;
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{needle} never appeared on {}:\n{text}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the application's status reads `label`.
+    async fn status_is(&self, label: &str) {
+        let started = Instant::now();
+        loop {
+            // Empty while the page is being replaced.
+            let status = self.css("dl.facts dd strong").await.text().await;
+            let status = status.unwrap_or_default();
+            if status == label {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the status stayed {status}, not {label}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn sign_in(&self, login: &str) {
+        self.open("/login").await;
+        self.type_into("#login", login).await;
+        self.type_into("#password", PASSWORD).await;
+        self.press("サインイン").await;
+        self.css("form[action='/logout']").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.css("form.login").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
+    let Some(driver_binary) = chromedriver() else {
+        assert!(
+            std::env::var_os("SENTEI_REQUIRE_BROWSER").is_none(),
+            "SENTEI_REQUIRE_BROWSER is set but chromedriver is not on PATH"
+        );
+        eprintln!("skipped: chromedriver is not on PATH (apt install chromium chromium-driver)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start_sentei(dir.path());
+    let (_driver, driver) = start_chromedriver(&driver_binary);
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let client = browser(&driver, &dir.path().join("chromium")).await;
+    let j = Journey {
+        client,
+        base,
+        shots,
+    };
+
+    // The applicant registers the service and starts its check sheet.
+    j.sign_in("demo-applicant").await;
+    j.open("/services/new").await;
+    j.type_into("#name", SERVICE).await;
+    j.type_into("#provider", "例示ソフト株式会社").await;
+    j.type_into("#description", "よくある質問に答えるチャットボット")
+        .await;
+    j.press("登録する").await;
+    j.see("作成しました").await;
+    let profile = j.css("#profile").await;
+    profile.select_by_value("shunan-2023").await.unwrap();
+    j.press("評価を始める").await;
+    j.see("項目（").await;
+
+    // The provider holds ISO/IEC 27001 only: items 1 (ISMAP) and 5 (27017), both 推奨, are
+    // unmet, with reasons.
+    j.click("input[name='cert'][value='csp_iso27001']").await;
+    let shunan = builtin_profiles()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == "shunan-2023")
+        .unwrap();
+    let index_of = |id: &str| shunan.items.iter().position(|i| i.id == id).unwrap();
+    for (index, item) in shunan.items.iter().enumerate() {
+        // Items that do not apply to this classification are folded away, as for a person.
+        let radio = format!("input[name='s.{index}'][value='met']");
+        if item.certification.is_none()
+            && !item.is_derived()
+            && j.css(&radio).await.is_displayed().await.unwrap()
+        {
+            j.click(&radio).await;
+        }
+    }
+    for (id, reason) in [
+        ("1", "同等の機能をもつ ISMAP 登録サービスがないため"),
+        ("5", "代替となるサービスがほかにないため"),
+    ] {
+        let index = index_of(id);
+        j.click(&format!("input[name='s.{index}'][value='unmet']"))
+            .await;
+        j.type_into(&format!("#r-{index}"), reason).await;
+    }
+    // Item 2 (the application provider's own ISO/IEC 27001, 任意) is answered by hand too.
+    j.click(&format!("input[name='s.{}'][value='unmet']", index_of("2")))
+        .await;
+    // The preview (htmx, no page load) now shows the conditional judgement.
+    j.click(&format!("input[name='s.{}'][value='unmet']", index_of("1")))
+        .await;
+    j.find(Locator::XPath(
+        "//div[@id='verdict']//span[normalize-space(.)='条件付きで承認可能']",
+    ))
+    .await;
+    j.shot("1-check-sheet-preview").await;
+    j.press("保存する").await;
+    j.see("保存しました").await;
+    let verdict = j.css("#verdict").await.text().await.unwrap();
+    assert!(verdict.contains("条件付きで承認可能"), "{verdict}");
+
+    // The application: draft, pre-consultation, submission.
+    j.click("main p a[href^='/services/']").await;
+    j.type_into("#purpose", "市民からの問い合わせへの自動応答")
+        .await;
+    j.type_into("#user_scope", "市民課").await;
+    j.press("下書きを作る").await;
+    j.status_is("下書き").await;
+    let application = j.url().await;
+    j.press("事前協議を依頼する").await;
+    j.status_is("事前協議中").await;
+    j.press("利用申請する").await;
+    j.status_is("申請中").await;
+    j.shot("2-submitted").await;
+    j.sign_out().await;
+
+    // The approver accepts the unmet items and approves.
+    j.sign_in("demo-approver").await;
+    j.client.goto(&application).await.unwrap();
+    j.see("条件付きで承認可能").await;
+    j.type_into(
+        "#reason",
+        "庁内の問い合わせ情報に限って扱い、代替策がないことを確認しました",
+    )
+    .await;
+    j.press("受容を記録する").await;
+    j.see("受容を記録しました").await;
+    j.press("承認する").await;
+    j.status_is("承認済み").await;
+    j.shot("3-approved").await;
+
+    // The ledger lists it.
+    j.open("/ledger").await;
+    j.see(SERVICE).await;
+    j.shot("4-ledger").await;
+    j.sign_out().await;
+
+    // The auditor finds the approval in the verified trail.
+    j.sign_in("demo-auditor").await;
+    j.open("/audit/verify").await;
+    j.see("改ざんはありません").await;
+    j.see("申請: 承認").await;
+    j.shot("5-audit").await;
+    j.client.close().await.unwrap();
+}
