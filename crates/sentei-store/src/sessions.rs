@@ -6,6 +6,7 @@
 //! and out and managing tokens are audited. Refreshing a session's last-seen time and counting
 //! failed sign-ins are housekeeping, not records, and are not.
 
+use crate::auth_cache::Signed;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -111,6 +112,16 @@ impl Store {
     /// The session of a token, if it exists, has not expired or idled out, and its user is
     /// still active.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        let key = format!("s:{}", hash(token));
+        let now = crate::now();
+        if let Some(Signed::Session {
+            session,
+            expires_at,
+        }) = self.auth.get(&key)
+            && now < expires_at
+        {
+            return Ok(Some(session));
+        }
         let Some(row) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(hash(token)))
             .one(&self.db)
@@ -118,7 +129,6 @@ impl Store {
         else {
             return Ok(None);
         };
-        let now = crate::now();
         if now >= row.expires_at || now - row.last_seen_at >= SESSION_IDLE {
             session::Entity::delete_by_id(row.id).exec(&self.db).await?;
             return Ok(None);
@@ -133,17 +143,26 @@ impl Store {
                 .exec(&self.db)
                 .await?;
         }
-        Ok(Some(Session {
+        let session = Session {
             id: row.id,
             actor,
             csrf_token: row.csrf_token,
-        }))
+        };
+        self.auth.put(
+            key,
+            Signed::Session {
+                session: session.clone(),
+                expires_at: row.expires_at,
+            },
+        );
+        Ok(Some(session))
     }
 
     /// Ends the session of a token (signing out).
     pub async fn end_session(&self, session: &Session) -> Result<(), StoreError> {
         let txn = self.begin_write(session.actor.org_id()).await?;
         session::Entity::delete_by_id(session.id).exec(&txn).await?;
+        self.auth.clear();
         audit::append(
             &txn,
             &session.actor,
@@ -168,6 +187,7 @@ impl Store {
             delete = delete.filter(session::Column::Id.ne(keep));
         }
         delete.exec(&self.db).await?;
+        self.auth.clear();
         Ok(())
     }
 
@@ -317,6 +337,7 @@ impl Store {
         if updated.rows_affected != 1 {
             return Err(StoreError::not_found("トークン", id));
         }
+        self.auth.clear();
         audit::append(
             &txn,
             actor,
@@ -333,6 +354,10 @@ impl Store {
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>, StoreError> {
         if !token.starts_with("sentei_") || token.len() > 100 {
             return Ok(None);
+        }
+        let key = format!("t:{}", hash(token));
+        if let Some(Signed::Token(actor)) = self.auth.get(&key) {
+            return Ok(Some(actor));
         }
         let Some(row) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(hash(token)))
@@ -351,10 +376,12 @@ impl Store {
                 .await?;
         }
         let user = user::Entity::find_by_id(row.user_id).one(&self.db).await?;
-        match user {
-            Some(user) if user.active => Actor::from_user(&user).map(Some),
-            _ => Ok(None),
-        }
+        let actor = match user {
+            Some(user) if user.active => Actor::from_user(&user)?,
+            _ => return Ok(None),
+        };
+        self.auth.put(key, Signed::Token(actor.clone()));
+        Ok(Some(actor))
     }
 }
 

@@ -117,6 +117,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.auth.clear();
         view(row)
     }
 
@@ -151,6 +152,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.auth.clear();
         Ok(())
     }
 

@@ -131,3 +131,52 @@ both!(
         assert!(f.store.tokens(&f.approver).await.unwrap()[0].revoked);
     }
 );
+
+// Sessions and tokens are remembered for a few seconds (AUTH_CACHE_TTL); a change made through
+// the store must still count on the very next request.
+both!(changes_to_who_may_sign_in_take_effect_at_once, |f| {
+    let (token, _) = f.store.start_session(&f.applicant).await.unwrap();
+    let (api, details) = f.store.create_token(&f.applicant, "script").await.unwrap();
+    // Both are looked up once, and so remembered.
+    let session = f.store.session(&token).await.unwrap().unwrap();
+    assert_eq!(
+        f.store
+            .token_actor(&api)
+            .await
+            .unwrap()
+            .unwrap()
+            .role()
+            .as_str(),
+        "applicant"
+    );
+    // A role change shows at once, in the session and behind the token.
+    f.store
+        .set_role(&f.admin, "tanaka", sentei_core::workflow::UserRole::Auditor)
+        .await
+        .unwrap();
+    let changed = f.store.session(&token).await.unwrap().unwrap();
+    assert_eq!(changed.actor.role().as_str(), "auditor");
+    assert_eq!(
+        f.store
+            .token_actor(&api)
+            .await
+            .unwrap()
+            .unwrap()
+            .role()
+            .as_str(),
+        "auditor"
+    );
+    // Revoking the token and signing out end them at once.
+    f.store
+        .revoke_token(&changed.actor, details.id)
+        .await
+        .unwrap();
+    assert!(f.store.token_actor(&api).await.unwrap().is_none());
+    f.store.end_session(&session).await.unwrap();
+    assert!(f.store.session(&token).await.unwrap().is_none());
+    // So does a password change for every other session of the user.
+    let (other, _) = f.store.start_session(&f.approver).await.unwrap();
+    assert!(f.store.session(&other).await.unwrap().is_some());
+    f.store.end_other_sessions(&f.approver, None).await.unwrap();
+    assert!(f.store.session(&other).await.unwrap().is_none());
+});
