@@ -298,6 +298,9 @@ impl Store {
             .await?;
         }
         txn.commit().await?;
+        if action == Action::Approve {
+            self.ledger_pages.changed();
+        }
         self.application(actor, id).await
     }
 

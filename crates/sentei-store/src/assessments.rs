@@ -129,7 +129,10 @@ impl Store {
         actor.require(Capability::Register)?;
         let user = actor.user()?;
         let current = self.assessment_row(actor, id).await?;
-        may_edit_assessment(actor.role(), self.review_status(id).await?)?;
+        may_edit_assessment(
+            actor.role(),
+            self.assessment_review_status(actor, id).await?,
+        )?;
         let service = self.service_row(actor, current.service_id).await?;
         let judged = read_and_judge(catalog, document, &service.name, &service.provider)?;
         let txn = self.begin_write(actor.org_id()).await?;
@@ -230,9 +233,16 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("評価", id))
     }
 
-    /// `Submitted` if an application using the assessment is under review.
-    async fn review_status(&self, assessment_id: i64) -> Result<Option<Status>, StoreError> {
+    /// `Submitted` if an application of the actor's organization using the assessment is under
+    /// review (and so the assessment may not be changed, but by its reviewer).
+    pub async fn assessment_review_status(
+        &self,
+        actor: &Actor,
+        assessment_id: i64,
+    ) -> Result<Option<Status>, StoreError> {
+        actor.require(Capability::Read)?;
         let under_review = application::Entity::find()
+            .filter(application::Column::OrgId.eq(actor.org_id()))
             .filter(application::Column::AssessmentId.eq(assessment_id))
             .filter(application::Column::Status.eq(Status::Submitted.as_str()))
             .one(&self.db)

@@ -7,7 +7,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use sentei_core::access::Capability;
 use sentei_core::judgement::Verdict;
@@ -16,6 +16,7 @@ use serde_json::json;
 use time::Date;
 
 use crate::entity::{application, assessment, ledger_count, ledger_entry, ledger_version};
+use crate::ledger_cache::PageKey;
 use crate::services::contains;
 use crate::{Actor, Page, Store, StoreError, audit, page_bounds};
 
@@ -72,6 +73,11 @@ impl Store {
     ) -> Result<Page<LedgerEntryView>, StoreError> {
         actor.require(Capability::Read)?;
         let (page, page_size) = page_bounds(query.page, query.page_size);
+        let key = PageKey::new(actor.org_id(), query, page, page_size);
+        let generation = self.ledger_pages.generation();
+        if let Some(kept) = self.ledger_pages.get(&key, generation) {
+            return Ok(kept);
+        }
         let mut select =
             ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
         if !query.include_abolished || query.expiring_within.is_some() {
@@ -88,22 +94,23 @@ impl Store {
                     .add(contains(ledger_entry::Column::Provider, &query.search)),
             );
         }
-        if let Some(days) = query.expiring_within {
-            let today = query.today.ok_or_else(|| {
-                StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
-            })?;
-            let last = today.saturating_add(time::Duration::days(i64::from(days)));
-            select = select
-                .filter(ledger_entry::Column::PeriodEnd.gte(today))
-                .filter(ledger_entry::Column::PeriodEnd.lte(last))
-                .order_by_asc(ledger_entry::Column::PeriodEnd);
-        } else {
-            select = select.order_by_asc(ledger_entry::Column::ServiceName);
-        }
-        // A deferred join: skip to the page through the covering index, reading ids only, then
-        // fetch just those rows, so deep pages cost index entries rather than table rows. The
-        // count and the page of ids are independent and run at once on two connections.
-        // The total comes from the maintained counts when the filter is one they answer.
+        let expiring = match query.expiring_within {
+            Some(days) => {
+                let today = query.today.ok_or_else(|| {
+                    StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
+                })?;
+                let last = today.saturating_add(time::Duration::days(i64::from(days)));
+                select = select
+                    .filter(ledger_entry::Column::PeriodEnd.gte(today))
+                    .filter(ledger_entry::Column::PeriodEnd.lte(last));
+                true
+            }
+            None => false,
+        };
+        // A deferred join in one statement: the page's ids are found through the covering
+        // index (reading index entries, not table rows, however deep the page), and only those
+        // rows are read. The total comes from the maintained counts when the filter is one
+        // they answer; it runs at the same time on a second connection.
         let counted = query.search.trim().is_empty() && query.expiring_within.is_none();
         let for_count = select.clone();
         let count = async move {
@@ -124,27 +131,27 @@ impl Store {
                 for_count.count(&self.db).await
             }
         };
-        let ids = select
-            .order_by_asc(ledger_entry::Column::Id)
+        let page_ids = in_ledger_order(select, expiring)
             .select_only()
             .column(ledger_entry::Column::Id)
             .offset((page - 1) * page_size)
             .limit(page_size)
-            .into_tuple::<i64>()
-            .all(&self.db);
-        let (total, ids) = tokio::join!(count, ids);
-        let (total, ids) = (total?, ids?);
-        let mut rows = ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
-        Ok(Page {
+            .into_query();
+        let rows = in_ledger_order(
+            ledger_entry::Entity::find().filter(ledger_entry::Column::Id.in_subquery(page_ids)),
+            expiring,
+        )
+        .all(&self.db);
+        let (total, rows) = tokio::join!(count, rows);
+        let (total, rows) = (total?, rows?);
+        let found = Page {
             items: rows.into_iter().map(entry_view).collect(),
             total,
             page,
             page_size,
-        })
+        };
+        self.ledger_pages.put(key, generation, found.clone());
+        Ok(found)
     }
 
     pub async fn ledger_entry(
@@ -343,6 +350,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        self.ledger_pages.changed();
         self.ledger_entry(actor, id).await
     }
 }
@@ -545,6 +553,20 @@ fn fields_of_entry(e: &ledger_entry::Model) -> LedgerFields {
 
 fn fields_of_version(v: &ledger_version::Model) -> LedgerFields {
     fields_of!(v)
+}
+
+/// The ledger's order: the entries ending soonest first when asking for expiring ones,
+/// otherwise by service name; then by id, so pages never overlap.
+fn in_ledger_order(
+    select: sea_orm::Select<ledger_entry::Entity>,
+    expiring: bool,
+) -> sea_orm::Select<ledger_entry::Entity> {
+    let select = if expiring {
+        select.order_by_asc(ledger_entry::Column::PeriodEnd)
+    } else {
+        select.order_by_asc(ledger_entry::Column::ServiceName)
+    };
+    select.order_by_asc(ledger_entry::Column::Id)
 }
 
 fn entry_view(e: ledger_entry::Model) -> LedgerEntryView {

@@ -11,12 +11,14 @@ mod applications;
 mod assessments;
 mod attachments;
 mod audit;
+mod auth_cache;
 mod backup;
 mod connect;
 mod dashboard;
 mod entity;
 mod error;
 mod ledger;
+mod ledger_cache;
 mod organizations;
 mod schema;
 mod services;
@@ -28,9 +30,11 @@ pub use applications::{ApplicationView, EventView, NewApplication, Review};
 pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditView, OrgVerification};
+pub use auth_cache::TTL as AUTH_CACHE_TTL;
 pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
+pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
@@ -58,6 +62,8 @@ pub const MAX_PAGE_SIZE: u64 = 500;
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    auth: std::sync::Arc<auth_cache::AuthCache>,
+    ledger_pages: std::sync::Arc<ledger_cache::LedgerCache>,
 }
 
 impl Store {
@@ -77,6 +83,8 @@ impl Store {
         Ok(Store {
             db,
             backend: url.backend(),
+            auth: Default::default(),
+            ledger_pages: Default::default(),
         })
     }
 

@@ -300,3 +300,39 @@ both!(listing_totals_always_agree_with_the_entries, |f| {
         }
     }
 });
+
+// Pages of the ledger are kept (LEDGER_CACHE_TTL) until the ledger changes: every change made
+// through the store shows on the next read, and one made by another process within the TTL.
+both!(a_kept_ledger_page_never_hides_a_change, |f| {
+    let query = LedgerQuery {
+        page_size: 500,
+        ..Default::default()
+    };
+    let listed = |store: sentei_store::Store, actor: sentei_store::Actor, query: LedgerQuery| async move {
+        store.ledger(&actor, &query).await.unwrap().items
+    };
+    let id = approved_entry(&f).await;
+    let before = listed(f.store.clone(), f.auditor.clone(), query.clone()).await;
+    let entry = before.iter().find(|e| e.id == id).unwrap().clone();
+    // Extension, through this store: seen at once.
+    f.store
+        .extend_ledger(&f.approver, id, entry.version, date!(2031 - 03 - 31), "")
+        .await
+        .unwrap();
+    let after = listed(f.store.clone(), f.auditor.clone(), query.clone()).await;
+    let extended = after.iter().find(|e| e.id == id).unwrap();
+    assert_eq!(extended.fields.period_end, date!(2031 - 03 - 31));
+    // Abolition, through a second store on the same database (as another process would).
+    let other = sentei_store::Store::open(&f.url).await.unwrap();
+    other
+        .abolish_ledger(&f.approver, id, extended.version, date!(2030 - 01 - 31), "")
+        .await
+        .unwrap();
+    tokio::time::sleep(sentei_store::LEDGER_CACHE_TTL + std::time::Duration::from_millis(100))
+        .await;
+    let later = listed(f.store.clone(), f.auditor.clone(), query.clone()).await;
+    assert!(
+        !later.iter().any(|e| e.id == id),
+        "an abolished entry must leave the active ledger"
+    );
+});
