@@ -18,7 +18,7 @@ use sentei_core::assessment::Catalog;
 use sentei_core::facts::{CERTIFICATIONS, FACTS, FactKind, MODEL};
 use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
 use sentei_core::profile::Meaning;
-use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::workflow::may_edit_assessment;
 use sentei_core::{Assessment, Profile, judge};
 use sentei_store::{StoreError, StoredAssessment};
 use serde_json::{Map, Value, json};
@@ -110,6 +110,9 @@ const ANSWER_CHOICES: [(&str, &str); 4] = [
 
 /// What the form says, whether or not it is valid yet.
 struct FormState {
+    /// The stored assessment, parsed, when the form shows it unchanged: judged as it is,
+    /// without turning the form back into a document and parsing that again.
+    stored: Option<Assessment>,
     model: String,
     facts: HashMap<String, String>,
     certifications: Vec<String>,
@@ -223,7 +226,10 @@ async fn editor(
             problems.push(problem);
         }
     }
-    let review = under_review(state, signed, stored.id).await?;
+    let review = state
+        .store
+        .assessment_review_status(&signed.actor, stored.id)
+        .await?;
     let frozen = may_edit_assessment(signed.actor.role(), review).err();
     let editable = signed.actor.can(Capability::Register) && frozen.is_none();
     let items = item_views(profile, judged.as_ref().map(|(a, _)| a), &form);
@@ -270,23 +276,6 @@ async fn editor(
     })
 }
 
-/// The status of the application that has this assessment under review, if one does.
-async fn under_review(
-    state: &AppState,
-    signed: &Signed,
-    assessment_id: i64,
-) -> Result<Option<Status>, AppError> {
-    let submitted = state
-        .store
-        .applications(&signed.actor, Some(Status::Submitted), 1, 500)
-        .await?;
-    Ok(submitted
-        .items
-        .iter()
-        .any(|a| a.assessment_id == assessment_id)
-        .then_some(Status::Submitted))
-}
-
 fn profile_of<'c>(
     catalog: &'c Catalog,
     stored: &StoredAssessment,
@@ -302,6 +291,12 @@ fn judge_form(
     stored: &StoredAssessment,
     form: &FormState,
 ) -> (Option<(Assessment, VerdictView)>, Vec<String>) {
+    if let Some(assessment) = &form.stored
+        && let Some(profile) = catalog.get(&assessment.profile_id)
+    {
+        let view = VerdictView::of(&judge(profile, assessment));
+        return (Some((assessment.clone(), view)), Vec::new());
+    }
     let document = match document_of(catalog, stored, form) {
         Ok(document) => document,
         Err(error) => return (None, vec![error.message()]),
@@ -402,6 +397,7 @@ impl FormState {
             }
         }
         FormState {
+            stored: parsed,
             model: doc["service"]["model"]
                 .as_str()
                 .unwrap_or("saas")
@@ -414,6 +410,7 @@ impl FormState {
 
     fn from_pairs(pairs: &[(String, String)]) -> FormState {
         let mut form = FormState {
+            stored: None,
             model: "saas".to_owned(),
             facts: HashMap::new(),
             certifications: Vec::new(),

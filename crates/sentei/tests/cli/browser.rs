@@ -21,6 +21,9 @@ use crate::command;
 
 const PASSWORD: &str = "sentei-demo-2026";
 const SERVICE: &str = "住民向けチャットボット";
+/// Window widths the pages must fit: a desktop and a tablet held upright.
+const DESKTOP: u32 = 1280;
+const TABLET: u32 = 820;
 
 /// A child process killed when the test ends, however it ends.
 struct Running(Child);
@@ -96,7 +99,6 @@ async fn browser(driver: &str, profile_dir: &std::path::Path) -> Client {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--lang=ja",
-                "--window-size=1280,1400",
                 format!("--user-data-dir={}", profile_dir.display()),
             ]
         }),
@@ -215,9 +217,31 @@ impl Journey {
         }
     }
 
+    /// Saves a screenshot of the page at desktop width and at tablet width, and checks that
+    /// at both nothing runs off the side of the window.
     async fn shot(&self, name: &str) {
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        for (width, suffix) in [(DESKTOP, ""), (TABLET, "-tablet")] {
+            self.client.set_window_size(width, 1400).await.unwrap();
+            let overflow = self
+                .client
+                .execute(
+                    "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let png = self.client.screenshot().await.unwrap();
+            let file = self.shots.join(format!("{name}{suffix}.png"));
+            std::fs::write(&file, png).unwrap();
+            assert_eq!(
+                overflow.as_i64(),
+                Some(0),
+                "{} is wider than the window at {width} px (see {})",
+                self.url().await,
+                file.display()
+            );
+        }
+        self.client.set_window_size(DESKTOP, 1400).await.unwrap();
     }
 
     async fn sign_in(&self, login: &str) {
@@ -258,6 +282,11 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
 
     // The applicant registers the service and starts its check sheet.
     j.sign_in("demo-applicant").await;
+    j.shot("0-dashboard").await;
+    j.open("/services").await;
+    j.shot("0-services").await;
+    j.open("/profiles/sakai").await;
+    j.shot("0-profile").await;
     j.open("/services/new").await;
     j.type_into("#name", SERVICE).await;
     j.type_into("#provider", "例示ソフト株式会社").await;
@@ -356,5 +385,7 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     j.see("改ざんはありません").await;
     j.see("申請: 承認").await;
     j.shot("5-audit").await;
+    j.sign_out().await;
+    j.shot("6-login").await;
     j.client.close().await.unwrap();
 }
