@@ -75,7 +75,9 @@ impl Store {
         let (page, page_size) = page_bounds(query.page, query.page_size);
         let key = PageKey::new(actor.org_id(), query, page, page_size);
         let generation = self.ledger_pages.generation();
-        if let Some(kept) = self.ledger_pages.get(&key, generation) {
+        if self.keep_ledger_pages
+            && let Some(kept) = self.ledger_pages.get(&key, generation)
+        {
             return Ok(kept);
         }
         let mut select =
@@ -150,7 +152,9 @@ impl Store {
             page,
             page_size,
         };
-        self.ledger_pages.put(key, generation, found.clone());
+        if self.keep_ledger_pages {
+            self.ledger_pages.put(key, generation, found.clone());
+        }
         Ok(found)
     }
 

@@ -64,6 +64,8 @@ pub struct Store {
     backend: Backend,
     auth: std::sync::Arc<auth_cache::AuthCache>,
     ledger_pages: std::sync::Arc<ledger_cache::LedgerCache>,
+    /// Whether ledger pages are kept (see `ledger_cache.rs`); off only to measure the database.
+    keep_ledger_pages: bool,
 }
 
 impl Store {
@@ -85,7 +87,15 @@ impl Store {
             backend: url.backend(),
             auth: Default::default(),
             ledger_pages: Default::default(),
+            keep_ledger_pages: true,
         })
+    }
+
+    /// This store without the kept ledger pages: every listing reads the database. For the
+    /// benchmarks of the database itself; a server keeps them.
+    pub fn reading_every_ledger_page(mut self) -> Store {
+        self.keep_ledger_pages = false;
+        self
     }
 
     /// Applies pending migrations; returns (version, name) of each one applied.
