@@ -15,7 +15,7 @@ use crate::entity::{application, assessment, service};
 use crate::services::summarize;
 use crate::{Actor, Store, StoreError, audit};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct StoredAssessment {
     pub id: i64,
     pub service_id: i64,
@@ -25,8 +25,9 @@ pub struct StoredAssessment {
     pub verdict: String,
     /// The assessment file of the contract.
     pub document: serde_json::Value,
-    /// The judgement JSON of the contract, as of the last save.
-    pub judgement: serde_json::Value,
+    /// The judgement JSON of the contract, as of the last save, verbatim: pages judge again,
+    /// and the API passes it on, so it is checked but not taken apart.
+    pub judgement: Box<serde_json::value::RawValue>,
     pub updated_by: i64,
     pub updated_at: time::OffsetDateTime,
 }
@@ -41,7 +42,9 @@ impl TryFrom<assessment::Model> for StoredAssessment {
         };
         Ok(StoredAssessment {
             document: parse(&m.document)?,
-            judgement: parse(&m.judgement)?,
+            judgement: serde_json::value::RawValue::from_string(m.judgement).map_err(|e| {
+                StoreError::Rejected(format!("評価 {} の判定結果を読めません（{e}）", m.id))
+            })?,
             id: m.id,
             service_id: m.service_id,
             profile_id: m.profile_id,

@@ -56,7 +56,8 @@ both!(saves_are_judged_and_stored_as_contract_documents, |f| {
     // The registry's name and provider replace the document's.
     assert_eq!(stored.document["service"]["name"], "文書共有");
     assert_eq!(stored.document["answers"]["items"]["1.12"], "unmet");
-    assert_eq!(stored.judgement["verdict"], "not_approvable");
+    let judgement: serde_json::Value = serde_json::from_str(stored.judgement.get()).unwrap();
+    assert_eq!(judgement["verdict"], "not_approvable");
     assert_eq!(stored.profile_version, "1");
     // What is stored reads back as an assessment.
     let again = CATALOG

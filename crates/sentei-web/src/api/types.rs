@@ -106,7 +106,7 @@ pub struct AssessmentBody {
     pub document: Value,
     /// The judgement JSON of the contract.
     #[schema(value_type = Object)]
-    pub judgement: Value,
+    pub judgement: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize, ToSchema)]

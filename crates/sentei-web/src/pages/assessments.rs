@@ -5,6 +5,7 @@
 //! The form is turned into the contract's assessment document and read by the same validator
 //! as `sentei assess`, then judged by the same engine: the page decides nothing itself.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -48,15 +49,17 @@ pub struct FactInput {
     choices: Vec<(&'static str, &'static str, bool)>,
 }
 
-pub struct ItemView {
+/// One item as the editor shows it. The profile's texts and the form's answers are borrowed:
+/// a page of the largest profile copies none of its requirement texts.
+pub struct ItemView<'a> {
     index: usize,
-    id: String,
+    id: Cow<'a, str>,
     level: String,
     meaning: &'static str,
     category: String,
-    text: String,
-    citation: String,
-    note: Option<String>,
+    text: Cow<'a, str>,
+    citation: Cow<'a, str>,
+    note: Option<&'a str>,
     applies: bool,
     why: String,
     outcome: &'static str,
@@ -64,13 +67,13 @@ pub struct ItemView {
     basis: Option<String>,
     answerable: bool,
     status: &'static str,
-    reason: String,
-    evidence: String,
+    reason: &'a str,
+    evidence: &'a str,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "assessment.html")]
-pub struct EditorPage {
+pub struct EditorPage<'a> {
     layout: Layout,
     id: i64,
     service_id: i64,
@@ -89,16 +92,16 @@ pub struct EditorPage {
     models: Vec<(&'static str, &'static str, bool)>,
     facts: Vec<FactInput>,
     certifications: Vec<(&'static str, &'static str, bool)>,
-    items: Vec<ItemView>,
+    items: Vec<ItemView<'a>>,
     answer_choices: [(&'static str, &'static str); 4],
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "assessment_preview.html")]
-pub struct Preview {
+pub struct Preview<'a> {
     verdict: Option<VerdictView>,
     problems: Vec<String>,
-    items: Vec<ItemView>,
+    items: Vec<ItemView<'a>>,
 }
 
 const ANSWER_CHOICES: [(&str, &str); 4] = [
@@ -125,12 +128,12 @@ pub async fn show(
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
     Query(done): Query<Done>,
-) -> Result<EditorPage, PageError> {
+) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
     let form = FormState::from_stored(&state.catalog, &stored);
-    let mut page = editor(&state, &signed, &stored, form, Vec::new()).await?;
+    let mut page = editor(&state, &signed, &stored, &form, Vec::new()).await?;
     page.layout = page.layout.with_notice(done.done.as_deref());
-    Ok(page)
+    Ok(page.into_response())
 }
 
 /// Judges the form without saving: a fragment for htmx, or the whole page without script.
@@ -146,7 +149,7 @@ pub async fn preview(
     if headers.contains_key("hx-request") {
         let profile = profile_of(&state.catalog, &stored)?;
         let (judged, problems) = judge_form(&state.catalog, &stored, &form);
-        let items = item_views(profile, judged.as_ref().map(|(a, _)| a), &form);
+        let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), &form);
         return Ok(Preview {
             verdict: judged.as_ref().map(|(_, v)| v.clone_view()),
             problems,
@@ -154,7 +157,7 @@ pub async fn preview(
         }
         .into_response());
     }
-    Ok(editor(&state, &signed, &stored, form, Vec::new())
+    Ok(editor(&state, &signed, &stored, &form, Vec::new())
         .await?
         .into_response())
 }
@@ -192,7 +195,7 @@ pub async fn save(
             current_version,
         }) => {
             let latest = state.store.assessment(&signed.actor, id).await?;
-            let mut page = editor(&state, &signed, &latest, form, Vec::new()).await?;
+            let mut page = editor(&state, &signed, &latest, &form, Vec::new()).await?;
             page.conflict = Some(message);
             // A second save, after looking, is a deliberate overwrite of this version.
             page.form_version = current_version;
@@ -200,25 +203,26 @@ pub async fn save(
         }
         Err(StoreError::Invalid(error)) => {
             let problems = error.problems.iter().map(problem_text).collect();
-            let page = editor(&state, &signed, &stored, form, problems).await?;
+            let page = editor(&state, &signed, &stored, &form, problems).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(other) => Err(PageError(other.into())),
     }
 }
 
-async fn editor(
-    state: &AppState,
+async fn editor<'a>(
+    state: &'a AppState,
     signed: &Signed,
     stored: &StoredAssessment,
-    form: FormState,
+    form: &'a FormState,
     mut problems: Vec<String>,
-) -> Result<EditorPage, AppError> {
+) -> Result<EditorPage<'a>, AppError> {
     let profile = profile_of(&state.catalog, stored)?;
-    let service = state
-        .store
-        .service(&signed.actor, stored.service_id)
-        .await?;
+    // Two independent reads, side by side rather than one after the other.
+    let (service, review) = tokio::try_join!(
+        state.store.service(&signed.actor, stored.service_id),
+        state.store.assessment_review_status(&signed.actor, stored.id),
+    )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, &form);
     // The store refuses a save for the same reasons the form is judged by: show each once.
     for problem in form_problems {
@@ -226,13 +230,9 @@ async fn editor(
             problems.push(problem);
         }
     }
-    let review = state
-        .store
-        .assessment_review_status(&signed.actor, stored.id)
-        .await?;
     let frozen = may_edit_assessment(signed.actor.role(), review).err();
     let editable = signed.actor.can(Capability::Register) && frozen.is_none();
-    let items = item_views(profile, judged.as_ref().map(|(a, _)| a), &form);
+    let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), &form);
     Ok(EditorPage {
         layout: Layout::new(
             format!("評価 {}（{}）", stored.id, service.name),
@@ -286,16 +286,16 @@ fn profile_of<'c>(
 }
 
 /// The judgement of the form as a document, or the problems that keep it from being one.
-fn judge_form(
+fn judge_form<'f>(
     catalog: &Catalog,
     stored: &StoredAssessment,
-    form: &FormState,
-) -> (Option<(Assessment, VerdictView)>, Vec<String>) {
+    form: &'f FormState,
+) -> (Option<(Cow<'f, Assessment>, VerdictView)>, Vec<String>) {
     if let Some(assessment) = &form.stored
         && let Some(profile) = catalog.get(&assessment.profile_id)
     {
         let view = VerdictView::of(&judge(profile, assessment));
-        return (Some((assessment.clone(), view)), Vec::new());
+        return (Some((Cow::Borrowed(assessment), view)), Vec::new());
     }
     let document = match document_of(catalog, stored, form) {
         Ok(document) => document,
@@ -307,7 +307,7 @@ fn judge_form(
                 .get(&assessment.profile_id)
                 .map(|profile| VerdictView::of(&judge(profile, &assessment)));
             match view {
-                Some(view) => (Some((assessment, view)), Vec::new()),
+                Some(view) => (Some((Cow::Owned(assessment), view)), Vec::new()),
                 None => (None, vec!["基準が見つかりません".to_owned()]),
             }
         }
@@ -571,11 +571,11 @@ fn fact_inputs(form: &FormState) -> Vec<FactInput> {
         .collect()
 }
 
-fn item_views(
-    profile: &Profile,
+fn item_views<'a>(
+    profile: &'a Profile,
     assessment: Option<&Assessment>,
-    form: &FormState,
-) -> Vec<ItemView> {
+    form: &'a FormState,
+) -> Vec<ItemView<'a>> {
     let judgement = assessment.map(|a| judge(profile, a));
     let mut views: Vec<ItemView> = profile
         .items
@@ -600,7 +600,7 @@ fn item_views(
             let from_facts = judged.is_some_and(|j| j.answer_source == AnswerSource::Certification);
             ItemView {
                 index,
-                id: item.id.clone(),
+                id: Cow::Borrowed(&item.id),
                 level,
                 meaning: match meaning {
                     Meaning::Must => "must",
@@ -609,9 +609,9 @@ fn item_views(
                     Meaning::Decision => "decision",
                 },
                 category: item.category.join(" / "),
-                text: item.text.clone(),
-                citation: item.citation.clone(),
-                note: item.note.clone(),
+                text: Cow::Borrowed(&item.text),
+                citation: Cow::Borrowed(&item.citation),
+                note: item.note.as_deref(),
                 applies: judged.is_none_or(|j| j.applies),
                 why: judged.map_or_else(String::new, |j| j.why.to_owned()),
                 outcome: judged.map_or("missing", |j| outcome_code(j.outcome)),
@@ -621,8 +621,8 @@ fn item_views(
                     .or_else(|| from_facts.then(|| "認証（事実）から判定されます".to_owned())),
                 answerable: !item.is_derived(),
                 status: static_status(status),
-                reason: reason.to_owned(),
-                evidence: evidence.to_owned(),
+                reason,
+                evidence,
             }
         })
         .collect();
@@ -635,12 +635,12 @@ fn item_views(
             let (status, reason, evidence) = form.answer(index);
             views.push(ItemView {
                 index,
-                id: extra.id.clone(),
+                id: Cow::Owned(extra.id.clone()),
                 level: judged.level.to_owned(),
                 meaning: "may",
                 category: "個別の選定条件".to_owned(),
-                text: extra.text.clone(),
-                citation: judged.citation.to_owned(),
+                text: Cow::Owned(extra.text.clone()),
+                citation: Cow::Owned(judged.citation.to_owned()),
                 note: None,
                 applies: true,
                 why: judged.why.to_owned(),
@@ -649,8 +649,8 @@ fn item_views(
                 basis: judged.basis.map(str::to_owned),
                 answerable: true,
                 status: static_status(status),
-                reason: reason.to_owned(),
-                evidence: evidence.to_owned(),
+                reason,
+                evidence,
             });
         }
     }
