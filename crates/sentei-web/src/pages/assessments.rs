@@ -221,7 +221,9 @@ async fn editor<'a>(
     // Two independent reads, side by side rather than one after the other.
     let (service, review) = tokio::try_join!(
         state.store.service(&signed.actor, stored.service_id),
-        state.store.assessment_review_status(&signed.actor, stored.id),
+        state
+            .store
+            .assessment_review_status(&signed.actor, stored.id),
     )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, &form);
     // The store refuses a save for the same reasons the form is judged by: show each once.
