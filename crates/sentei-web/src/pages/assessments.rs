@@ -225,7 +225,7 @@ async fn editor<'a>(
             .store
             .assessment_review_status(&signed.actor, stored.id),
     )?;
-    let (judged, form_problems) = judge_form(&state.catalog, stored, &form);
+    let (judged, form_problems) = judge_form(&state.catalog, stored, form);
     // The store refuses a save for the same reasons the form is judged by: show each once.
     for problem in form_problems {
         if !problems.contains(&problem) {
@@ -234,7 +234,7 @@ async fn editor<'a>(
     }
     let frozen = may_edit_assessment(signed.actor.role(), review).err();
     let editable = signed.actor.can(Capability::Register) && frozen.is_none();
-    let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), &form);
+    let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), form);
     Ok(EditorPage {
         layout: Layout::new(
             format!("評価 {}（{}）", stored.id, service.name),
@@ -262,7 +262,7 @@ async fn editor<'a>(
             .iter()
             .map(|c| (c.name, c.label, c.name == form.model))
             .collect(),
-        facts: fact_inputs(&form),
+        facts: fact_inputs(form),
         certifications: CERTIFICATIONS
             .iter()
             .map(|c| {
