@@ -1,6 +1,7 @@
 //! sentei-exchange: files in and out of sentei, in the layouts people already use.
 //!
-//! Today: the ledger as CSV that Excel opens correctly. Check sheets (.xlsx) and printable
-//! reports come with issue #5.
+//! The ledger as CSV that Excel opens correctly, and check sheets as Excel workbooks, written
+//! and read back defensively.
 
 pub mod ledger_csv;
+pub mod sheet;

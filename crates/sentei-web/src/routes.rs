@@ -151,6 +151,24 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .page(
             M::GET,
+            "/assessments/{id}/sheet.xlsx",
+            read,
+            get(pages::sheets::download),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/sheet",
+            Can(C::Register),
+            post(pages::sheets::upload),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/sheet/apply",
+            Can(C::Register),
+            post(pages::sheets::apply),
+        )
+        .page(
+            M::GET,
             "/applications",
             read,
             get(pages::applications::list),

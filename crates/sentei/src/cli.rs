@@ -56,6 +56,9 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Check sheets as Excel workbooks, for vendors and departments to fill in.
+    #[command(subcommand)]
+    Sheet(SheetCommand),
     /// List the profiles that can be used.
     Profiles,
     /// Show or check a profile.
@@ -102,6 +105,33 @@ pub enum Command {
         /// Name of the organization created on the first run.
         #[arg(long, default_value = "（組織名を設定してください）")]
         org_name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SheetCommand {
+    /// Write the check sheet (.xlsx) of an assessment file: its profile's items, with the
+    /// answer, reason and evidence columns open for filling in. Needs no database.
+    Export {
+        /// The assessment file (YAML or JSON), or `-` for standard input.
+        file: PathBuf,
+        /// The workbook to write.
+        #[arg(short, long, value_name = "SHEET.xlsx")]
+        output: PathBuf,
+        /// List every item, the ones that do not apply greyed with the reason; by default
+        /// only the items that apply.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Read a filled check sheet back into an assessment file that `sentei assess` accepts.
+    /// Exit status 2, with every problem named by its cell, and no file written, when the
+    /// sheet cannot be read.
+    Import {
+        /// The filled workbook.
+        sheet: PathBuf,
+        /// The assessment file to write (YAML).
+        #[arg(short, long, value_name = "ASSESSMENT.yaml")]
+        output: PathBuf,
     },
 }
 

@@ -16,7 +16,7 @@ pub struct Failure {
 impl Failure {
     /// Problems in one input file, one per line, each as `FILE:LINE: KEY: message`.
     pub fn input(file: &str, error: &InputError) -> Failure {
-        let mut lines: Vec<String> = error
+        let lines: Vec<String> = error
             .problems
             .iter()
             .map(|p| {
@@ -32,9 +32,14 @@ impl Failure {
                 line
             })
             .collect();
+        Failure::problems(file, lines)
+    }
+
+    /// Problems already written out, one per line, then what was (not) done.
+    pub fn problems(file: &str, mut lines: Vec<String>) -> Failure {
         lines.push(format!(
             "sentei: {file} に {} 件の問題があるため、処理を中止しました。何も出力していません。",
-            error.problems.len()
+            lines.len()
         ));
         Failure {
             code: INVALID_INPUT,

@@ -48,6 +48,40 @@ pub fn read_text(path: &Path) -> Result<String, Failure> {
     })
 }
 
+/// Reads a binary file of at most `max` bytes, refusing a larger one without reading it all.
+pub fn read_bytes(path: &Path, max: usize) -> Result<Vec<u8>, Failure> {
+    let name = display(path);
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Failure::file(&name, "ファイルが見つかりません"),
+            _ => Failure::file(&name, format!("ファイルを読めません（{e}）")),
+        })?;
+    if bytes.len() > max {
+        return Err(Failure::file(
+            &name,
+            format!("ファイルが大きすぎます（上限は {max} バイトです）"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Writes a file whole or not at all: to a temporary file beside it, then renamed over it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let name = display(path);
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".sentei-tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            Failure::file(&name, format!("書き込めません（{e}）"))
+        })
+}
+
 pub fn display(path: &Path) -> String {
     if path == Path::new("-") {
         "(標準入力)".to_owned()

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod login;
 pub mod profiles;
 pub mod services;
+pub mod sheets;
 pub mod users;
 
 use std::collections::HashMap;

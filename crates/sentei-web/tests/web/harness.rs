@@ -37,6 +37,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent, for downloads that are not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Web {
@@ -168,6 +170,7 @@ impl Web {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -206,4 +209,24 @@ impl Web {
             .unwrap()
             .0
     }
+}
+
+/// Percent-encodes a form value.
+pub fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A new assessment of the fixture's service (nothing under review), by the applicant.
+pub async fn fresh_assessment(web: &Web) -> i64 {
+    let actor = web.actor(UserRole::Applicant);
+    web.store
+        .create_assessment(actor, &web.catalog, web.service, APPROVABLE)
+        .await
+        .unwrap()
+        .id
 }

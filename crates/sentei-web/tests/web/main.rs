@@ -7,3 +7,4 @@ mod api;
 mod harness;
 mod pages;
 mod security;
+mod sheets;

@@ -6,35 +6,15 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use sentei_core::workflow::UserRole;
 
-use crate::harness::{APPROVABLE, Reply, Web};
+use crate::harness::{Reply, Web, enc, fresh_assessment};
 
 fn location(reply: &Reply) -> String {
     reply.headers[header::LOCATION].to_str().unwrap().to_owned()
 }
 
-/// Percent-encodes a form value.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn stored_assessment(web: &Web, id: i64) -> sentei_store::StoredAssessment {
     let actor = web.actor(UserRole::Applicant);
     web.store.assessment(actor, id).await.unwrap()
-}
-
-/// A new assessment of the fixture's service (nothing under review), by the applicant.
-async fn fresh_assessment(web: &Web) -> i64 {
-    let actor = web.actor(UserRole::Applicant);
-    web.store
-        .create_assessment(actor, &web.catalog, web.service, APPROVABLE)
-        .await
-        .unwrap()
-        .id
 }
 
 #[tokio::test]

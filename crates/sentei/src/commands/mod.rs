@@ -8,6 +8,7 @@ mod demo;
 mod judge;
 mod records;
 mod serve;
+mod sheet;
 
 use std::future::Future;
 
@@ -15,7 +16,7 @@ use sentei_store::{Store, StoreError};
 
 use crate::cli::{
     AuditCommand, Cli, Command, ConfigCommand, DbCommand, DemoCommand, LedgerCommand, OrgCommand,
-    ProfileCommand,
+    ProfileCommand, SheetCommand,
 };
 use crate::config::{Config, Given};
 use crate::failure::Failure;
@@ -28,6 +29,12 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
     match cli.command {
         Command::Assess { file, format } => judge::assess(dir, &file, format),
         Command::Profiles => judge::profiles(dir),
+        Command::Sheet(SheetCommand::Export { file, output, all }) => {
+            sheet::export(dir, &file, &output, all)
+        }
+        Command::Sheet(SheetCommand::Import { sheet, output }) => {
+            sheet::import(dir, &sheet, &output)
+        }
         Command::Profile(ProfileCommand::Show { id }) => judge::show(dir, &id),
         Command::Profile(ProfileCommand::Check { file }) => judge::check(&file),
         Command::Config(ConfigCommand::Show) => Ok(config()?.show()),

@@ -7,6 +7,7 @@ mod commands;
 mod durability;
 mod ops;
 mod scenarios;
+mod sheets;
 
 use std::path::Path;
 use std::process::{Command, Output};

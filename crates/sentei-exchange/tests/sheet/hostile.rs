@@ -1,0 +1,212 @@
+//! Malformed and hostile files: each gets a clear message, and nothing is produced.
+
+use std::io::{Cursor, Write};
+
+use rust_xlsxwriter::{Formula, Workbook};
+use sentei_exchange::sheet::Scope;
+use zip::write::SimpleFileOptions;
+
+use crate::workbook::*;
+
+#[test]
+fn a_truncated_file_is_refused_as_unreadable() {
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let refused = problems(import(&catalog, &bytes[..bytes.len() / 2]));
+    assert!(refused[0].contains("途中で切れています"), "{refused:?}");
+    let refused = problems(import(&catalog, b"not a workbook at all"));
+    assert!(
+        refused[0].contains("Excel ブック（.xlsx）として読めません"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_inflated() {
+    // 64 MiB of zeros deflate to about 64 KiB: a ratio of about a thousand.
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    archive
+        .start_file("xl/worksheets/sheet1.xml", deflated)
+        .unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..64 {
+        archive.write_all(&zeros).unwrap();
+    }
+    let bytes = archive.finish().unwrap().into_inner();
+    assert!(bytes.len() < 1024 * 1024);
+    let refused = problems(import(&catalog(), &bytes));
+    assert!(refused[0].contains("圧縮率が異常です"), "{refused:?}");
+}
+
+#[test]
+fn many_parts_that_together_inflate_too_far_are_refused() {
+    // Each part is below the ratio check's floor; together they claim more than the bound.
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let zeros = vec![0u8; 1024 * 1024];
+    for n in 0..101 {
+        archive
+            .start_file(format!("xl/media/part{n}.xml"), deflated)
+            .unwrap();
+        archive.write_all(&zeros).unwrap();
+    }
+    let bytes = archive.finish().unwrap().into_inner();
+    let refused = problems(import(&catalog(), &bytes));
+    assert!(refused[0].contains("展開すると大きすぎます"), "{refused:?}");
+}
+
+#[test]
+fn a_workbook_with_macros_is_refused() {
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    archive
+        .start_file("xl/vbaProject.bin", SimpleFileOptions::default())
+        .unwrap();
+    archive
+        .write_all(b"Attribute VB_Name = \"Module1\"")
+        .unwrap();
+    let bytes = archive.finish().unwrap().into_inner();
+    let refused = problems(import(&catalog(), &bytes));
+    assert!(refused[0].contains("マクロ"), "{refused:?}");
+}
+
+#[test]
+fn a_sheet_using_the_last_of_1048576_rows_is_refused_by_its_cell() {
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let items = cells(&bytes, ITEMS);
+    let meta = cells(&bytes, META);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(ITEMS).unwrap();
+    write_cells(sheet, &items[..1], 0);
+    sheet.write_string(1_048_575, 1, "1.1").unwrap();
+    add_meta(&mut workbook, &meta);
+    let refused = problems(import(&catalog, &workbook.save_to_buffer().unwrap()));
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0].starts_with("チェックシート!B1048576: シートが大きすぎます"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn an_edited_hidden_sheet_or_a_foreign_workbook_is_refused() {
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let items = cells(&bytes, ITEMS);
+    let mut meta = cells(&bytes, META);
+    let base = meta_value(&mut meta, "assessment");
+    *base = base.replace("3B", "2");
+    let refused = problems(import(&catalog, &rewrite(&items, &meta, &Edits::default())));
+    assert!(refused[0].contains("検査値が合いません"), "{refused:?}");
+
+    let mut plain = Workbook::new();
+    plain
+        .add_worksheet()
+        .write_string(0, 0, "項目番号")
+        .unwrap();
+    let refused = problems(import(&catalog, &plain.save_to_buffer().unwrap()));
+    assert!(
+        refused[0].contains("隠しシート sentei がありません"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn every_bad_row_is_named_by_its_cell_and_nothing_is_imported() {
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::All);
+    let mut items = cells(&bytes, ITEMS);
+    let meta = cells(&bytes, META);
+    let answer = column(&items, "回答");
+    let applies = column(&items, "適用");
+    let open: Vec<usize> = (1..items.len())
+        .filter(|&r| {
+            items[r][applies].starts_with("適用: ") && items[r][answer] != "（事実から判定）"
+        })
+        .collect();
+    let closed = (1..items.len())
+        .find(|&r| items[r][applies].starts_with("対象外: "))
+        .unwrap();
+    items[open[0]][answer] = "たぶん".to_owned();
+    items[open[1]][1] = "9.99".to_owned();
+    let duplicate = items[open[3]][1].clone();
+    items[open[2]][1] = duplicate.clone();
+    items[closed][answer] = "満たす".to_owned();
+    let missing = items[open[4]][1].clone();
+    items.remove(open[4]);
+    let refused = problems(import(&catalog, &rewrite(&items, &meta, &Edits::default())));
+
+    let cell = |row: usize, col: usize| {
+        format!(
+            "チェックシート!{}{}",
+            char::from(b'A' + u8::try_from(col).unwrap()),
+            row + 1
+        )
+    };
+    let expect = [
+        format!("{}: 回答「たぶん」は選べません", cell(open[0], answer)),
+        format!(
+            "{}: 項目番号 `9.99` は基準 sakai にありません",
+            cell(open[1], 1)
+        ),
+        format!("項目 {duplicate} が 2 回あります"),
+        format!("{}: 項目 ", cell(closed, answer)),
+        format!("項目 {missing} の行がシート「チェックシート」にありません"),
+    ];
+    for wanted in &expect {
+        assert!(
+            refused.iter().any(|p| p.contains(wanted.as_str())),
+            "missing {wanted:?} in {refused:?}"
+        );
+    }
+}
+
+#[test]
+fn formulas_are_not_evaluated_only_their_saved_values_are_read() {
+    let (catalog, assessment) = example("city-checklist");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let items = cells(&bytes, ITEMS);
+    let meta = cells(&bytes, META);
+    let answer = column(&items, "回答");
+    let row = (1..items.len())
+        .find(|&r| items[r][answer] != "（事実から判定）")
+        .unwrap();
+    let id = items[row][1].clone();
+    let mut blank = items.clone();
+    blank[row][answer] = String::new();
+    let rewritten = rewrite_with_formula(&blank, &meta, row, answer);
+    let back = import(&catalog, &rewritten).unwrap();
+    let profile = catalog.get("city-checklist").unwrap();
+    let index = profile.item_index(&id).unwrap();
+    // The formula would give 満たさない; the value saved with it says 満たす.
+    assert_eq!(
+        back.answer(index).map(|a| a.status),
+        Some(sentei_core::judgement::AnswerStatus::Met)
+    );
+}
+
+fn rewrite_with_formula(
+    items: &[Vec<String>],
+    meta: &[Vec<String>],
+    row: usize,
+    col: usize,
+) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(ITEMS).unwrap();
+    write_cells(sheet, items, 0);
+    let formula = Formula::new(r#"="満たさ"&"ない""#).set_result("満たす");
+    sheet
+        .write_formula(
+            u32::try_from(row).unwrap(),
+            u16::try_from(col).unwrap(),
+            formula,
+        )
+        .unwrap();
+    add_meta(&mut workbook, meta);
+    workbook.save_to_buffer().unwrap()
+}

@@ -1,0 +1,8 @@
+//! Check sheets written, filled, edited in odd ways, re-saved by LibreOffice, and attacked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod hostile;
+mod libreoffice;
+mod roundtrip;
+mod workbook;

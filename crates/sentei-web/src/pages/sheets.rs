@@ -1,0 +1,285 @@
+//! Check sheets from the editor: download an assessment as an Excel sheet, upload a filled
+//! one, see what it would change, and apply it.
+//!
+//! Applying is one save of the whole assessment against the version the preview was made
+//! from, so it is all or nothing, and a change made by someone else in between is a conflict,
+//! never silently overwritten. The upload itself changes nothing.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sentei_core::{Answer, Assessment, Profile, judge};
+use sentei_exchange::sheet::{self, Scope, SheetError};
+use sentei_store::StoredAssessment;
+use serde::Deserialize;
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::extract::PageForm;
+use crate::layout::Layout;
+use crate::state::AppState;
+
+/// The media type of an .xlsx workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Debug, Deserialize)]
+pub struct SheetQuery {
+    /// `1`: every item, the ones that do not apply greyed.
+    pub all: Option<String>,
+}
+
+/// The check sheet of an assessment, as a download.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    Query(query): Query<SheetQuery>,
+) -> Result<Response, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let (profile, assessment) = parsed(&state, &stored)?;
+    let scope = match query.all.as_deref() {
+        Some("1") => Scope::All,
+        _ => Scope::Applicable,
+    };
+    let bytes = sheet::export(profile, &assessment, scope)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx_download(bytes, id, &assessment.service.name))
+}
+
+/// A workbook as an attachment named after the service (RFC 6266 `filename*` for Japanese).
+pub fn xlsx_download(bytes: Vec<u8>, id: i64, service: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    let name = format!("チェックシート_{service}_評価{id}.xlsx");
+    let disposition = format!(
+        "attachment; filename=\"sheet-{id}.xlsx\"; filename*=UTF-8''{}",
+        percent_encode(&name)
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The stored assessment, read again under its profile.
+fn parsed<'s>(
+    state: &'s AppState,
+    stored: &StoredAssessment,
+) -> Result<(&'s Profile, Assessment), AppError> {
+    let profile = state.catalog.get(&stored.profile_id).ok_or_else(|| {
+        AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id))
+    })?;
+    let assessment = state
+        .catalog
+        .parse_assessment(&stored.document.to_string())
+        .map_err(|_| {
+            AppError::Refused(
+                "保存されている評価が現在の基準に合いません。評価の画面で確かめてください"
+                    .to_owned(),
+            )
+        })?;
+    Ok((profile, assessment))
+}
+
+/// One item whose answer the sheet changes.
+pub struct Change {
+    id: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sheet_preview.html")]
+pub struct PreviewPage {
+    layout: Layout,
+    id: i64,
+    version: i64,
+    document: String,
+    changes: Vec<Change>,
+    facts_differ: bool,
+    verdict_before: &'static str,
+    verdict_after: &'static str,
+    verdict_after_code: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sheet_problems.html")]
+pub struct ProblemsPage {
+    layout: Layout,
+    id: i64,
+    file: String,
+    problems: Vec<String>,
+}
+
+/// A filled sheet uploaded: what it would change, to confirm; nothing is saved yet.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let (file, bytes) = sheet_field(&mut multipart).await?;
+    let imported = match sheet::import(&file, &bytes, &state.catalog) {
+        Ok(imported) => imported,
+        Err(error) => return Ok(problems_page(&signed, id, file, &error)),
+    };
+    let (profile, before) = parsed(&state, &stored)?;
+    let after = imported.assessment;
+    if after.profile_id != before.profile_id {
+        let error = SheetError {
+            problems: vec![sheet::SheetProblem {
+                cell: None,
+                message: format!(
+                    "このチェックシートは基準 {} のものです。この評価の基準は {} です",
+                    after.profile_id, before.profile_id
+                ),
+            }],
+        };
+        return Ok(problems_page(&signed, id, file, &error));
+    }
+    let verdict_before = judge(profile, &before).verdict;
+    let verdict_after = judge(profile, &after).verdict;
+    let page = PreviewPage {
+        layout: Layout::new(
+            format!("チェックシートの読み込み（評価 {id}）"),
+            Some(&signed),
+            "/services",
+        ),
+        id,
+        version: stored.version,
+        document: imported.document.to_string(),
+        changes: changes(profile, &before, &after),
+        facts_differ: before.facts != after.facts || before.service != after.service,
+        verdict_before: verdict_before.label(),
+        verdict_after: verdict_after.label(),
+        verdict_after_code: verdict_after.as_str(),
+    };
+    Ok(page.into_response())
+}
+
+fn problems_page(signed: &Signed, id: i64, file: String, error: &SheetError) -> Response {
+    let page = ProblemsPage {
+        layout: Layout::new(
+            "チェックシートを読み込めませんでした",
+            Some(signed),
+            "/services",
+        ),
+        id,
+        file,
+        problems: error.problems.iter().map(ToString::to_string).collect(),
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// The uploaded file of the form's `sheet` field, with its name.
+async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() != Some("sheet") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map_or_else(|| "チェックシート".to_owned(), str::to_owned);
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        if bytes.is_empty() {
+            break;
+        }
+        return Ok((name, bytes.to_vec()));
+    }
+    Err(AppError::BadRequest(
+        "Excel のチェックシート（.xlsx）を選んでから送信してください".to_owned(),
+    ))
+}
+
+/// Each item whose answer differs, with its answer before and after.
+fn changes(profile: &Profile, before: &Assessment, after: &Assessment) -> Vec<Change> {
+    let ids = profile
+        .items
+        .iter()
+        .map(|i| i.id.as_str())
+        .chain(after.extra_items.iter().map(|e| e.id.as_str()));
+    ids.enumerate()
+        .filter_map(|(index, id)| {
+            let old = answer_of(before, profile, index);
+            let new = answer_of(after, profile, index);
+            (old != new).then(|| Change {
+                id: id.to_owned(),
+                before: describe(old),
+                after: describe(new),
+            })
+        })
+        .collect()
+}
+
+fn answer_of<'a>(
+    assessment: &'a Assessment,
+    profile: &Profile,
+    index: usize,
+) -> Option<&'a Answer> {
+    match index.checked_sub(profile.items.len()) {
+        None => assessment.answer(index),
+        Some(extra) => assessment
+            .extra_items
+            .get(extra)
+            .and_then(|e| e.answer.as_ref()),
+    }
+}
+
+fn describe(answer: Option<&Answer>) -> String {
+    let Some(answer) = answer else {
+        return "（回答なし）".to_owned();
+    };
+    let mut text = answer.status.label().to_owned();
+    if let Some(reason) = &answer.reason {
+        text.push_str(&format!("　理由: {reason}"));
+    }
+    if let Some(evidence) = &answer.evidence {
+        text.push_str(&format!("　根拠: {evidence}"));
+    }
+    text
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    pub version: i64,
+    pub document: String,
+}
+
+/// Applies a previewed sheet: one save against the version the preview was made from.
+pub async fn apply(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .save_assessment(
+            &signed.actor,
+            &state.catalog,
+            id,
+            form.version,
+            &form.document,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/assessments/{id}?done=sheet")).into_response())
+}
