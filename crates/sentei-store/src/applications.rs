@@ -379,6 +379,30 @@ impl Store {
         self.application(actor, id).await?;
         acceptances(&self.db, id).await
     }
+
+    /// When each acceptance of an application was recorded, in the order recorded.
+    pub async fn acceptance_times(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<(Role, i64, time::OffsetDateTime)>, StoreError> {
+        self.application(actor, id).await?;
+        Ok(acceptance::Entity::find()
+            .filter(acceptance::Column::ApplicationId.eq(id))
+            .order_by_asc(acceptance::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                let role = match a.role.as_str() {
+                    "approver" => Role::Approver,
+                    "ciso" => Role::Ciso,
+                    _ => return None,
+                };
+                Some((role, a.assessment_version, a.at))
+            })
+            .collect())
+    }
 }
 
 /// An application as a reviewer sees it now: judged afresh under the current profile, with

@@ -127,6 +127,14 @@ pub fn time(at: time::OffsetDateTime) -> String {
     format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
 }
 
+/// A time in Japan to the minute with the Japanese era beside the date:
+/// `2026-11-22（令和8年11月22日） 14:05`.
+pub fn time_with_wareki(at: time::OffsetDateTime) -> String {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let t = at.to_offset(jst);
+    format!("{} {:02}:{:02}", date(t.date()), t.hour(), t.minute())
+}
+
 /// Today in Japan.
 pub fn today() -> time::Date {
     let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);

@@ -186,6 +186,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             get(pages::applications::show),
         )
         .page(
+            M::GET,
+            "/applications/{id}/report",
+            read,
+            get(pages::report::show),
+        )
+        .page(
             M::POST,
             "/applications/{id}/act",
             CanEither(C::Apply, C::Review),

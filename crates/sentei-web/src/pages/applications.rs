@@ -125,45 +125,45 @@ pub async fn create(
     Ok(Redirect::to(&format!("/applications/{}?done=created", application.id)).into_response())
 }
 
-struct Needed {
-    role: &'static str,
-    done: Option<String>,
+pub(super) struct Needed {
+    pub(super) role: &'static str,
+    pub(super) done: Option<String>,
 }
 
-struct EventRow {
-    at: String,
-    action: &'static str,
-    actor: String,
-    from: &'static str,
-    to: &'static str,
-    verdict: &'static str,
-    version: i64,
-    comment: String,
+pub(super) struct EventRow {
+    pub(super) at: String,
+    pub(super) action: &'static str,
+    pub(super) actor: String,
+    pub(super) from: &'static str,
+    pub(super) to: &'static str,
+    pub(super) verdict: &'static str,
+    pub(super) version: i64,
+    pub(super) comment: String,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "application.html")]
 pub struct DetailPage {
-    layout: Layout,
-    id: i64,
-    service_id: i64,
-    service_name: String,
-    status: &'static str,
-    department: String,
-    applicant: String,
-    purpose: String,
-    period: String,
-    user_scope: String,
-    assessment_id: i64,
-    assessment_version: i64,
-    verdict: &'static str,
-    verdict_label: &'static str,
-    reasons: Vec<String>,
-    acceptances: Vec<Needed>,
-    can_accept: bool,
-    accept_as: &'static str,
-    actions: Vec<(&'static str, &'static str)>,
-    events: Vec<EventRow>,
+    pub(super) layout: Layout,
+    pub(super) id: i64,
+    pub(super) service_id: i64,
+    pub(super) service_name: String,
+    pub(super) status: &'static str,
+    pub(super) department: String,
+    pub(super) applicant: String,
+    pub(super) purpose: String,
+    pub(super) period: String,
+    pub(super) user_scope: String,
+    pub(super) assessment_id: i64,
+    pub(super) assessment_version: i64,
+    pub(super) verdict: &'static str,
+    pub(super) verdict_label: &'static str,
+    pub(super) reasons: Vec<String>,
+    pub(super) acceptances: Vec<Needed>,
+    pub(super) can_accept: bool,
+    pub(super) accept_as: &'static str,
+    pub(super) actions: Vec<(&'static str, &'static str)>,
+    pub(super) events: Vec<EventRow>,
 }
 
 pub async fn show(
@@ -172,11 +172,23 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<DetailPage, PageError> {
+    let mut page = load(&state, &signed, id).await?;
+    page.layout = page.layout.with_notice(done.done.as_deref());
+    Ok(page)
+}
+
+/// The application as its page shows it; the printable report shows the same.
+pub(super) async fn load(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+) -> Result<DetailPage, AppError> {
     let actor = &signed.actor;
     let review = state.store.review(actor, &state.catalog, id).await?;
     let app = &review.application;
     let service = state.store.service(actor, app.service_id).await?;
     let events = state.store.application_events(actor, id).await?;
+    let accepted_at = state.store.acceptance_times(actor, id).await?;
     let mut ids: Vec<i64> = events.iter().map(|e| e.actor_id).collect();
     ids.push(app.applicant_id);
     ids.extend(review.acceptances.iter().map(|a| a.user_id));
@@ -197,17 +209,25 @@ pub async fn show(
                 .acceptances
                 .iter()
                 .find(|a| a.role == role && a.assessment_version == review.assessment_version)
-                .map(|a| format!("{}: {}", name(a.user_id), a.reason)),
+                .map(|a| {
+                    let at = accepted_at
+                        .iter()
+                        .rev()
+                        .find(|(r, v, _)| *r == a.role && *v == a.assessment_version)
+                        .map_or_else(String::new, |(_, _, at)| {
+                            format!("（{}）", layout::time_with_wareki(*at))
+                        });
+                    format!("{}: {}{at}", name(a.user_id), a.reason)
+                }),
         })
         .collect();
     let label = |status: &str| Status::parse(status).map_or("作成", Status::label);
     Ok(DetailPage {
         layout: Layout::new(
             format!("申請 {id}（{}）", service.name),
-            Some(&signed),
+            Some(signed),
             "/applications",
-        )
-        .with_notice(done.done.as_deref()),
+        ),
         id,
         service_id: service.id,
         service_name: service.name,
@@ -237,7 +257,7 @@ pub async fn show(
         events: events
             .iter()
             .map(|e| EventRow {
-                at: layout::time(e.at),
+                at: layout::time_with_wareki(e.at),
                 action: Action::parse(&e.action).map_or("", Action::label),
                 actor: name(e.actor_id),
                 from: label(&e.from_status),

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod ledger;
 pub mod login;
 pub mod profiles;
+pub mod report;
 pub mod services;
 pub mod sheets;
 pub mod users;

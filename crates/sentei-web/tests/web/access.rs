@@ -33,6 +33,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/applications", "apcud"),
     ("POST", "/applications", "a"),
     ("GET", "/applications/{id}", "apcud"),
+    ("GET", "/applications/{id}/report", "apcud"),
     ("POST", "/applications/{id}/act", "ap"),
     ("POST", "/applications/{id}/accept", "pc"),
     ("GET", "/ledger", "apcud"),

@@ -373,3 +373,47 @@ async fn the_dashboard_draws_its_chart_without_script() {
     assert!(page.body.contains("<svg"), "the chart is inline SVG");
     assert!(page.body.contains("承認済み"));
 }
+
+#[tokio::test]
+async fn the_printable_report_shows_the_decision_every_item_and_the_history_in_japanese() {
+    let web = Web::new().await;
+    let id = web.application;
+    let page = web
+        .get(
+            Some(UserRole::Auditor),
+            &format!("/applications/{id}/report"),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for needle in [
+        "外部サービス利用判断の記録",
+        "(ア) サービス",
+        "(キ) 利用者の範囲",
+        "判定: ",
+        "経過",
+        "令和",
+        "<td>機密性2</td>",
+    ] {
+        assert!(page.body.contains(needle), "{needle} missing");
+    }
+    // Every item of the profile is listed, the ones that do not apply marked so.
+    let stored = web
+        .store
+        .assessment(web.actor(UserRole::Auditor), web.assessment)
+        .await
+        .unwrap();
+    let profile = web.catalog.get(&stored.profile_id).unwrap();
+    let rows = page.body.matches("<tr class=\"").count();
+    assert_eq!(rows, profile.items.len());
+    // Printed without the site's navigation, with the print rules of the stylesheet.
+    assert!(!page.body.contains("<nav"));
+    assert!(page.body.contains("class=\"report\""));
+    let application = web
+        .get(Some(UserRole::Applicant), &format!("/applications/{id}"))
+        .await;
+    assert!(
+        application
+            .body
+            .contains(&format!("/applications/{id}/report"))
+    );
+}

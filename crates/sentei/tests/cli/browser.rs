@@ -373,6 +373,38 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     j.status_is("承認済み").await;
     j.shot("3-approved").await;
 
+    // The printable record of the decision, in Japanese, as a PNG and as an A4 PDF.
+    j.click("a[href$='/report']").await;
+    j.see("外部サービス利用判断の記録").await;
+    j.see(SERVICE).await;
+    j.see("令和").await;
+    // The acceptance with its reason and when it was recorded.
+    j.see("代替策がないことを確認しました（20").await;
+    j.shot("3-report").await;
+    let pdf = j
+        .client
+        .print(
+            fantoccini::wd::PrintConfiguration::builder()
+                .size(fantoccini::wd::PrintSize::A4)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let pdf_file = j.shots.join("3-report.pdf");
+    std::fs::write(&pdf_file, &pdf).unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF"),
+        "not a PDF: {}",
+        pdf_file.display()
+    );
+    // Chromium names each font it embeds; a Japanese one means the Japanese text was drawn.
+    assert!(
+        pdf.windows(11).any(|w| w == b"NotoSansCJK"),
+        "no Japanese font in {}",
+        pdf_file.display()
+    );
+
     // The ledger lists it.
     j.open("/ledger").await;
     j.see(SERVICE).await;
