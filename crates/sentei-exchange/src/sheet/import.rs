@@ -31,7 +31,7 @@ pub struct Imported {
 /// Reads a filled workbook (`name` is the file's name, for messages) against the catalog.
 pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, SheetError> {
     guard::check(name, bytes)?;
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+    let mut workbook = contained(|| Xlsx::new(Cursor::new(bytes)))?.map_err(|e| {
         SheetError::one(SheetProblem::file(format!(
             "{name} は Excel ブック（.xlsx）として読めません（{e}）"
         )))
@@ -62,6 +62,17 @@ pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, S
     }
 }
 
+/// Runs a call into calamine, turning a panic inside it into a clear error. Fuzzing found
+/// malformed sheets on which calamine's arithmetic overflows (a `dimension` whose end comes
+/// before its start): builds with overflow checks panic there, release builds wrap.
+fn contained<T>(call: impl FnOnce() -> T) -> Result<T, SheetError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|_| {
+        SheetError::one(SheetProblem::file(
+            "ファイルの内部構造に矛盾があるため読めません。Excel で開いて保存し直してから、もう一度お試しください",
+        ))
+    })
+}
+
 /// What the hidden sheet says, checked: the profile exists in this version, and nothing was
 /// changed since it was written.
 struct Base<'c> {
@@ -78,12 +89,11 @@ fn read_meta(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<HashMap<String, Strin
     if !workbook.sheet_names().iter().any(|n| n == META_SHEET) {
         return Err(not_ours());
     }
-    let mut reader = workbook
-        .worksheet_cells_reader(META_SHEET)
-        .map_err(|_| not_ours())?;
+    let mut reader =
+        contained(|| workbook.worksheet_cells_reader(META_SHEET))?.map_err(|_| not_ours())?;
     let mut by_row: BTreeMap<u32, (String, String)> = BTreeMap::new();
     let mut seen = 0usize;
-    while let Some(cell) = reader.next_cell().map_err(|_| not_ours())? {
+    while let Some(cell) = contained(|| reader.next_cell())?.map_err(|_| not_ours())? {
         let (row, col) = cell.get_position();
         seen += 1;
         if row > 50 || col > 2 || seen > 200 {
@@ -168,14 +178,13 @@ fn read_items(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<ItemCells, SheetErro
             "シート「{ITEMS_SHEET}」を読めません（{e}）"
         )))
     };
-    let mut reader = workbook
-        .worksheet_cells_reader(ITEMS_SHEET)
-        .map_err(unreadable)?;
+    let mut reader =
+        contained(|| workbook.worksheet_cells_reader(ITEMS_SHEET))?.map_err(unreadable)?;
     let headings = READ_HEADINGS.map(layout::normalize);
     let mut header: Option<(u32, [Option<u16>; 4])> = None;
     let mut rows: BTreeMap<u32, [Option<String>; 4]> = BTreeMap::new();
     let mut count = 0usize;
-    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+    while let Some(cell) = contained(|| reader.next_cell())?.map_err(unreadable)? {
         let (row, col) = cell.get_position();
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {

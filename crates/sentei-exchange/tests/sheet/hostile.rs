@@ -210,3 +210,19 @@ fn rewrite_with_formula(
     add_meta(&mut workbook, meta);
     workbook.save_to_buffer().unwrap()
 }
+
+#[test]
+fn a_sheet_whose_dimension_ends_before_it_starts_is_refused_not_a_panic() {
+    // Found by fuzz/run.sh (sheet_import): calamine subtracts the start of a sheet's
+    // `<dimension ref>` from its end, which overflows when the end comes first.
+    let bytes = include_bytes!("found/dimension-end-before-start.xlsx");
+    let refused = problems(import(&catalog(), bytes));
+    // Release builds wrap instead and report what they then cannot read; either way it is
+    // a refusal, not a crash.
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].contains("ファイルの内部構造に矛盾があるため読めません")
+            || refused[0].contains("シート「チェックシート」"),
+        "{refused:?}"
+    );
+}
