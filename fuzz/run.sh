@@ -15,16 +15,16 @@ targets=("$@")
 
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 
-seeds=../target/fuzz-seeds
+seeds="$PWD/target/seeds"
 mkdir -p "$seeds"/{sheet_import,assessment_parse,profile_parse}
 cp ../examples/*.yaml "$seeds/assessment_parse/"
 cp ../profiles/*.yaml "$seeds/profile_parse/"
 if [[ -z "$(ls -A "$seeds/sheet_import")" ]]; then
-    cargo build -q --manifest-path ../Cargo.toml -p sentei
+    sentei=(cargo run -q --manifest-path ../Cargo.toml -p sentei --)
     for example in ../examples/*.yaml; do
         name="$(basename "$example" .yaml)"
-        ../target/debug/sentei sheet export "$example" -o "$seeds/sheet_import/$name.xlsx" >/dev/null
-        ../target/debug/sentei sheet export "$example" --all -o "$seeds/sheet_import/$name-all.xlsx" >/dev/null
+        "${sentei[@]}" sheet export "$example" -o "$seeds/sheet_import/$name.xlsx" >/dev/null
+        "${sentei[@]}" sheet export "$example" --all -o "$seeds/sheet_import/$name-all.xlsx" >/dev/null
     done
 fi
 
@@ -32,7 +32,7 @@ for target in "${targets[@]}"; do
     echo "== cargo fuzz run $target (${seconds} s)"
     mkdir -p "corpus/$target"
     # -rss_limit_mb bounds memory: an input that makes a reader allocate without bound fails.
-    log="../target/fuzz-$target.log"
+    log="$PWD/target/$target.log"
     if ! cargo fuzz run --sanitizer none "$target" "corpus/$target" "$seeds/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=1048576 -print_final_stats=1 >"$log" 2>&1; then
         tail -n 60 "$log" >&2

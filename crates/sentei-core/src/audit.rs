@@ -204,6 +204,8 @@ pub fn action_label(action: &str) -> String {
         "attachment.add" => "添付ファイルを追加",
         "application.create" => "利用申請を作成",
         "application.accept" => "判定の受容を記録",
+        "vendor_link.create" => "回答リンクを発行",
+        "vendor_link.revoke" => "回答リンクを取り消し",
         _ => "",
     };
     if !fixed.is_empty() {

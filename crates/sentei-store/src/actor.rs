@@ -52,6 +52,21 @@ impl Actor {
         }
     }
 
+    /// A vendor answering through a link: known by the link, never a user. Made only by the
+    /// vendor-link methods, which confine it to the link's one assessment.
+    pub(crate) fn vendor(org_id: i64, link_id: i64, contact: &str) -> Actor {
+        Actor {
+            user_id: None,
+            org_id,
+            login: format!("vendor:{link_id}"),
+            display_name: format!("{contact}（回答リンク）"),
+            department: String::new(),
+            // What a vendor may do to the assessment is what its applicant may: answer it
+            // until it is under review.
+            role: UserRole::Applicant,
+        }
+    }
+
     pub fn org_id(&self) -> i64 {
         self.org_id
     }

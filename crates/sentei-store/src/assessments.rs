@@ -129,8 +129,23 @@ impl Store {
         expected_version: i64,
         document: &str,
     ) -> Result<StoredAssessment, StoreError> {
-        actor.require(Capability::Register)?;
         let user = actor.user()?;
+        self.save_assessment_as(actor, user, catalog, id, expected_version, document)
+            .await
+    }
+
+    /// The save itself, recording `updated_by` as the user behind it (for a vendor, the user
+    /// who made the link) and `actor` in the audit trail.
+    pub(crate) async fn save_assessment_as(
+        &self,
+        actor: &Actor,
+        user: i64,
+        catalog: &Catalog,
+        id: i64,
+        expected_version: i64,
+        document: &str,
+    ) -> Result<StoredAssessment, StoreError> {
+        actor.require(Capability::Register)?;
         let current = self.assessment_row(actor, id).await?;
         may_edit_assessment(
             actor.role(),

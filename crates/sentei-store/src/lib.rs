@@ -24,6 +24,7 @@ mod schema;
 mod services;
 mod sessions;
 mod users;
+mod vendor_links;
 
 pub use actor::Actor;
 pub use applications::{ApplicationView, EventView, NewApplication, Review};
@@ -42,6 +43,7 @@ pub use sessions::{
     THROTTLE_WINDOW, TokenView, random_hex,
 };
 pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
+pub use vendor_links::{MAX_VENDOR_LINK_DAYS, VendorAccess, VendorLinkView};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 

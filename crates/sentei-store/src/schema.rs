@@ -34,6 +34,12 @@ const MIGRATIONS: &[Migration] = &[
         tables: v2_tables,
         indexes: v2_indexes,
     },
+    Migration {
+        version: 3,
+        name: "vendor answer links",
+        tables: v3_tables,
+        indexes: v3_indexes,
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -473,4 +479,37 @@ fn v2_indexes() -> Vec<IndexCreateStatement> {
         index("sessions", &["user_id"], false),
         index("api_tokens", &["user_id"], false),
     ]
+}
+
+fn v3_tables() -> Vec<TableCreateStatement> {
+    vec![
+        TableDef::new("vendor_links")
+            .col(
+                ColumnDef::new(Alias::new("token_hash"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .refers("org_id", "organizations")
+            .refers("assessment_id", "assessments")
+            .refers("created_by", "users")
+            .text("contact")
+            .time("created_at")
+            .time("expires_at")
+            .col(
+                ColumnDef::new(Alias::new("last_used_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("revoked_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .done(),
+    ]
+}
+
+fn v3_indexes() -> Vec<IndexCreateStatement> {
+    vec![index("vendor_links", &["assessment_id"], false)]
 }

@@ -35,12 +35,15 @@ pub enum Access {
     Can(Capability),
     /// A signed-in user whose role has either capability.
     CanEither(Capability, Capability),
+    /// Whoever holds a valid vendor answer link (`/vendor/{token}/...`), signed in or not:
+    /// the link is the credential, and it reaches one assessment only.
+    VendorLink,
 }
 
 impl Access {
     pub fn allows(self, actor: &Actor) -> bool {
         match self {
-            Access::Public | Access::SignedIn => true,
+            Access::Public | Access::SignedIn | Access::VendorLink => true,
             Access::Can(c) => actor.can(c),
             Access::CanEither(a, b) => actor.can(a) || actor.can(b),
         }
@@ -76,6 +79,9 @@ pub async fn gate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if access == Access::VendorLink {
+        return vendor_gate(&state, request, next).await;
+    }
     let signed = match surface {
         Surface::Page => page_user(&state, request.headers()).await,
         Surface::Api => api_user(&state, request.headers()).await,
@@ -120,6 +126,45 @@ pub async fn gate(
     if let Some(signed) = signed {
         request.extensions_mut().insert(signed);
     }
+    next.run(request).await
+}
+
+/// The link's token, from `/vendor/{token}/...`.
+pub fn vendor_token(path: &str) -> &str {
+    path.strip_prefix("/vendor/")
+        .map_or("", |rest| rest.split('/').next().unwrap_or(""))
+}
+
+/// The CSRF token of a vendor link's forms: derived from the link's token, so only a page
+/// served for the link can carry it, and no session is needed.
+pub fn vendor_csrf(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(b"sentei vendor form\0")
+        .chain_update(token.as_bytes())
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Vendor link routes: the link must be valid now; its forms carry the link's CSRF token.
+async fn vendor_gate(state: &AppState, mut request: Request, next: Next) -> Response {
+    let token = vendor_token(request.uri().path()).to_owned();
+    let access = match state.store.vendor_access(&token).await {
+        Ok(access) => access,
+        Err(error) => return refuse(Surface::Page, error.into()),
+    };
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        if let Err(error) = same_site(state, request.headers()) {
+            return refuse(Surface::Page, error);
+        }
+        request = match checked_csrf(request, &vendor_csrf(&token)).await {
+            Ok(request) => request,
+            Err(error) => return refuse(Surface::Page, error),
+        };
+    }
+    request.extensions_mut().insert(access);
     next.run(request).await
 }
 

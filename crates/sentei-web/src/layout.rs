@@ -89,6 +89,7 @@ fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
         "saved" => "保存しました。",
         "sheet" => "チェックシートの回答を保存しました。",
+        "link-revoked" => "回答リンクを取り消しました。",
         "created" => "作成しました。",
         "acted" => "手続を進めました。",
         "accepted" => "受容を記録しました。",

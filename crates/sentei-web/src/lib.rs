@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-pub use auth::{Access, Surface};
+pub use auth::{Access, Surface, vendor_csrf};
 pub use headers::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, WebConfig};
 

@@ -83,7 +83,7 @@ impl Routes {
 
 /// The application's routes and the table of them.
 pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
-    use Access::{Can, CanEither, Public, SignedIn};
+    use Access::{Can, CanEither, Public, SignedIn, VendorLink};
     use Method as M;
     let read = Can(C::Read);
     let routes = Routes::new(state)
@@ -148,6 +148,48 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/assessments/{id}/preview",
             read,
             post(pages::assessments::preview),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/vendor-links",
+            Can(C::Register),
+            post(pages::vendor::create),
+        )
+        .page(
+            M::POST,
+            "/vendor-links/{id}/revoke",
+            Can(C::Register),
+            post(pages::vendor::revoke),
+        )
+        .page(
+            M::GET,
+            "/vendor/{token}",
+            VendorLink,
+            get(pages::vendor::show),
+        )
+        .page(
+            M::POST,
+            "/vendor/{token}",
+            VendorLink,
+            post(pages::vendor::save),
+        )
+        .page(
+            M::GET,
+            "/vendor/{token}/sheet.xlsx",
+            VendorLink,
+            get(pages::vendor::download),
+        )
+        .page(
+            M::POST,
+            "/vendor/{token}/sheet",
+            VendorLink,
+            post(pages::vendor::upload),
+        )
+        .page(
+            M::POST,
+            "/vendor/{token}/sheet/apply",
+            VendorLink,
+            post(pages::vendor::apply),
         )
         .page(
             M::GET,

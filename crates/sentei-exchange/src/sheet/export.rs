@@ -4,7 +4,6 @@ use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, DocProperties, Format, FormatAlign,
     FormatBorder, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
-use sentei_core::judgement::AnswerSource;
 use sentei_core::{Answer, Assessment, Profile, judge};
 use serde_json::Value;
 
@@ -93,7 +92,7 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
             level: judged.level,
             applies: judged.applies,
             why: judged.why,
-            open: judged.applies && !derived && judged.answer_source != AnswerSource::Certification,
+            open: super::answered_by_people(derived, judged),
             answer,
         })
         .collect()

@@ -17,3 +17,4 @@ pub mod organization;
 pub mod service;
 pub mod session;
 pub mod user;
+pub mod vendor_link;

@@ -94,6 +94,39 @@ pub struct EditorPage<'a> {
     certifications: Vec<(&'static str, &'static str, bool)>,
     items: Vec<ItemView<'a>>,
     answer_choices: [(&'static str, &'static str); 4],
+    can_link: bool,
+    links: Vec<LinkRow>,
+}
+
+/// A vendor answer link as the editor lists it.
+pub struct LinkRow {
+    id: i64,
+    contact: String,
+    expires: String,
+    last_used: String,
+    state: &'static str,
+    active: bool,
+}
+
+impl From<sentei_store::VendorLinkView> for LinkRow {
+    fn from(link: sentei_store::VendorLinkView) -> LinkRow {
+        LinkRow {
+            id: link.id,
+            active: link.active(),
+            state: if link.revoked {
+                "取り消し済み"
+            } else if link.active() {
+                "有効"
+            } else {
+                "期限切れ"
+            },
+            contact: link.contact,
+            expires: layout::time(link.expires_at),
+            last_used: link
+                .last_used_at
+                .map_or_else(|| "未使用".to_owned(), layout::time),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -219,11 +252,12 @@ async fn editor<'a>(
 ) -> Result<EditorPage<'a>, AppError> {
     let profile = profile_of(&state.catalog, stored)?;
     // Two independent reads, side by side rather than one after the other.
-    let (service, review) = tokio::try_join!(
+    let (service, review, links) = tokio::try_join!(
         state.store.service(&signed.actor, stored.service_id),
         state
             .store
             .assessment_review_status(&signed.actor, stored.id),
+        state.store.vendor_links(&signed.actor, stored.id),
     )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, form);
     // The store refuses a save for the same reasons the form is judged by: show each once.
@@ -275,6 +309,8 @@ async fn editor<'a>(
             .collect(),
         items,
         answer_choices: ANSWER_CHOICES,
+        can_link: signed.actor.can(Capability::Register),
+        links: links.into_iter().map(LinkRow::from).collect(),
     })
 }
 

@@ -13,6 +13,7 @@ pub mod report;
 pub mod services;
 pub mod sheets;
 pub mod users;
+pub mod vendor;
 
 use std::collections::HashMap;
 

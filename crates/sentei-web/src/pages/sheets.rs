@@ -98,9 +98,9 @@ fn parsed<'s>(
 
 /// One item whose answer the sheet changes.
 pub struct Change {
-    id: String,
-    before: String,
-    after: String,
+    pub(super) id: String,
+    pub(super) before: String,
+    pub(super) after: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -188,7 +188,7 @@ fn problems_page(signed: &Signed, id: i64, file: String, error: &SheetError) -> 
 }
 
 /// The uploaded file of the form's `sheet` field, with its name.
-async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
+pub(super) async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
     };
@@ -211,7 +211,7 @@ async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), App
 }
 
 /// Each item whose answer differs, with its answer before and after.
-fn changes(profile: &Profile, before: &Assessment, after: &Assessment) -> Vec<Change> {
+pub(super) fn changes(profile: &Profile, before: &Assessment, after: &Assessment) -> Vec<Change> {
     let ids = profile
         .items
         .iter()

@@ -8,7 +8,8 @@ use sentei_web::routes::RouteSpec;
 
 use crate::harness::{Reply, Web};
 
-/// Who may use each route: `*` anyone (signed in or not), otherwise the roles by letter:
+/// Who may use each route: `*` anyone (signed in or not), `v` whoever holds a valid vendor
+/// link (signed in or not), otherwise the roles by letter:
 /// a 申請者, p 承認者, c CISO, u 監査担当, d 管理者.
 const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/login", "*"),
@@ -27,6 +28,13 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/assessments/{id}", "apcud"),
     ("POST", "/assessments/{id}", "ap"),
     ("POST", "/assessments/{id}/preview", "apcud"),
+    ("POST", "/assessments/{id}/vendor-links", "ap"),
+    ("POST", "/vendor-links/{id}/revoke", "ap"),
+    ("GET", "/vendor/{token}", "v"),
+    ("POST", "/vendor/{token}", "v"),
+    ("GET", "/vendor/{token}/sheet.xlsx", "v"),
+    ("POST", "/vendor/{token}/sheet", "v"),
+    ("POST", "/vendor/{token}/sheet/apply", "v"),
     ("GET", "/assessments/{id}/sheet.xlsx", "apcud"),
     ("POST", "/assessments/{id}/sheet", "ap"),
     ("POST", "/assessments/{id}/sheet/apply", "ap"),
@@ -141,6 +149,7 @@ fn concrete(web: &Web, pattern: &str) -> String {
     pattern
         .replace("{id}", &id)
         .replace("{login}", "tanaka")
+        .replace("{token}", &web.vendor_token)
         .replace("{*path}", "style.css")
 }
 
@@ -164,6 +173,13 @@ async fn try_route(web: &Web, method: &str, path: &str, role: Option<UserRole>) 
                 body = format!("csrf={csrf}");
             }
         }
+    }
+    // A vendor link's forms carry the link's token, whoever sends them.
+    if let Some(token) = path.strip_prefix("/vendor/")
+        && method != Method::GET
+    {
+        let token = token.split('/').next().unwrap();
+        body = format!("csrf={}", sentei_web::vendor_csrf(token));
     }
     let content_type = if api {
         "application/json"
@@ -199,7 +215,7 @@ async fn every_role_may_use_exactly_its_routes() {
     for (method, pattern, who) in EXPECTED {
         let path = concrete(&web, pattern);
         for (letter, role) in ROLES {
-            let allowed = *who == "*" || who.contains(letter);
+            let allowed = matches!(*who, "*" | "v") || who.contains(letter);
             let reply = try_route(&web, method, &path, Some(role)).await;
             // A signed-in request the gate lets through reaches the handler: a page to read is
             // shown, a change is refused only for its (empty) content, never for who asked.
@@ -217,7 +233,7 @@ async fn every_role_may_use_exactly_its_routes() {
             }
         }
         let anonymous = try_route(&web, method, &path, None).await;
-        let ok = if *who == "*" {
+        let ok = if matches!(*who, "*" | "v") {
             !sent_to_sign_in(&anonymous)
         } else {
             sent_to_sign_in(&anonymous)

@@ -30,6 +30,8 @@ pub struct Web {
     pub assessment: i64,
     pub application: i64,
     pub ledger: i64,
+    /// A valid vendor answer link's token, for the fixture's assessment.
+    pub vendor_token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -131,6 +133,10 @@ impl Web {
             .unwrap()
             .items[0]
             .id;
+        let (vendor_token, _) = store
+            .create_vendor_link(&applicant, assessment.id, "例示株式会社 営業部 山田", 14)
+            .await
+            .unwrap();
         let state = AppState {
             store: store.clone(),
             catalog: catalog.clone(),
@@ -145,6 +151,7 @@ impl Web {
             assessment: assessment.id,
             application: approved.id,
             ledger,
+            vendor_token,
             _dir: dir,
         }
     }

@@ -8,3 +8,4 @@ mod harness;
 mod pages;
 mod security;
 mod sheets;
+mod vendor;

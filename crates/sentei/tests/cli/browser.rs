@@ -343,6 +343,27 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     let verdict = j.css("#verdict").await.text().await.unwrap();
     assert!(verdict.contains("条件付きで承認可能"), "{verdict}");
 
+    // The vendor's contact adds evidence through an answer link, without an account.
+    let assessment = j.url().await;
+    j.type_into("#contact", "例示ソフト株式会社 営業部 佐藤")
+        .await;
+    j.press("回答リンクを発行する").await;
+    let link = j.css("p.once").await.text().await.unwrap();
+    assert!(link.contains("/vendor/sv_"), "{link}");
+    j.sign_out().await;
+    j.client.goto(link.trim()).await.unwrap();
+    j.see("例示ソフト株式会社 営業部 佐藤 様").await;
+    j.type_into("textarea[name^='e.']", "SLA 第4条（データの保管場所）")
+        .await;
+    j.shot("1-vendor").await;
+    j.press("回答を保存する").await;
+    j.see("ご回答を保存しました").await;
+    j.sign_in("demo-applicant").await;
+    j.client.goto(&assessment).await.unwrap();
+    j.see("事業者への回答依頼リンク").await;
+    let source = j.client.source().await.unwrap();
+    assert!(source.contains(">SLA 第4条（データの保管場所）</textarea>"));
+
     // The application: draft, pre-consultation, submission.
     j.click("main p a[href^='/services/']").await;
     j.type_into("#purpose", "市民からの問い合わせへの自動応答")
