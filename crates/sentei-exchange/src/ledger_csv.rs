@@ -1,5 +1,6 @@
 //! The 外部サービス利用台帳 as CSV: (ア)–(キ) first, UTF-8 with a byte-order mark and CRLF line
 //! ends so that Excel opens it as written, and no cell a spreadsheet would run as a formula.
+//! On request the same text in Shift_JIS (CP932), for set-ups that expect it.
 
 use sentei_core::ledger::HEADINGS;
 use sentei_store::LedgerEntryView;
@@ -39,6 +40,32 @@ pub fn write(entries: &[LedgerEntryView]) -> Result<String, csv::Error> {
     Ok(format!("\u{FEFF}{}", String::from_utf8_lossy(&bytes)))
 }
 
+/// The CSV text (as [`write`] makes it) in CP932, without the byte-order mark. A character
+/// CP932 cannot hold (an emoji, a rare kanji variant) becomes 〓, the customary mark for a
+/// character that could not be printed; the count of them is returned so callers can say so.
+pub fn to_cp932(text: &str) -> (Vec<u8>, usize) {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let encoding = encoding_rs::SHIFT_JIS;
+    let (bytes, _, unmappable) = encoding.encode(text);
+    if !unmappable {
+        return (bytes.into_owned(), 0);
+    }
+    // Slow path, only when something does not fit: character by character.
+    let mut replaced = 0;
+    let mut out = Vec::with_capacity(text.len());
+    let mut buffer = [0u8; 4];
+    for c in text.chars() {
+        let (bytes, _, unmappable) = encoding.encode(c.encode_utf8(&mut buffer));
+        if unmappable {
+            replaced += 1;
+            out.extend_from_slice(&encoding.encode("〓").0);
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    (out, replaced)
+}
+
 /// A cell a spreadsheet would read as a formula (=, +, -, @, or a leading tab or CR) is
 /// prefixed with an apostrophe so it is shown as text, never run.
 pub fn neutralize(cell: &str) -> String {
@@ -50,7 +77,21 @@ pub fn neutralize(cell: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::neutralize;
+    use super::{neutralize, to_cp932};
+
+    #[test]
+    fn cp932_keeps_japanese_and_marks_what_it_cannot_hold() {
+        let text = "\u{FEFF}台帳番号,(ア) 外部サービスの名称\r\n1,住民向け①チャットボット\r\n";
+        let (bytes, replaced) = to_cp932(text);
+        assert_eq!(replaced, 0);
+        let (back, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+        assert!(!errors);
+        assert_eq!(back, text.trim_start_matches('\u{FEFF}'));
+        // 𠮷 (U+20BB7) and an emoji are not in CP932.
+        let (bytes, replaced) = to_cp932("吉野家と𠮷野家😀");
+        assert_eq!(replaced, 2);
+        assert_eq!(encoding_rs::SHIFT_JIS.decode(&bytes).0, "吉野家と〓野家〓");
+    }
 
     #[test]
     fn formulas_are_neutralized_and_text_kept() {

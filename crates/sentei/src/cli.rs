@@ -210,7 +210,8 @@ pub enum LedgerCommand {
         /// Include abolished entries.
         #[arg(long)]
         include_abolished: bool,
-        /// table for people; csv (UTF-8 with BOM, opens in Excel) or json for other programs.
+        /// table for people; csv (UTF-8 with BOM, opens in Excel), csv-cp932 (Shift_JIS,
+        /// characters it cannot hold shown as 〓) or json for other programs.
         #[arg(long, value_enum, default_value = "table")]
         format: LedgerFormat,
     },
@@ -220,6 +221,8 @@ pub enum LedgerCommand {
 pub enum LedgerFormat {
     Table,
     Csv,
+    #[value(name = "csv-cp932")]
+    CsvCp932,
     Json,
 }
 

@@ -140,7 +140,12 @@ pub fn catalog(dir: Option<&Path>) -> Result<Catalog, Failure> {
 }
 
 pub fn write_stdout(text: &str) -> io::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+/// Writes bytes that are not UTF-8 text (a CP932 CSV) to standard output.
+pub fn write_stdout_bytes(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(bytes)?;
     out.flush()
 }

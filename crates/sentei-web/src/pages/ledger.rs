@@ -29,6 +29,8 @@ pub struct Filters {
     abolished: Option<String>,
     #[serde(default)]
     page: u64,
+    /// `cp932` for Shift_JIS; UTF-8 with a byte-order mark otherwise.
+    encoding: Option<String>,
 }
 
 impl Filters {
@@ -142,11 +144,22 @@ pub async fn csv(
     }
     let body = sentei_exchange::ledger_csv::write(&entries)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut response = body.into_response();
+    let cp932 = filters.encoding.as_deref() == Some("cp932");
+    let mut response = if cp932 {
+        sentei_exchange::ledger_csv::to_cp932(&body)
+            .0
+            .into_response()
+    } else {
+        body.into_response()
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
+        HeaderValue::from_static(if cp932 {
+            "text/csv; charset=shift_jis"
+        } else {
+            "text/csv; charset=utf-8"
+        }),
     );
     let name = format!("attachment; filename=\"ledger-{}.csv\"", layout::today());
     if let Ok(value) = HeaderValue::from_str(&name) {

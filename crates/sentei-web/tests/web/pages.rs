@@ -289,6 +289,18 @@ async fn an_application_goes_from_the_forms_to_the_ledger() {
             .contains("attachment")
     );
     assert!(csv.body.contains(name) && csv.body.contains("議会事務局"));
+    // The same ledger in Shift_JIS (CP932) on request: no byte-order mark, Japanese intact.
+    let sjis = web
+        .get(Some(UserRole::Ciso), "/ledger.csv?encoding=cp932")
+        .await;
+    assert_eq!(
+        sjis.headers[header::CONTENT_TYPE],
+        "text/csv; charset=shift_jis"
+    );
+    assert!(!sjis.bytes.starts_with(b"\xEF\xBB\xBF"));
+    let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis.bytes);
+    assert!(!errors);
+    assert_eq!(decoded, csv.body.trim_start_matches('\u{FEFF}'));
     let audit = web.get(Some(UserRole::Auditor), "/audit").await;
     assert!(
         audit.body.contains(&format!(

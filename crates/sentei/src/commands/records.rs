@@ -51,6 +51,17 @@ pub async fn ledger(
         LedgerFormat::Table => table(&entries),
         LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries)
             .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?,
+        LedgerFormat::CsvCp932 => {
+            let csv = sentei_exchange::ledger_csv::write(&entries)
+                .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
+            let (bytes, replaced) = sentei_exchange::ledger_csv::to_cp932(&csv);
+            if replaced > 0 {
+                eprintln!("sentei: Shift_JIS にない文字 {replaced} 字を 〓 にしました");
+            }
+            // Not UTF-8, so written here rather than returned as text.
+            let _ = crate::files::write_stdout_bytes(&bytes);
+            String::new()
+        }
         LedgerFormat::Json => json(&entries),
     })
 }

@@ -230,6 +230,15 @@ fn the_ledger_lists_as_a_table_as_csv_for_excel_and_as_json() {
     assert!(csv.contains("\r\n"), "CRLF line ends");
     assert_eq!(csv.lines().count(), 5, "header and four entries");
 
+    let sjis = sentei(d, &["ledger", "list", "--format", "csv-cp932"], None).stdout;
+    assert!(
+        !sjis.starts_with(b"\xEF\xBB\xBF"),
+        "no byte-order mark in Shift_JIS"
+    );
+    let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis);
+    assert!(!errors);
+    assert_eq!(decoded, csv.trim_start_matches('\u{FEFF}'));
+
     let json: serde_json::Value =
         serde_json::from_str(&ok(d, &["ledger", "list", "--format", "json"])).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 4);
