@@ -2,12 +2,13 @@
 //!
 //! calamine inflates whole parts (the shared strings, each sheet's XML as it streams) with no
 //! limit of its own, so a few kilobytes can claim gigabytes (a zip bomb). Here the archive's
-//! central directory is read (no decompression) and the file is refused when it is too large,
-//! has too many parts, claims too much uncompressed data in all, compresses a part suspiciously
-//! well, or carries macros. The zip reader never inflates more than a part's declared size, so
-//! the declared sizes checked here bound the work that follows.
+//! central directory is read first and the file is refused when it is too large, has too many
+//! parts, declares too much uncompressed data in all, compresses a part suspiciously well, or
+//! carries macros. Then every part is inflated once, reading at most one byte more than it
+//! declares, so a part that lies about its size is refused too: what calamine reads afterwards
+//! is bounded by the declared total.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use super::{SheetError, SheetProblem};
 
@@ -77,6 +78,27 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(), SheetError> {
         return refuse(format!(
             "{name} は展開すると大きすぎます（{total} バイト。上限は {MAX_TOTAL_UNCOMPRESSED} バイトです）"
         ));
+    }
+    for index in 0..archive.len() {
+        let mut entry = match archive.by_index(index) {
+            Ok(entry) => entry,
+            Err(e) => return refuse(format!("{name} の中の部品を読めません（{e}）")),
+        };
+        let declared = entry.size();
+        let mut bounded = (&mut entry).take(declared.saturating_add(1));
+        match std::io::copy(&mut bounded, &mut std::io::sink()) {
+            Ok(inflated) if inflated <= declared => {}
+            Ok(_) => {
+                return refuse(format!(
+                    "{name} の部品の大きさが申告と違います。壊れているか、細工されたファイルです"
+                ));
+            }
+            Err(e) => {
+                return refuse(format!(
+                    "{name} の中身を展開できません。壊れているか、途中で切れています（{e}）"
+                ));
+            }
+        }
     }
     Ok(())
 }

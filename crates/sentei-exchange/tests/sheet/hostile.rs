@@ -59,6 +59,33 @@ fn many_parts_that_together_inflate_too_far_are_refused() {
 }
 
 #[test]
+fn a_part_that_lies_about_its_size_is_refused() {
+    // 2 MiB of zeros whose headers say 1,000 bytes: below every declared-size check.
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    archive
+        .start_file("xl/sharedStrings.xml", deflated)
+        .unwrap();
+    archive.write_all(&vec![0u8; 2 * 1024 * 1024]).unwrap();
+    let mut bytes = archive.finish().unwrap().into_inner();
+    let lie = 1_000u32.to_le_bytes();
+    // The uncompressed size sits 22 bytes into a local header, 24 into a central one.
+    for (signature, offset) in [(0x04034b50u32, 22), (0x02014b50u32, 24)] {
+        let at = bytes
+            .windows(4)
+            .position(|w| w == signature.to_le_bytes())
+            .unwrap();
+        bytes[at + offset..at + offset + 4].copy_from_slice(&lie);
+    }
+    let refused = problems(import(&catalog(), &bytes));
+    assert!(
+        refused[0].contains("大きさが申告と違います") || refused[0].contains("展開できません"),
+        "{refused:?}"
+    );
+}
+
+#[test]
 fn a_workbook_with_macros_is_refused() {
     let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
     archive
@@ -214,15 +241,41 @@ fn rewrite_with_formula(
 #[test]
 fn a_sheet_whose_dimension_ends_before_it_starts_is_refused_not_a_panic() {
     // Found by fuzz/run.sh (sheet_import): calamine subtracts the start of a sheet's
-    // `<dimension ref>` from its end, which overflows when the end comes first.
-    let bytes = include_bytes!("found/dimension-end-before-start.xlsx");
-    let refused = problems(import(&catalog(), bytes));
-    // Release builds wrap instead and report what they then cannot read; either way it is
-    // a refusal, not a crash.
-    assert_eq!(refused.len(), 1, "{refused:?}");
-    assert!(
-        refused[0].contains("ファイルの内部構造に矛盾があるため読めません")
-            || refused[0].contains("シート「チェックシート」"),
-        "{refused:?}"
-    );
+    // `<dimension ref>` from its end, which overflows when the end comes first. The file the
+    // fuzzer made is now refused before calamine (a part larger than it declares) ...
+    let found = include_bytes!("found/dimension-end-before-start.xlsx");
+    assert_eq!(problems(import(&catalog(), found)).len(), 1);
+
+    // ... so the same defect is rebuilt in an otherwise sound workbook, which reaches calamine.
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let mut source = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+    let mut rebuilt = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..source.len() {
+        let mut part = source.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut content).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(content).unwrap();
+            let start = xml.find("<dimension ref=\"").unwrap() + "<dimension ref=\"".len();
+            let end = start + xml[start..].find('"').unwrap();
+            content = format!("{}B2:A1{}", &xml[..start], &xml[end..]).into_bytes();
+        }
+        rebuilt
+            .start_file(name, SimpleFileOptions::default())
+            .unwrap();
+        rebuilt.write_all(&content).unwrap();
+    }
+    let bytes = rebuilt.finish().unwrap().into_inner();
+    // Builds with overflow checks panic inside calamine, contained into a clear refusal;
+    // release builds wrap and read the sheet as written. Never a crash.
+    match import(&catalog, &bytes) {
+        Err(e) => assert!(
+            e.to_string()
+                .contains("ファイルの内部構造に矛盾があるため読めません"),
+            "{e}"
+        ),
+        Ok(back) => assert_eq!(back, assessment),
+    }
 }
