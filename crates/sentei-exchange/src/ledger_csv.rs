@@ -5,34 +5,43 @@
 use sentei_core::ledger::HEADINGS;
 use sentei_store::LedgerEntryView;
 
+/// The column headings of an exported ledger: the entry number, (ア)–(キ), then state.
+pub fn headings() -> Vec<&'static str> {
+    let mut header = vec!["台帳番号"];
+    header.extend(HEADINGS);
+    header.extend(["状態", "版", "基準", "判定"]);
+    header
+}
+
+/// One entry as the cells of an exported row, in the order of [`headings`].
+pub fn cells(e: &LedgerEntryView) -> [String; 14] {
+    let f = &e.fields;
+    [
+        e.id.to_string(),
+        f.service_name.clone(),
+        f.provider.clone(),
+        f.purpose.clone(),
+        f.classification.clone(),
+        f.period_start.to_string(),
+        f.period_end.to_string(),
+        f.applicant_department.clone(),
+        f.applicant_name.clone(),
+        f.user_scope.clone(),
+        if e.abolished { "廃止" } else { "利用中" }.to_owned(),
+        e.version.to_string(),
+        format!("{} 版{}", e.profile_id, e.profile_version),
+        e.verdict.clone(),
+    ]
+}
+
 /// The ledger entries as CSV text, starting with a byte-order mark.
 pub fn write(entries: &[LedgerEntryView]) -> Result<String, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let mut header = vec!["台帳番号"];
-    header.extend(HEADINGS);
-    header.extend(["状態", "版", "基準", "判定"]);
-    writer.write_record(&header)?;
+    writer.write_record(headings())?;
     for e in entries {
-        let f = &e.fields;
-        let record = [
-            e.id.to_string(),
-            f.service_name.clone(),
-            f.provider.clone(),
-            f.purpose.clone(),
-            f.classification.clone(),
-            f.period_start.to_string(),
-            f.period_end.to_string(),
-            f.applicant_department.clone(),
-            f.applicant_name.clone(),
-            f.user_scope.clone(),
-            if e.abolished { "廃止" } else { "利用中" }.to_owned(),
-            e.version.to_string(),
-            format!("{} 版{}", e.profile_id, e.profile_version),
-            e.verdict.clone(),
-        ];
-        writer.write_record(record.iter().map(|cell| neutralize(cell)))?;
+        writer.write_record(cells(e).iter().map(|cell| neutralize(cell)))?;
     }
     let bytes = writer
         .into_inner()

@@ -4,4 +4,5 @@
 //! and read back defensively.
 
 pub mod ledger_csv;
+pub mod ledger_xlsx;
 pub mod sheet;

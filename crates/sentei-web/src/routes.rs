@@ -247,6 +247,7 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .page(M::GET, "/ledger", read, get(pages::ledger::list))
         .page(M::GET, "/ledger.csv", read, get(pages::ledger::csv))
+        .page(M::GET, "/ledger.xlsx", read, get(pages::ledger::xlsx))
         .page(M::GET, "/ledger/{id}", read, get(pages::ledger::show))
         .page(
             M::POST,

@@ -122,12 +122,12 @@ pub async fn list(
     })
 }
 
-/// The whole filtered ledger as CSV (UTF-8 with BOM), for Excel.
-pub async fn csv(
-    State(state): State<AppState>,
-    Extension(signed): Extension<Signed>,
-    Query(mut filters): Query<Filters>,
-) -> Result<Response, PageError> {
+/// Every entry the filters select, page by page.
+async fn all_entries(
+    state: &AppState,
+    signed: &Signed,
+    filters: &mut Filters,
+) -> Result<Vec<sentei_store::LedgerEntryView>, AppError> {
     let mut entries = Vec::new();
     filters.page = 1;
     loop {
@@ -138,10 +138,41 @@ pub async fn csv(
         let done = (page.items.len() as u64) < MAX_PAGE_SIZE;
         entries.extend(page.items);
         if done {
-            break;
+            return Ok(entries);
         }
         filters.page += 1;
     }
+}
+
+/// The whole filtered ledger as an Excel workbook.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Query(mut filters): Query<Filters>,
+) -> Result<Response, PageError> {
+    let entries = all_entries(&state, &signed, &mut filters).await?;
+    let bytes = sentei_exchange::ledger_xlsx::write(&entries)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::sheets::XLSX),
+    );
+    let name = format!("attachment; filename=\"ledger-{}.xlsx\"", layout::today());
+    if let Ok(value) = HeaderValue::from_str(&name) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// The whole filtered ledger as CSV (UTF-8 with BOM, or CP932 on request), for Excel.
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Query(mut filters): Query<Filters>,
+) -> Result<Response, PageError> {
+    let entries = all_entries(&state, &signed, &mut filters).await?;
     let body = sentei_exchange::ledger_csv::write(&entries)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let cp932 = filters.encoding.as_deref() == Some("cp932");

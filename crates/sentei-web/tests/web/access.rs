@@ -46,6 +46,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/applications/{id}/accept", "pc"),
     ("GET", "/ledger", "apcud"),
     ("GET", "/ledger.csv", "apcud"),
+    ("GET", "/ledger.xlsx", "apcud"),
     ("GET", "/ledger/{id}", "apcud"),
     ("POST", "/ledger/{id}/extend", "p"),
     ("POST", "/ledger/{id}/change", "p"),

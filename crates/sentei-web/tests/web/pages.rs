@@ -301,6 +301,17 @@ async fn an_application_goes_from_the_forms_to_the_ledger() {
     let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis.bytes);
     assert!(!errors);
     assert_eq!(decoded, csv.body.trim_start_matches('\u{FEFF}'));
+    let workbook = web.get(Some(UserRole::Ciso), "/ledger.xlsx").await;
+    assert_eq!(workbook.status, 200);
+    assert_eq!(
+        workbook.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(workbook.bytes.starts_with(b"PK"));
+    assert!(
+        workbook.bytes.len() > 4_000,
+        "a workbook with the entries, not an empty one"
+    );
     let audit = web.get(Some(UserRole::Auditor), "/audit").await;
     assert!(
         audit.body.contains(&format!(
