@@ -211,7 +211,8 @@ pub enum LedgerCommand {
         #[arg(long)]
         include_abolished: bool,
         /// table for people; csv (UTF-8 with BOM, opens in Excel), csv-cp932 (Shift_JIS,
-        /// characters it cannot hold shown as 〓) or json for other programs.
+        /// characters it cannot hold shown as 〓), xlsx (an Excel workbook; redirect it to a
+        /// file) or json for other programs.
         #[arg(long, value_enum, default_value = "table")]
         format: LedgerFormat,
     },
@@ -223,6 +224,7 @@ pub enum LedgerFormat {
     Csv,
     #[value(name = "csv-cp932")]
     CsvCp932,
+    Xlsx,
     Json,
 }
 

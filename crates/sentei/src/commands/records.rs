@@ -62,6 +62,17 @@ pub async fn ledger(
             let _ = crate::files::write_stdout_bytes(&bytes);
             String::new()
         }
+        LedgerFormat::Xlsx => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(Failure::usage(
+                    "Excel ファイルは端末に表示できません。`> 台帳.xlsx` のようにファイルへ書き出してください",
+                ));
+            }
+            let bytes = sentei_exchange::ledger_xlsx::write(&entries)
+                .map_err(|e| Failure::internal(format!("Excel ファイルを書けません（{e}）")))?;
+            let _ = crate::files::write_stdout_bytes(&bytes);
+            String::new()
+        }
         LedgerFormat::Json => json(&entries),
     })
 }

@@ -246,6 +246,9 @@ fn the_ledger_lists_as_a_table_as_csv_for_excel_and_as_json() {
     assert!(!errors);
     assert_eq!(decoded, csv.trim_start_matches('\u{FEFF}'));
 
+    let workbook = sentei(d, &["ledger", "list", "--format", "xlsx"], None).stdout;
+    assert!(workbook.starts_with(b"PK"), "an .xlsx (zip) file");
+
     let json: serde_json::Value =
         serde_json::from_str(&ok(d, &["ledger", "list", "--format", "json"])).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 4);
