@@ -246,6 +246,14 @@ fn no_roles(roles: &Approvals) -> bool {
     roles.is_empty()
 }
 
+impl ItemJudgement<'_> {
+    /// Whether a person answers the item (in the editor, a check sheet, a vendor's page): it
+    /// applies, and neither the facts (certifications) nor other items (`derived`) decide it.
+    pub fn answered_by_people(&self, derived: bool) -> bool {
+        self.applies && !derived && self.answer_source != AnswerSource::Certification
+    }
+}
+
 impl Judgement<'_> {
     /// The judgement JSON of the contract, on one line, byte-identical for equal input.
     pub fn to_json(&self) -> String {

@@ -393,14 +393,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .filter_map(|a| {
-                let role = match a.role.as_str() {
-                    "approver" => Role::Approver,
-                    "ciso" => Role::Ciso,
-                    _ => return None,
-                };
-                Some((role, a.assessment_version, a.at))
-            })
+            .filter_map(|a| Some((role_named(&a.role)?, a.assessment_version, a.at)))
             .collect())
     }
 }
@@ -583,17 +576,18 @@ async fn acceptances<C: sea_orm::ConnectionTrait>(
         .into_iter()
         .filter_map(|a| {
             Some(Acceptance {
-                role: match a.role.as_str() {
-                    "approver" => Role::Approver,
-                    "ciso" => Role::Ciso,
-                    _ => return None,
-                },
+                role: role_named(&a.role)?,
                 user_id: a.user_id,
                 reason: a.reason,
                 assessment_version: a.assessment_version,
             })
         })
         .collect())
+}
+
+/// The role an acceptance row names; `None` for a name this binary does not know.
+fn role_named(name: &str) -> Option<Role> {
+    Role::ALL.into_iter().find(|&r| role_name(r) == name)
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -92,7 +92,7 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
             level: judged.level,
             applies: judged.applies,
             why: judged.why,
-            open: super::answered_by_people(derived, judged),
+            open: judged.answered_by_people(derived),
             answer,
         })
         .collect()

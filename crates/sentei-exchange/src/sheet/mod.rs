@@ -24,14 +24,6 @@ pub use import::{Imported, import};
 
 use std::fmt;
 
-use sentei_core::judgement::{AnswerSource, ItemJudgement};
-
-/// Whether a person answers an item (in the sheet, on the vendor's page): it applies, and
-/// neither the facts (certifications) nor other items decide it.
-pub fn answered_by_people(derived: bool, judged: &ItemJudgement<'_>) -> bool {
-    judged.applies && !derived && judged.answer_source != AnswerSource::Certification
-}
-
 /// A problem with a sheet, named by its cell when it has one (`チェックシート!G12`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SheetProblem {

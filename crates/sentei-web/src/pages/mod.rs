@@ -23,6 +23,26 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// A stored assessment read again under its profile, for pages that judge or export it.
+pub(crate) fn read_stored<'s>(
+    state: &'s AppState,
+    stored: &sentei_store::StoredAssessment,
+) -> Result<(&'s sentei_core::Profile, sentei_core::Assessment), AppError> {
+    let profile = state.catalog.get(&stored.profile_id).ok_or_else(|| {
+        AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id))
+    })?;
+    let assessment = state
+        .catalog
+        .parse_assessment(&stored.document.to_string())
+        .map_err(|_| {
+            AppError::Refused(
+                "保存されている評価が現在の基準に合いません。評価の画面で確かめてください"
+                    .to_owned(),
+            )
+        })?;
+    Ok((profile, assessment))
+}
+
 /// The `done=` code pages show a notice for, after an action redirected to them.
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {

@@ -11,7 +11,7 @@ use sentei_core::judge;
 
 use super::applications::{self, DetailPage};
 use crate::auth::Signed;
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::layout;
 use crate::state::AppState;
 
@@ -55,13 +55,7 @@ pub async fn show(
         .store
         .assessment(&signed.actor, app.assessment_id)
         .await?;
-    let profile = state.catalog.get(&stored.profile_id).ok_or_else(|| {
-        AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id))
-    })?;
-    let assessment = state
-        .catalog
-        .parse_assessment(&stored.document.to_string())
-        .map_err(|e| AppError::Refused(e.to_string()))?;
+    let (profile, assessment) = super::read_stored(&state, &stored)?;
     let judgement = judge(profile, &assessment);
     let texts = profile
         .items

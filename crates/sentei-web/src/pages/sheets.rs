@@ -13,7 +13,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sentei_core::{Answer, Assessment, Profile, judge};
 use sentei_exchange::sheet::{self, Scope, SheetError};
-use sentei_store::StoredAssessment;
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -39,7 +38,7 @@ pub async fn download(
     Query(query): Query<SheetQuery>,
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let (profile, assessment) = parsed(&state, &stored)?;
+    let (profile, assessment) = super::read_stored(&state, &stored)?;
     let scope = match query.all.as_deref() {
         Some("1") => Scope::All,
         _ => Scope::Applicable,
@@ -74,26 +73,6 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// The stored assessment, read again under its profile.
-fn parsed<'s>(
-    state: &'s AppState,
-    stored: &StoredAssessment,
-) -> Result<(&'s Profile, Assessment), AppError> {
-    let profile = state.catalog.get(&stored.profile_id).ok_or_else(|| {
-        AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id))
-    })?;
-    let assessment = state
-        .catalog
-        .parse_assessment(&stored.document.to_string())
-        .map_err(|_| {
-            AppError::Refused(
-                "保存されている評価が現在の基準に合いません。評価の画面で確かめてください"
-                    .to_owned(),
-            )
-        })?;
-    Ok((profile, assessment))
 }
 
 /// One item whose answer the sheet changes.
@@ -139,7 +118,7 @@ pub async fn upload(
         Ok(imported) => imported,
         Err(error) => return Ok(problems_page(&signed, id, file, &error)),
     };
-    let (profile, before) = parsed(&state, &stored)?;
+    let (profile, before) = super::read_stored(&state, &stored)?;
     let after = imported.assessment;
     if after.profile_id != before.profile_id {
         let error = SheetError {

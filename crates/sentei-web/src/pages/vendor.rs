@@ -9,8 +9,8 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use sentei_core::judge;
 use sentei_core::judgement::AnswerStatus;
-use sentei_core::{Assessment, judge};
 use sentei_exchange::sheet::{self, Scope};
 use sentei_store::VendorAccess;
 use serde::Deserialize;
@@ -134,15 +134,14 @@ pub async fn show(
 ) -> Result<VendorPage, PageError> {
     let token = vendor_token(uri.path()).to_owned();
     let stored = state.store.vendor_assessment(&access).await?;
-    let assessment = parse(&state, &stored.document)?;
-    let profile = profile(&state, &assessment)?;
+    let (profile, assessment) = super::read_stored(&state, &stored)?;
     let judgement = judge(profile, &assessment);
     let items = profile
         .items
         .iter()
         .enumerate()
         .zip(&judgement.items)
-        .filter(|((_, item), judged)| sheet::answered_by_people(item.is_derived(), judged))
+        .filter(|((_, item), judged)| judged.answered_by_people(item.is_derived()))
         .map(|((index, item), judged)| {
             let answer = assessment.answer(index);
             VendorItem {
@@ -186,23 +185,6 @@ fn code(status: AnswerStatus) -> &'static str {
     }
 }
 
-fn parse(state: &AppState, document: &Value) -> Result<Assessment, AppError> {
-    state
-        .catalog
-        .parse_assessment(&document.to_string())
-        .map_err(|e| AppError::Refused(e.to_string()))
-}
-
-fn profile<'s>(
-    state: &'s AppState,
-    assessment: &Assessment,
-) -> Result<&'s sentei_core::Profile, AppError> {
-    state
-        .catalog
-        .get(&assessment.profile_id)
-        .ok_or_else(|| AppError::NotFound("基準が見つかりません".to_owned()))
-}
-
 /// The vendor's answers saved: each item's answer as the form says, written only where it
 /// differs from what was there, over the version the page was loaded from.
 pub async fn save(
@@ -222,8 +204,7 @@ pub async fn save(
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| AppError::BadRequest("版がありません".to_owned()))?;
     let stored = state.store.vendor_assessment(&access).await?;
-    let assessment = parse(&state, &stored.document)?;
-    let profile = profile(&state, &assessment)?;
+    let (profile, assessment) = super::read_stored(&state, &stored)?;
     let mut answers = Map::new();
     for (index, item) in profile.items.iter().enumerate() {
         let Some(status) = get(format!("s.{index}")) else {
@@ -277,8 +258,7 @@ pub async fn download(
     Extension(access): Extension<VendorAccess>,
 ) -> Result<Response, PageError> {
     let stored = state.store.vendor_assessment(&access).await?;
-    let assessment = parse(&state, &stored.document)?;
-    let profile = profile(&state, &assessment)?;
+    let (profile, assessment) = super::read_stored(&state, &stored)?;
     let bytes = sheet::export(profile, &assessment, Scope::Applicable)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(sheet_pages::xlsx_download(
@@ -309,8 +289,7 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let token = vendor_token(uri.path()).to_owned();
     let stored = state.store.vendor_assessment(&access).await?;
-    let before = parse(&state, &stored.document)?;
-    let profile = profile(&state, &before)?;
+    let (profile, before) = super::read_stored(&state, &stored)?;
     let (file, bytes) = sheet_pages::sheet_field(&mut multipart).await?;
     let mut page = VendorSheetPage {
         layout: Layout::new("チェックシートの読み込み", None, ""),
