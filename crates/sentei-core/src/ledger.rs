@@ -50,6 +50,9 @@ pub const HEADINGS: [&str; 9] = [
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Registered,
+    /// Registered from a ledger kept before sentei (a CSV or Excel file), without an
+    /// application or an assessment in sentei.
+    Imported,
     Extended,
     Changed,
     Abolished,
@@ -59,6 +62,7 @@ impl ChangeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Registered => "registered",
+            ChangeKind::Imported => "imported",
             ChangeKind::Extended => "extended",
             ChangeKind::Changed => "changed",
             ChangeKind::Abolished => "abolished",
@@ -68,6 +72,7 @@ impl ChangeKind {
     pub fn parse(name: &str) -> Option<ChangeKind> {
         [
             ChangeKind::Registered,
+            ChangeKind::Imported,
             ChangeKind::Extended,
             ChangeKind::Changed,
             ChangeKind::Abolished,
@@ -79,11 +84,26 @@ impl ChangeKind {
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::Registered => "登録",
+            ChangeKind::Imported => "取込",
             ChangeKind::Extended => "延長",
             ChangeKind::Changed => "変更",
             ChangeKind::Abolished => "廃止",
         }
     }
+}
+
+/// Most entries registered from one file of an existing ledger.
+pub const MAX_IMPORTED_ENTRIES: usize = 10_000;
+
+/// An entry read from a ledger kept before sentei, to be registered as it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedEntry {
+    /// Where in the file it was read (`台帳 5行目`), kept in the entry's history.
+    pub place: String,
+    pub fields: LedgerFields,
+    /// The file says the service is no longer used (状態 廃止).
+    #[serde(default)]
+    pub abolished: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

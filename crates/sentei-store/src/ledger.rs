@@ -2,7 +2,8 @@
 //!
 //! Approval registers an entry; extension, change and abolition add versions whose rules are
 //! in `sentei_core::ledger`. The current row is rewritten and the version row appended in the
-//! same transaction, so the two never disagree.
+//! same transaction, so the two never disagree. Entries of a ledger kept before sentei are
+//! read in by `ledger_import.rs`.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -368,12 +369,50 @@ pub(crate) async fn register(
     assessment: &assessment::Model,
     verdict: Verdict,
 ) -> Result<(), StoreError> {
-    let now = crate::now();
+    insert_entry(
+        txn,
+        actor,
+        NewEntry {
+            application_id: Some(app.id),
+            fields: &fields,
+            abolished: false,
+            profile_id: &assessment.profile_id,
+            profile_version: &assessment.profile_version,
+            verdict: verdict.as_str(),
+            kind: ChangeKind::Registered,
+            comment: "",
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A new entry of the ledger, with what it was approved under (empty for one read in from a
+/// ledger kept before sentei).
+pub(crate) struct NewEntry<'a> {
+    pub application_id: Option<i64>,
+    pub fields: &'a LedgerFields,
+    pub abolished: bool,
+    pub profile_id: &'a str,
+    pub profile_version: &'a str,
+    pub verdict: &'a str,
+    pub kind: ChangeKind,
+    pub comment: &'a str,
+}
+
+/// Inserts an entry and its first version, and counts it; returns its id.
+pub(crate) async fn insert_entry(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    new: NewEntry<'_>,
+) -> Result<i64, StoreError> {
+    let fields = new.fields;
+    let status = if new.abolished { ABOLISHED } else { ACTIVE };
     let entry = ledger_entry::Entity::insert(ledger_entry::ActiveModel {
         org_id: Set(actor.org_id()),
-        application_id: Set(Some(app.id)),
+        application_id: Set(new.application_id),
         version: Set(1),
-        status: Set(ACTIVE.to_owned()),
+        status: Set(status.to_owned()),
         service_name: Set(fields.service_name.clone()),
         provider: Set(fields.provider.clone()),
         purpose: Set(fields.purpose.clone()),
@@ -383,10 +422,10 @@ pub(crate) async fn register(
         applicant_department: Set(fields.applicant_department.clone()),
         applicant_name: Set(fields.applicant_name.clone()),
         user_scope: Set(fields.user_scope.clone()),
-        profile_id: Set(assessment.profile_id.clone()),
-        profile_version: Set(assessment.profile_version.clone()),
-        verdict: Set(verdict.as_str().to_owned()),
-        updated_at: Set(now),
+        profile_id: Set(new.profile_id.to_owned()),
+        profile_version: Set(new.profile_version.to_owned()),
+        verdict: Set(new.verdict.to_owned()),
+        updated_at: Set(crate::now()),
         ..Default::default()
     })
     .exec_with_returning(txn)
@@ -395,7 +434,7 @@ pub(crate) async fn register(
         txn,
         actor.org_id(),
         None,
-        Some((ACTIVE, &fields.classification)),
+        Some((status, &fields.classification)),
     )
     .await?;
     append_version(
@@ -404,13 +443,14 @@ pub(crate) async fn register(
         &entry,
         VersionRow {
             version: 1,
-            kind: ChangeKind::Registered,
-            status: ACTIVE,
-            fields: &fields,
-            comment: "",
+            kind: new.kind,
+            status,
+            fields,
+            comment: new.comment,
         },
     )
-    .await
+    .await?;
+    Ok(entry.id)
 }
 
 struct VersionRow<'a> {

@@ -19,6 +19,7 @@ mod entity;
 mod error;
 mod ledger;
 mod ledger_cache;
+mod ledger_import;
 mod organizations;
 mod schema;
 mod services;
@@ -36,6 +37,7 @@ pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
+pub use ledger_import::LedgerImportPlan;
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{

@@ -336,3 +336,121 @@ both!(a_kept_ledger_page_never_hides_a_change, |f| {
         "an abolished entry must leave the active ledger"
     );
 });
+
+fn imported(n: usize, abolished: bool) -> sentei_core::ledger::ImportedEntry {
+    sentei_core::ledger::ImportedEntry {
+        place: format!("台帳 {}行目", n + 1),
+        fields: sentei_core::ledger::LedgerFields {
+            service_name: format!("取込サービス{n}"),
+            provider: "例示株式会社".to_owned(),
+            purpose: "庁内連絡".to_owned(),
+            classification: "機密性2".to_owned(),
+            period_start: date!(2025 - 04 - 01),
+            period_end: date!(2026 - 03 - 31),
+            applicant_department: "総務課".to_owned(),
+            applicant_name: "周南 花子".to_owned(),
+            user_scope: "全庁".to_owned(),
+        },
+        abolished,
+    }
+}
+
+both!(
+    an_existing_ledger_is_imported_all_or_nothing_and_never_twice,
+    |f| {
+        let s = &f.store;
+        let rows = vec![imported(1, false), imported(2, true), imported(3, false)];
+        let everyone = LedgerQuery {
+            include_abolished: true,
+            page_size: 500,
+            ..Default::default()
+        };
+        // Only the ledger keeper may import; the dry run changes nothing.
+        assert!(matches!(
+            s.import_ledger(&f.applicant, "台帳.xlsx", &rows).await,
+            Err(StoreError::Denied(_))
+        ));
+        let plan = s.plan_ledger_import(&f.approver, &rows).await.unwrap();
+        assert_eq!((plan.create, plan.existing.len()), (vec![0, 1, 2], 0));
+        assert_eq!(s.ledger(&f.auditor, &everyone).await.unwrap().total, 0);
+
+        // One invalid row refuses the whole set, naming the row.
+        let mut broken = rows.clone();
+        broken[2].fields.user_scope = " ".to_owned();
+        let Err(StoreError::Rejected(message)) =
+            s.import_ledger(&f.approver, "台帳.xlsx", &broken).await
+        else {
+            panic!("an invalid row must refuse the import")
+        };
+        assert!(
+            message.contains("台帳 4行目: (キ) 利用者の範囲が空です"),
+            "{message}"
+        );
+        assert_eq!(s.ledger(&f.auditor, &everyone).await.unwrap().total, 0);
+
+        let done = s
+            .import_ledger(&f.approver, "台帳.xlsx", &rows)
+            .await
+            .unwrap();
+        assert_eq!(done.created_ids.len(), 3);
+        let ledger = s.ledger(&f.auditor, &everyone).await.unwrap();
+        assert_eq!(ledger.total, 3);
+        let second = s
+            .ledger_entry(&f.auditor, done.created_ids[1])
+            .await
+            .unwrap();
+        assert!(second.abolished);
+        assert_eq!(second.application_id, None);
+        assert_eq!(second.fields, rows[1].fields);
+        let active = s
+            .ledger(
+                &f.auditor,
+                &LedgerQuery {
+                    page_size: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(active.total, 2, "counts follow the imported status");
+        let history = s
+            .ledger_history(&f.auditor, done.created_ids[0])
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].kind, ChangeKind::Imported);
+        assert_eq!(history[0].comment, "台帳.xlsx の 台帳 2行目 から取り込み");
+        let audit = s.audit_page(&f.auditor, 1, 10).await.unwrap();
+        assert_eq!(
+            audit
+                .items
+                .iter()
+                .filter(|a| a.action == "ledger.imported")
+                .count(),
+            3
+        );
+
+        // The same file again creates nothing; each row is matched to its entry.
+        let again = s
+            .import_ledger(&f.approver, "台帳.xlsx", &rows)
+            .await
+            .unwrap();
+        assert!(again.create.is_empty() && again.created_ids.is_empty());
+        let matched: Vec<i64> = again.existing.iter().map(|(_, id)| *id).collect();
+        assert_eq!(matched, done.created_ids);
+        assert_eq!(s.ledger(&f.auditor, &everyone).await.unwrap().total, 3);
+
+        // Imported entries are kept like any other: they can be extended.
+        let extended = s
+            .extend_ledger(
+                &f.approver,
+                done.created_ids[0],
+                1,
+                date!(2027 - 03 - 31),
+                "",
+            )
+            .await
+            .unwrap();
+        assert_eq!(extended.version, 2);
+    }
+);
