@@ -14,9 +14,9 @@
 //! moved rows, extra sheets and merged cells do not matter; every problem names its cell.
 
 mod export;
-mod guard;
+pub(crate) mod guard;
 mod import;
-mod layout;
+pub(crate) mod layout;
 
 pub use export::{Scope, export};
 pub use guard::MAX_FILE_BYTES;
