@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time (FUZZ_SECONDS, default 60) on the stable
 # toolchain (`--sanitizer none`), starting from seeds made from the repository's own files:
-# the examples and profiles, and a check sheet exported from each example.
+# the examples and profiles, a check sheet exported from each example, and the ledgers in
+# fuzz/seeds/ledger_import.
 #
 #   fuzz/run.sh                 # all targets, 60 s each
 #   FUZZ_SECONDS=600 fuzz/run.sh sheet_import
@@ -11,14 +12,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
-((${#targets[@]})) || targets=(sheet_import assessment_parse profile_parse)
+((${#targets[@]})) || targets=(sheet_import ledger_import assessment_parse profile_parse)
 
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 
 seeds="$PWD/target/seeds"
-mkdir -p "$seeds"/{sheet_import,assessment_parse,profile_parse}
+mkdir -p "$seeds"/{sheet_import,ledger_import,assessment_parse,profile_parse}
 cp ../examples/*.yaml "$seeds/assessment_parse/"
 cp ../profiles/*.yaml "$seeds/profile_parse/"
+cp seeds/ledger_import/* "$seeds/ledger_import/"
 if [[ -z "$(ls -A "$seeds/sheet_import")" ]]; then
     sentei=(cargo run -q --manifest-path ../Cargo.toml -p sentei --)
     for example in ../examples/*.yaml; do
@@ -27,6 +29,8 @@ if [[ -z "$(ls -A "$seeds/sheet_import")" ]]; then
         "${sentei[@]}" sheet export "$example" --all -o "$seeds/sheet_import/$name-all.xlsx" >/dev/null
     done
 fi
+# A workbook among the ledger seeds too, so the .xlsx path of the ledger reader is reached.
+cp "$seeds"/sheet_import/sakai.xlsx "$seeds/ledger_import/" 2>/dev/null || true
 
 for target in "${targets[@]}"; do
     echo "== cargo fuzz run $target (${seconds} s)"

@@ -322,3 +322,30 @@ fn hostile_and_malformed_files_are_refused_before_they_cost_anything() {
     );
     assert!(refused("台帳.csv", many.as_bytes()).contains("行が多すぎます"));
 }
+
+/// The fuzzer's seed ledgers (fuzz/seeds/ledger_import) are real ledgers: each encoding and
+/// separator gives the same entries.
+#[test]
+fn the_seed_ledgers_read_the_same_in_every_encoding() {
+    let seed = |name: &str| {
+        let path = format!(
+            "{}/../../fuzz/seeds/ledger_import/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        read(name, &std::fs::read(path).unwrap())
+    };
+    let department = seed("department.csv");
+    assert!(department.problems.is_empty(), "{:?}", department.problems);
+    assert_eq!(department.rows.len(), 3);
+    assert_eq!(department.rows[2].fields.purpose, "日程\n調整");
+    assert_eq!(department.rows[2].place, "7行目");
+    assert_eq!(seed("department-cp932.csv").rows, department.rows);
+
+    let exported = seed("exported.csv");
+    assert!(exported.problems.is_empty(), "{:?}", exported.problems);
+    let states: Vec<_> = exported.rows.iter().map(|r| r.abolished).collect();
+    assert_eq!(states, [false, true]);
+    assert_eq!(exported.rows[0].fields.purpose, "=HYPERLINK(\"x\")");
+    assert_eq!(exported.rows[1].fields.period_start, date!(2019 - 04 - 01));
+    assert_eq!(seed("tabs-utf16.txt").rows, exported.rows);
+}

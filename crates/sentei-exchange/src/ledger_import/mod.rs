@@ -303,12 +303,13 @@ fn entry_of(
     }
 }
 
-/// A cell's text, trimmed, without the apostrophe an export put before a leading = + - @.
+/// A cell's text, trimmed, line ends as LF whatever the file used, without the apostrophe an
+/// export put before a leading = + - @.
 fn text(cell: &str) -> String {
-    let cell = cell.trim();
+    let cell = cell.trim().replace("\r\n", "\n");
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_owned(),
-        _ => cell.to_owned(),
+        _ => cell,
     }
 }
 
