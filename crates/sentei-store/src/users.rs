@@ -199,6 +199,24 @@ impl Store {
         }
     }
 
+    /// For commands run on the server: the operator acting as one of the organization's active
+    /// users, so what is done is recorded as that person's and limited to their role.
+    pub async fn acting_as(&self, operator: &Actor, login: &str) -> Result<Actor, StoreError> {
+        if operator.user_id().is_some() {
+            return Err(StoreError::Denied(
+                "他の利用者として操作できるのはサーバー上のコマンドだけです".to_owned(),
+            ));
+        }
+        let row = self.user_in_org(operator, login.trim()).await?;
+        if !row.active {
+            return Err(StoreError::Rejected(format!(
+                "利用者 {} は無効にされています",
+                row.login
+            )));
+        }
+        Actor::from_user(&row)
+    }
+
     /// Display names of users of the actor's organization, by id.
     pub async fn display_names(
         &self,

@@ -216,6 +216,21 @@ pub enum LedgerCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: LedgerFormat,
     },
+    /// Read in a ledger kept before sentei: a CSV file (UTF-8, Shift_JIS or UTF-16) or an
+    /// Excel workbook (.xlsx), its columns found by their headings, dates western or 和暦.
+    /// Every row is registered, or none: with any row that cannot be read, the rows and their
+    /// reasons are listed, nothing is changed, and the exit status is 2. Entries already in
+    /// the ledger are not registered twice.
+    Import {
+        /// The ledger file.
+        file: PathBuf,
+        /// The 情報システム管理者 (approver) recorded as registering the entries.
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: String,
+        /// Only show what would be registered and every row that cannot be read.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

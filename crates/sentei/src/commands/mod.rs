@@ -6,6 +6,7 @@
 mod admin;
 mod demo;
 mod judge;
+mod ledger_import;
 mod records;
 mod serve;
 mod sheet;
@@ -57,6 +58,17 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
             &search,
             include_abolished,
             format,
+        )),
+        Command::Ledger(LedgerCommand::Import {
+            file,
+            as_login,
+            dry_run,
+        }) => block_on(ledger_import::import(
+            &config()?,
+            org,
+            &file,
+            &as_login,
+            dry_run,
         )),
         Command::Audit(AuditCommand::Verify { expect_head }) => {
             block_on(records::verify(&config()?, org, expect_head.as_deref()))

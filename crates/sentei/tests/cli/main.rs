@@ -5,6 +5,7 @@
 mod browser;
 mod commands;
 mod durability;
+mod ledger_import;
 mod ops;
 mod scenarios;
 mod sheets;
