@@ -5,10 +5,12 @@
 //! the role × route test and the OpenAPI test check against.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use sentei_core::access::Capability as C;
+use sentei_exchange::sheet::MAX_FILE_BYTES;
 
 use crate::auth::{Access, Surface, gate};
 use crate::state::AppState;
@@ -360,6 +362,37 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .api(
             M::GET,
+            "/api/v1/assessments/{id}/sheet.xlsx",
+            read,
+            get(api::exchange::sheet_download),
+        )
+        .api(
+            M::POST,
+            "/api/v1/assessments/{id}/sheet",
+            Can(C::Register),
+            // The workbook is the body: as large as a sheet may be, not the JSON limit.
+            post(api::exchange::sheet_upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES)),
+        )
+        .api(
+            M::GET,
+            "/api/v1/assessments/{id}/vendor-links",
+            read,
+            get(api::exchange::vendor_links),
+        )
+        .api(
+            M::POST,
+            "/api/v1/assessments/{id}/vendor-links",
+            Can(C::Register),
+            post(api::exchange::create_vendor_link),
+        )
+        .api(
+            M::POST,
+            "/api/v1/vendor-links/{id}/revoke",
+            Can(C::Register),
+            post(api::exchange::revoke_vendor_link),
+        )
+        .api(
+            M::GET,
             "/api/v1/applications",
             read,
             get(api::workflow::applications),
@@ -375,6 +408,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/api/v1/applications/{id}",
             read,
             get(api::workflow::application),
+        )
+        .api(
+            M::GET,
+            "/api/v1/applications/{id}/report",
+            read,
+            get(api::exchange::report),
         )
         .api(
             M::POST,

@@ -2,6 +2,7 @@
 //! account page); every route calls the same store functions as the pages.
 
 pub mod admin;
+pub mod exchange;
 pub mod records;
 pub mod registry;
 pub mod types;
@@ -27,6 +28,9 @@ use types::ApplicationBody;
         records::ledger, records::entry, records::extend, records::change, records::abolish,
         records::audit, records::verify, records::dashboard,
         admin::users, admin::create_user, admin::tokens, admin::create_token, admin::revoke_token,
+        exchange::sheet_download, exchange::sheet_upload,
+        exchange::vendor_links, exchange::create_vendor_link, exchange::revoke_vendor_link,
+        exchange::report,
         openapi,
     ),
     modifiers(&BearerAuth),

@@ -393,6 +393,199 @@ pub struct Dashboard {
     pub waiting_for_me: Vec<ApplicationBody>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SheetDownloadParams {
+    /// `1`: every item, those that do not apply greyed; otherwise only the items that apply.
+    pub all: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SheetUploadParams {
+    /// `true` (the default): only say what the sheet would change; `false`: save it.
+    pub dry_run: Option<bool>,
+    /// Required to save: the assessment version the change starts from (409 if someone has
+    /// saved since). A dry run answers the current one as `version`.
+    pub expected_version: Option<i64>,
+}
+
+/// An Excel workbook (.xlsx), as bytes: for the OpenAPI document only.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Workbook(());
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerBody {
+    /// met, unmet, not_applicable or unanswered.
+    pub status: String,
+    pub reason: Option<String>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetChangeBody {
+    /// The item's id.
+    pub item: String,
+    /// The answer stored now; null when there is none.
+    pub before: Option<AnswerBody>,
+    /// The answer in the sheet; null when there is none.
+    pub after: Option<AnswerBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetProblemBody {
+    /// The cell, such as `チェックシート!G12`; null when the problem is the file's.
+    pub cell: Option<String>,
+    /// What is wrong, in Japanese.
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetPreview {
+    pub assessment_id: i64,
+    /// The stored version the sheet was compared with: send it as `expected_version` to save.
+    pub version: i64,
+    /// Each item whose answer the sheet changes.
+    pub changes: Vec<SheetChangeBody>,
+    /// The sheet carries other facts or service details than those stored now; saving it puts
+    /// back those of when it was exported.
+    pub facts_differ: bool,
+    pub verdict_before: String,
+    pub verdict_after: String,
+    /// Empty: a sheet with problems is answered 422 with them.
+    pub problems: Vec<SheetProblemBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SheetRefusal {
+    /// In Japanese: the sheet was not read and nothing was changed.
+    pub error: String,
+    /// Every problem found, each named by its cell where it has one.
+    pub problems: Vec<SheetProblemBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VendorLinkBody {
+    pub id: i64,
+    pub assessment_id: i64,
+    /// Who answers through it (company and name).
+    pub contact: String,
+    pub created_by: i64,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+    /// Usable now: neither revoked nor expired.
+    pub active: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewVendorLinkBody {
+    /// Who answers (company and name), as on the editor's form; up to 200 characters.
+    pub contact: String,
+    /// How long the link stays valid: 1–90 days.
+    pub days: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewVendorLinkResult {
+    /// The link's token, shown this once; only its hash is kept.
+    pub token: String,
+    /// The link's path, `/vendor/{token}`.
+    pub path: String,
+    /// The full address: under the configured public URL, or the address this request came to.
+    pub url: String,
+    pub link: VendorLinkBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportService {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    /// The classification's name in assessment files (`2`, `3B`, ...).
+    pub classification: String,
+    /// Its Japanese label (機密性2, ...).
+    pub classification_label: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportProfile {
+    pub id: String,
+    pub title: String,
+    /// The version the assessment was judged against.
+    pub version: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportAcceptance {
+    /// approver or ciso.
+    pub role: String,
+    pub user_id: i64,
+    pub user_name: String,
+    pub reason: String,
+    pub assessment_version: i64,
+    /// When it was recorded (RFC 3339, UTC).
+    pub at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportEvent {
+    /// start_pre_consultation, submit, return, approve or reject.
+    pub action: String,
+    /// The action in Japanese.
+    pub action_label: String,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub verdict: String,
+    pub assessment_version: i64,
+    pub comment: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportItemBody {
+    pub id: String,
+    pub category: Vec<String>,
+    /// The requirement, verbatim.
+    pub text: String,
+    pub level: String,
+    pub applies: bool,
+    /// Why it applies or not.
+    pub why: String,
+    /// met, unmet, not_applicable or unanswered.
+    pub answer: String,
+    pub answer_label: String,
+    pub reason: Option<String>,
+    pub evidence: Option<String>,
+    /// The item's outcome in the judgement JSON (met, blocking, ...).
+    pub outcome: String,
+    pub outcome_label: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportBody {
+    pub application: ApplicationBody,
+    pub applicant_name: String,
+    pub service: ReportService,
+    pub profile: ReportProfile,
+    pub assessment_id: i64,
+    pub assessment_version: i64,
+    pub verdict: String,
+    pub verdict_label: String,
+    pub reasons: Vec<String>,
+    /// approver and/or ciso, when the verdict is conditional.
+    pub required_approvals: Vec<String>,
+    pub acceptances: Vec<ReportAcceptance>,
+    /// The workflow history, oldest first.
+    pub history: Vec<ReportEvent>,
+    pub items: Vec<ReportItemBody>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// What went wrong, in Japanese.

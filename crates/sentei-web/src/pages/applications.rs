@@ -177,28 +177,81 @@ pub async fn show(
     Ok(page)
 }
 
+/// An application with everything its page, the printable report and the report's API show:
+/// its review (judged afresh), service, history, when each acceptance was recorded, and the
+/// names of the people involved. Gathered once, shown in each surface's own way.
+pub(crate) struct Gathered {
+    pub(crate) review: sentei_store::Review,
+    pub(crate) service: sentei_store::ServiceView,
+    pub(crate) events: Vec<sentei_store::EventView>,
+    accepted_at: Vec<(Role, i64, time::OffsetDateTime)>,
+    names: std::collections::HashMap<i64, String>,
+}
+
+impl Gathered {
+    pub(crate) async fn load(
+        state: &AppState,
+        actor: &sentei_store::Actor,
+        id: i64,
+    ) -> Result<Gathered, AppError> {
+        let review = state.store.review(actor, &state.catalog, id).await?;
+        let service = state
+            .store
+            .service(actor, review.application.service_id)
+            .await?;
+        let events = state.store.application_events(actor, id).await?;
+        let accepted_at = state.store.acceptance_times(actor, id).await?;
+        let mut ids: Vec<i64> = events.iter().map(|e| e.actor_id).collect();
+        ids.push(review.application.applicant_id);
+        ids.extend(review.acceptances.iter().map(|a| a.user_id));
+        let names = state.store.display_names(actor, &ids).await?;
+        Ok(Gathered {
+            review,
+            service,
+            events,
+            accepted_at,
+            names,
+        })
+    }
+
+    /// A user's display name.
+    pub(crate) fn name(&self, id: i64) -> String {
+        self.names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("利用者 {id}"))
+    }
+
+    /// When an acceptance was recorded (the latest record for its role and version).
+    pub(crate) fn accepted_at(
+        &self,
+        acceptance: &sentei_core::workflow::Acceptance,
+    ) -> Option<time::OffsetDateTime> {
+        self.accepted_at
+            .iter()
+            .rev()
+            .find(|(r, v, _)| *r == acceptance.role && *v == acceptance.assessment_version)
+            .map(|(_, _, at)| *at)
+    }
+}
+
 /// The application as its page shows it; the printable report shows the same.
 pub(super) async fn load(
     state: &AppState,
     signed: &Signed,
     id: i64,
 ) -> Result<DetailPage, AppError> {
-    let actor = &signed.actor;
-    let review = state.store.review(actor, &state.catalog, id).await?;
+    let gathered = Gathered::load(state, &signed.actor, id).await?;
+    Ok(detail_page(signed, &gathered))
+}
+
+/// The application's page from what was gathered.
+pub(super) fn detail_page(signed: &Signed, gathered: &Gathered) -> DetailPage {
+    let review = &gathered.review;
     let app = &review.application;
-    let service = state.store.service(actor, app.service_id).await?;
-    let events = state.store.application_events(actor, id).await?;
-    let accepted_at = state.store.acceptance_times(actor, id).await?;
-    let mut ids: Vec<i64> = events.iter().map(|e| e.actor_id).collect();
-    ids.push(app.applicant_id);
-    ids.extend(review.acceptances.iter().map(|a| a.user_id));
-    let names = state.store.display_names(actor, &ids).await?;
-    let name = |id: i64| {
-        names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("利用者 {id}"))
-    };
+    let service = &gathered.service;
+    let id = app.id;
+    let name = |id: i64| gathered.name(id);
     let acceptances = review
         .required_approvals
         .iter()
@@ -210,19 +263,15 @@ pub(super) async fn load(
                 .iter()
                 .find(|a| a.role == role && a.assessment_version == review.assessment_version)
                 .map(|a| {
-                    let at = accepted_at
-                        .iter()
-                        .rev()
-                        .find(|(r, v, _)| *r == a.role && *v == a.assessment_version)
-                        .map_or_else(String::new, |(_, _, at)| {
-                            format!("（{}）", layout::time_with_wareki(*at))
-                        });
+                    let at = gathered.accepted_at(a).map_or_else(String::new, |at| {
+                        format!("（{}）", layout::time_with_wareki(at))
+                    });
                     format!("{}: {}{at}", name(a.user_id), a.reason)
                 }),
         })
         .collect();
     let label = |status: &str| Status::parse(status).map_or("作成", Status::label);
-    Ok(DetailPage {
+    DetailPage {
         layout: Layout::new(
             format!("申請 {id}（{}）", service.name),
             Some(signed),
@@ -230,7 +279,7 @@ pub(super) async fn load(
         ),
         id,
         service_id: service.id,
-        service_name: service.name,
+        service_name: service.name.clone(),
         status: app.status.label(),
         department: app.department.clone(),
         applicant: name(app.applicant_id),
@@ -254,7 +303,8 @@ pub(super) async fn load(
             .iter()
             .map(|a| (a.as_str(), a.label()))
             .collect(),
-        events: events
+        events: gathered
+            .events
             .iter()
             .map(|e| EventRow {
                 at: layout::time_with_wareki(e.at),
@@ -267,7 +317,7 @@ pub(super) async fn load(
                 comment: e.comment.clone(),
             })
             .collect(),
-    })
+    }
 }
 
 #[derive(Deserialize)]

@@ -8,26 +8,116 @@ use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Path, State};
 use sentei_core::judge;
+use sentei_core::judgement::{AnswerStatus, Outcome};
+use sentei_store::Actor;
 
-use super::applications::{self, DetailPage};
+use super::applications::{self, DetailPage, Gathered};
 use crate::auth::Signed;
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::layout;
 use crate::state::AppState;
 
-/// One item as printed.
-pub struct ReportItem {
-    id: String,
-    category: String,
-    text: String,
-    level: String,
-    applies: bool,
-    why: String,
-    answer: &'static str,
-    reason: String,
-    evidence: String,
-    outcome: &'static str,
-    outcome_code: &'static str,
+/// One item as the report shows it.
+pub(crate) struct ReportItem {
+    pub(crate) id: String,
+    pub(crate) categories: Vec<String>,
+    pub(crate) text: String,
+    pub(crate) level: String,
+    pub(crate) applies: bool,
+    pub(crate) why: String,
+    pub(crate) answer: AnswerStatus,
+    pub(crate) reason: String,
+    pub(crate) evidence: String,
+    pub(crate) outcome: Outcome,
+}
+
+impl ReportItem {
+    /// The categories, as printed.
+    pub fn category(&self) -> String {
+        self.categories.join(" / ")
+    }
+
+    /// The outcome's colour class.
+    pub fn outcome_code(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Met | Outcome::NotNeeded | Outcome::Noted => "ok",
+            Outcome::Skipped => "skipped",
+            Outcome::RiskAccepted | Outcome::NeedsAcceptance => "conditional",
+            Outcome::Missing | Outcome::MissingReason => "missing",
+            Outcome::Blocking => "blocking",
+        }
+    }
+}
+
+/// What the report of an application shows, gathered once for the printable page and for
+/// `GET /api/v1/applications/{id}/report`.
+pub(crate) struct Report {
+    pub(crate) application: Gathered,
+    pub(crate) profile_title: String,
+    pub(crate) profile_id: String,
+    /// The profile version the assessment was judged against.
+    pub(crate) profile_version: String,
+    /// The classification's name in assessment files (`2`, `3B`, ...).
+    pub(crate) classification: String,
+    /// Its Japanese label.
+    pub(crate) classification_label: String,
+    pub(crate) provider: String,
+    pub(crate) items: Vec<ReportItem>,
+}
+
+/// Gathers an application's report: the application as its page shows it, and its
+/// assessment judged item by item.
+pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<Report, AppError> {
+    let application = Gathered::load(state, actor, id).await?;
+    let stored = state
+        .store
+        .assessment(actor, application.review.application.assessment_id)
+        .await?;
+    let (profile, assessment) = super::read_stored(state, &stored)?;
+    let judgement = judge(profile, &assessment);
+    let texts = profile
+        .items
+        .iter()
+        .map(|i| (i.category.clone(), i.text.as_str()))
+        .chain(
+            assessment
+                .extra_items
+                .iter()
+                .map(|e| (vec!["個別の選定条件".to_owned()], e.text.as_str())),
+        );
+    let items = judgement
+        .items
+        .iter()
+        .zip(texts)
+        .map(|(j, (categories, text))| ReportItem {
+            id: j.id.to_owned(),
+            categories,
+            text: text.to_owned(),
+            level: j.level.to_owned(),
+            applies: j.applies,
+            why: j.why.to_owned(),
+            answer: j.answer,
+            reason: j.reason.unwrap_or_default().to_owned(),
+            evidence: j.evidence.unwrap_or_default().to_owned(),
+            outcome: j.outcome,
+        })
+        .collect();
+    let classification = judgement.classification.to_owned();
+    let classification_label = sentei_core::facts::CLASSIFICATIONS
+        .get(usize::from(
+            assessment.facts.value(sentei_core::facts::CLASSIFICATION),
+        ))
+        .map_or_else(|| classification.clone(), |c| c.label.to_owned());
+    Ok(Report {
+        application,
+        profile_title: profile.title.clone(),
+        profile_id: profile.id.clone(),
+        profile_version: stored.profile_version.clone(),
+        classification,
+        classification_label,
+        provider: assessment.service.provider.clone(),
+        items,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -50,70 +140,18 @@ pub async fn show(
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
 ) -> Result<ReportPage, PageError> {
-    let app = applications::load(&state, &signed, id).await?;
-    let stored = state
-        .store
-        .assessment(&signed.actor, app.assessment_id)
-        .await?;
-    let (profile, assessment) = super::read_stored(&state, &stored)?;
-    let judgement = judge(profile, &assessment);
-    let texts = profile
-        .items
-        .iter()
-        .map(|i| (i.category.join(" / "), i.text.as_str()))
-        .chain(
-            assessment
-                .extra_items
-                .iter()
-                .map(|e| ("個別の選定条件".to_owned(), e.text.as_str())),
-        );
-    let items = judgement
-        .items
-        .iter()
-        .zip(texts)
-        .map(|(j, (category, text))| ReportItem {
-            id: j.id.to_owned(),
-            category,
-            text: text.to_owned(),
-            level: j.level.to_owned(),
-            applies: j.applies,
-            why: j.why.to_owned(),
-            answer: j.answer.label(),
-            reason: j.reason.unwrap_or_default().to_owned(),
-            evidence: j.evidence.unwrap_or_default().to_owned(),
-            outcome: j.outcome.label(),
-            outcome_code: outcome_code(j.outcome),
-        })
-        .collect();
-    let classification = sentei_core::facts::CLASSIFICATIONS
-        .get(usize::from(
-            assessment.facts.value(sentei_core::facts::CLASSIFICATION),
-        ))
-        .map_or_else(
-            || judgement.classification.to_owned(),
-            |c| c.label.to_owned(),
-        );
+    let report = gather(&state, &signed.actor, id).await?;
+    let app = applications::detail_page(&signed, &report.application);
     Ok(ReportPage {
-        profile_title: profile.title.clone(),
-        profile_id: profile.id.clone(),
-        profile_version: stored.profile_version.clone(),
-        classification,
-        provider: assessment.service.provider.clone(),
-        items,
+        profile_title: report.profile_title,
+        profile_id: report.profile_id,
+        profile_version: report.profile_version,
+        classification: report.classification_label,
+        provider: report.provider,
+        items: report.items,
         printed: layout::time_with_wareki(time::OffsetDateTime::now_utc()),
         printed_by: signed.actor.display_name().to_owned(),
         css: app.layout.css.clone(),
         app,
     })
-}
-
-fn outcome_code(outcome: sentei_core::judgement::Outcome) -> &'static str {
-    use sentei_core::judgement::Outcome as O;
-    match outcome {
-        O::Met | O::NotNeeded | O::Noted => "ok",
-        O::Skipped => "skipped",
-        O::RiskAccepted | O::NeedsAcceptance => "conditional",
-        O::Missing | O::MissingReason => "missing",
-        O::Blocking => "blocking",
-    }
 }

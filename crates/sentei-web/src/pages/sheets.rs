@@ -11,7 +11,7 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sentei_core::{Answer, Assessment, Profile, judge};
+use sentei_core::{Answer, Assessment, Profile, Verdict, judge};
 use sentei_exchange::sheet::{self, Scope, SheetError};
 use serde::Deserialize;
 
@@ -37,15 +37,31 @@ pub async fn download(
     Path(id): Path<i64>,
     Query(query): Query<SheetQuery>,
 ) -> Result<Response, PageError> {
-    let stored = state.store.assessment(&signed.actor, id).await?;
-    let (profile, assessment) = super::read_stored(&state, &stored)?;
-    let scope = match query.all.as_deref() {
-        Some("1") => Scope::All,
+    let (bytes, service) = workbook(&state, &signed, id, scope(query.all.as_deref())).await?;
+    Ok(xlsx_download(bytes, id, &service))
+}
+
+/// Which items a sheet carries: `all=1` (or `true`) every item, otherwise the applicable ones.
+pub fn scope(all: Option<&str>) -> Scope {
+    match all {
+        Some("1" | "true") => Scope::All,
         _ => Scope::Applicable,
-    };
+    }
+}
+
+/// The check sheet of an assessment as workbook bytes, with the service's name (for the file
+/// name); the page and the API download the same.
+pub(crate) async fn workbook(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    scope: Scope,
+) -> Result<(Vec<u8>, String), AppError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let (profile, assessment) = super::read_stored(state, &stored)?;
     let bytes = sheet::export(profile, &assessment, scope)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(xlsx_download(bytes, id, &assessment.service.name))
+    Ok((bytes, assessment.service.name))
 }
 
 /// A workbook as an attachment named after the service (RFC 6266 `filename*` for Japanese).
@@ -77,9 +93,68 @@ fn percent_encode(text: &str) -> String {
 
 /// One item whose answer the sheet changes.
 pub struct Change {
-    pub(super) id: String,
-    pub(super) before: String,
-    pub(super) after: String,
+    pub(crate) id: String,
+    /// The answer stored now (None: no answer).
+    pub(crate) old: Option<Answer>,
+    /// The answer the sheet gives.
+    pub(crate) new: Option<Answer>,
+}
+
+impl Change {
+    /// The answer before, in words.
+    pub fn before(&self) -> String {
+        describe(self.old.as_ref())
+    }
+
+    /// The answer after, in words.
+    pub fn after(&self) -> String {
+        describe(self.new.as_ref())
+    }
+}
+
+/// A filled sheet read against the stored assessment: what applying it would change. Nothing
+/// is saved.
+pub(crate) struct Examined {
+    /// The assessment file the sheet makes, to save as it is.
+    pub(crate) document: serde_json::Value,
+    pub(crate) changes: Vec<Change>,
+    /// The sheet carries other facts or service details than those stored now (saving it
+    /// would put back those of when it was exported).
+    pub(crate) facts_differ: bool,
+    pub(crate) verdict_before: Verdict,
+    pub(crate) verdict_after: Verdict,
+}
+
+/// Reads an uploaded workbook (`file` names it in messages) against the stored assessment
+/// `before` of `profile`: every problem, each named by its cell, or what it would change.
+/// The editor's upload and the API's dry run and apply read sheets through this one function.
+pub(crate) fn examine(
+    state: &AppState,
+    profile: &Profile,
+    before: &Assessment,
+    file: &str,
+    bytes: &[u8],
+) -> Result<Examined, SheetError> {
+    let imported = sheet::import(file, bytes, &state.catalog)?;
+    let after = imported.assessment;
+    if after.profile_id != before.profile_id {
+        return Err(SheetError {
+            problems: vec![sheet::SheetProblem {
+                cell: None,
+                message: format!(
+                    "このチェックシートは基準 {} のものです。この評価の基準は {} です",
+                    after.profile_id, before.profile_id
+                ),
+            }],
+        });
+    }
+    Ok(Examined {
+        document: imported.document,
+        changes: changes(profile, before, &after),
+        facts_differ: before.facts != after.facts || before.service != after.service,
+        verdict_before: judge(profile, before).verdict,
+        verdict_after: judge(profile, &after).verdict,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -114,26 +189,11 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
     let (file, bytes) = sheet_field(&mut multipart).await?;
-    let imported = match sheet::import(&file, &bytes, &state.catalog) {
-        Ok(imported) => imported,
+    let (profile, before) = super::read_stored(&state, &stored)?;
+    let examined = match examine(&state, profile, &before, &file, &bytes) {
+        Ok(examined) => examined,
         Err(error) => return Ok(problems_page(&signed, id, file, &error)),
     };
-    let (profile, before) = super::read_stored(&state, &stored)?;
-    let after = imported.assessment;
-    if after.profile_id != before.profile_id {
-        let error = SheetError {
-            problems: vec![sheet::SheetProblem {
-                cell: None,
-                message: format!(
-                    "このチェックシートは基準 {} のものです。この評価の基準は {} です",
-                    after.profile_id, before.profile_id
-                ),
-            }],
-        };
-        return Ok(problems_page(&signed, id, file, &error));
-    }
-    let verdict_before = judge(profile, &before).verdict;
-    let verdict_after = judge(profile, &after).verdict;
     let page = PreviewPage {
         layout: Layout::new(
             format!("チェックシートの読み込み（評価 {id}）"),
@@ -142,12 +202,12 @@ pub async fn upload(
         ),
         id,
         version: stored.version,
-        document: imported.document.to_string(),
-        changes: changes(profile, &before, &after),
-        facts_differ: before.facts != after.facts || before.service != after.service,
-        verdict_before: verdict_before.label(),
-        verdict_after: verdict_after.label(),
-        verdict_after_code: verdict_after.as_str(),
+        document: examined.document.to_string(),
+        changes: examined.changes,
+        facts_differ: examined.facts_differ,
+        verdict_before: examined.verdict_before.label(),
+        verdict_after: examined.verdict_after.label(),
+        verdict_after_code: examined.verdict_after.as_str(),
     };
     Ok(page.into_response())
 }
@@ -202,8 +262,8 @@ pub(super) fn changes(profile: &Profile, before: &Assessment, after: &Assessment
             let new = answer_of(after, profile, index);
             (old != new).then(|| Change {
                 id: id.to_owned(),
-                before: describe(old),
-                after: describe(new),
+                old: old.cloned(),
+                new: new.cloned(),
             })
         })
         .collect()

@@ -52,6 +52,23 @@ pub async fn create(
         .store
         .create_vendor_link(&signed.actor, id, &form.contact, form.days)
         .await?;
+    Ok(LinkMade {
+        layout: Layout::new("回答リンクを発行しました", Some(&signed), "/services"),
+        assessment_id: id,
+        contact: link.contact,
+        url: link_url(&state, &headers, &token),
+        expires: layout::time_with_wareki(link.expires_at),
+    })
+}
+
+/// The path of a link: what the vendor opens.
+pub fn link_path(token: &str) -> String {
+    format!("/vendor/{token}")
+}
+
+/// The full address of a link: under the configured public URL, or else the address the
+/// request came to. The page and the API show the same.
+pub(crate) fn link_url(state: &AppState, headers: &axum::http::HeaderMap, token: &str) -> String {
     let origin = state.config.public_origin.clone().unwrap_or_else(|| {
         let host = headers
             .get(axum::http::header::HOST)
@@ -64,13 +81,7 @@ pub async fn create(
         };
         format!("{scheme}://{host}")
     });
-    Ok(LinkMade {
-        layout: Layout::new("回答リンクを発行しました", Some(&signed), "/services"),
-        assessment_id: id,
-        contact: link.contact,
-        url: format!("{origin}/vendor/{token}"),
-        expires: layout::time_with_wareki(link.expires_at),
-    })
+    format!("{origin}{}", link_path(token))
 }
 
 /// Revokes a link at once.

@@ -4,6 +4,7 @@
 
 mod access;
 mod api;
+mod api_exchange;
 mod harness;
 mod pages;
 mod security;
