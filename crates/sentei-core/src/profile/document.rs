@@ -30,6 +30,9 @@ pub struct ProfileDoc {
     #[serde(default)]
     pub rules: Vec<RuleDoc>,
     pub items: Vec<ItemDoc>,
+    /// The check sheet's layout; absent means the generic one.
+    #[serde(default)]
+    pub sheet: Option<super::sheet::SheetDoc>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,11 +9,13 @@ mod compile;
 mod conditions;
 pub(crate) mod document;
 mod ordering;
+pub mod sheet;
 
 use std::collections::HashMap;
 
 pub use builtin::{BUILTIN_SOURCES, builtin_profiles};
 pub use document::{DerivedAnswer, Meaning, RuleKind, UnmetEffect};
+pub use sheet::SheetLayout;
 
 use crate::condition::{Cond, ItemIdx};
 use crate::facts::CertSet;
@@ -38,6 +40,8 @@ pub struct Profile {
     pub extra_citation: Option<String>,
     pub items: Vec<Item>,
     pub rules: Vec<Rule>,
+    /// How its check sheet is laid out: its document's columns, or the generic ones.
+    pub sheet: SheetLayout,
     /// Items in an order where every item comes after the items its conditions read.
     pub(crate) order: Vec<ItemIdx>,
     /// Normalized item id -> index.

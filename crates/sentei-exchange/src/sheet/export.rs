@@ -4,6 +4,8 @@ use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, DocProperties, Format, FormatAlign,
     FormatBorder, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
+use sentei_core::profile::SheetLayout;
+use sentei_core::profile::sheet::{HeaderValue, SheetColumn, Show};
 use sentei_core::{Answer, Assessment, Profile, judge};
 use serde_json::Value;
 
@@ -51,7 +53,7 @@ impl From<XlsxError> for Built {
 /// One row of the items sheet.
 struct Row<'a> {
     id: &'a str,
-    category: String,
+    categories: &'a [String],
     text: &'a str,
     level: &'a str,
     applies: bool,
@@ -66,7 +68,7 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
     let profile_items = profile.items.iter().enumerate().map(|(i, item)| {
         (
             item.id.as_str(),
-            item.category.join(" / "),
+            item.category.as_slice(),
             item.text.as_str(),
             assessment.answer(i),
             item.is_derived(),
@@ -75,7 +77,7 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
     let extra_items = assessment.extra_items.iter().map(|e| {
         (
             e.id.as_str(),
-            e.category.join(" / "),
+            e.category.as_slice(),
             e.text.as_str(),
             e.answer.as_ref(),
             false,
@@ -85,9 +87,9 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
         .chain(extra_items)
         .zip(&judgement.items)
         .filter(|(_, judged)| scope == Scope::All || judged.applies)
-        .map(|((id, category, text, answer, derived), judged)| Row {
+        .map(|((id, categories, text, answer, derived), judged)| Row {
             id,
-            category,
+            categories,
             text,
             level: judged.level,
             applies: judged.applies,
@@ -167,97 +169,252 @@ fn base_document(profile: &Profile, assessment: &Assessment, open: &[&str]) -> S
     document.to_string()
 }
 
+/// The cell formats of the items sheet.
+struct Formats {
+    heading: Format,
+    locked: Format,
+    open: Format,
+    greyed: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let border = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::Top);
+        Formats {
+            heading: border
+                .clone()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDEBF7)),
+            open: border
+                .clone()
+                .set_unlocked()
+                .set_background_color(Color::RGB(0xFFFDE7)),
+            greyed: border
+                .clone()
+                .set_font_color(Color::RGB(0x6B6B6B))
+                .set_background_color(Color::RGB(0xEDEDED)),
+            locked: border,
+        }
+    }
+}
+
+fn col(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
 fn write_items(
     sheet: &mut Worksheet,
     profile: &Profile,
     assessment: &Assessment,
     rows: &[Row<'_>],
 ) -> Result<(), Built> {
-    let border = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
-    let heading = border
-        .clone()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7));
-    let locked = border.clone();
-    let open = border
-        .clone()
-        .set_unlocked()
-        .set_background_color(Color::RGB(0xFFFDE7));
-    let greyed = border
-        .clone()
-        .set_font_color(Color::RGB(0x6B6B6B))
-        .set_background_color(Color::RGB(0xEDEDED));
-
+    let layout = &profile.sheet;
+    let formats = Formats::new();
     sheet
         .set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
-    sheet.set_repeat_rows(0, 0)?;
     sheet.set_header(format!(
         "&L{}&R{}",
         escape_header(&assessment.service.name),
         escape_header(&format!("{}（版 {}）", profile.title, profile.version))
     ));
     sheet.set_footer("&C&P / &N");
-    sheet.set_freeze_panes(1, 0)?;
-    for (col, (title, width)) in HEADINGS.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        sheet.set_column_width(col, *width)?;
-        sheet.write_string_with_format(0, col, *title, &heading)?;
+    for (n, column) in layout.columns.iter().enumerate() {
+        sheet.set_column_width(col(n), column.width)?;
     }
+
+    let mut next = write_header_fields(sheet, layout, assessment, &formats)?;
+    let first_heading_row = next;
+    if layout.columns.iter().any(|c| c.group.is_some()) {
+        write_groups(sheet, layout, next, &formats)?;
+        next += 1;
+    }
+    let heading_row = next;
+    write_headings(sheet, layout, heading_row, &formats)?;
+    sheet.set_repeat_rows(first_heading_row, heading_row)?;
+    sheet.set_freeze_panes(heading_row + 1, 0)?;
 
     let mut answer_rows = Vec::new();
     for (n, item) in rows.iter().enumerate() {
-        let row = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        let style = if item.applies { &locked } else { &greyed };
-        sheet.write_number_with_format(row, COL_NUMBER, f64::from(row), style)?;
-        sheet.write_string_with_format(row, COL_ID, item.id, style)?;
-        sheet.write_string_with_format(row, COL_CATEGORY, &item.category, style)?;
-        sheet.write_string_with_format(row, COL_TEXT, item.text, style)?;
-        sheet.write_string_with_format(row, COL_LEVEL, item.level, style)?;
-        let applies = if item.applies { "適用" } else { "対象外" };
-        sheet.write_string_with_format(
-            row,
-            COL_APPLIES,
-            format!("{applies}: {}", item.why),
-            style,
-        )?;
-        if !item.open {
-            let shown = if item.applies { FROM_FACTS } else { "" };
-            sheet.write_string_with_format(row, COL_ANSWER, shown, style)?;
-            sheet.write_string_with_format(row, COL_REASON, "", style)?;
-            sheet.write_string_with_format(row, COL_EVIDENCE, "", style)?;
-            continue;
+        let row = heading_row + 1 + u32::try_from(n).unwrap_or(u32::MAX);
+        let style = if item.applies {
+            &formats.locked
+        } else {
+            &formats.greyed
+        };
+        for (c, column) in layout.columns.iter().enumerate() {
+            let c = col(c);
+            let answered =
+                item.open && matches!(column.show, Show::Answer | Show::Reason | Show::Evidence);
+            let format = if answered { &formats.open } else { style };
+            match column.show {
+                Show::Number => {
+                    let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
+                    sheet.write_number_with_format(row, c, f64::from(number), format)?;
+                }
+                other => {
+                    let text = cell_text(other, column, item, layout);
+                    sheet.write_string_with_format(row, c, &*text, format)?;
+                }
+            }
         }
-        let answer = item.answer;
-        let status = answer.map_or("", |a| layout::answer_label(a.status));
-        let reason = answer.and_then(|a| a.reason.as_deref()).unwrap_or("");
-        let evidence = answer.and_then(|a| a.evidence.as_deref()).unwrap_or("");
-        sheet.write_string_with_format(row, COL_ANSWER, status, &open)?;
-        sheet.write_string_with_format(row, COL_REASON, reason, &open)?;
-        sheet.write_string_with_format(row, COL_EVIDENCE, evidence, &open)?;
-        answer_rows.push(row);
+        if item.open {
+            answer_rows.push(row);
+        }
     }
 
-    let labels: Vec<&str> = ANSWERS.iter().map(|(label, _)| *label).collect();
-    let dropdown = DataValidation::new()
-        .allow_list_strings(&labels)?
-        .set_error_style(DataValidationErrorStyle::Stop)
-        .set_error_title("回答")?
-        .set_error_message(
-            "一覧から選んでください（満たす・満たさない・対象外（不要）・未回答）。",
-        )?;
-    for (first, last) in runs(&answer_rows) {
-        sheet.add_data_validation(first, COL_ANSWER, last, COL_ANSWER, &dropdown)?;
+    if let Some((answer_col, _)) = layout.column(Show::Answer) {
+        let labels = layout.labels();
+        let mut message = format!("一覧から選んでください（{}）。", labels.join("・"));
+        // Excel shows at most 255 characters; the profile's words may be longer together.
+        if message.chars().count() > 255 {
+            message = "一覧から選んでください。".to_owned();
+        }
+        let dropdown = DataValidation::new()
+            .allow_list_strings(&labels)?
+            .set_error_style(DataValidationErrorStyle::Stop)
+            .set_error_title("回答")?
+            .set_error_message(message)?;
+        for (first, last) in runs(&answer_rows) {
+            sheet.add_data_validation(first, answer_col, last, answer_col, &dropdown)?;
+        }
     }
     sheet.protect_with_options(&ProtectionOptions {
         format_columns: true,
         format_rows: true,
         ..ProtectionOptions::default()
     });
+    Ok(())
+}
+
+/// What a column shows for an item, as text.
+fn cell_text<'a>(
+    show: Show,
+    column: &SheetColumn,
+    item: &'a Row<'_>,
+    layout: &'a SheetLayout,
+) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    let answer = item.answer;
+    match show {
+        Show::Number => Cow::Borrowed(""),
+        Show::Id => Cow::Borrowed(item.id),
+        Show::Category => match column.part {
+            Some(part) => Cow::Borrowed(
+                item.categories
+                    .get(part.saturating_sub(1))
+                    .map_or("", String::as_str),
+            ),
+            None => Cow::Owned(item.categories.join(" / ")),
+        },
+        Show::Text => Cow::Borrowed(item.text),
+        Show::Level => Cow::Borrowed(item.level),
+        Show::Applies => {
+            let applies = if item.applies { "適用" } else { "対象外" };
+            Cow::Owned(format!("{applies}: {}", item.why))
+        }
+        Show::Answer if !item.open => Cow::Borrowed(if item.applies { FROM_FACTS } else { "" }),
+        Show::Reason | Show::Evidence if !item.open => Cow::Borrowed(""),
+        Show::Answer => Cow::Borrowed(answer.map_or("", |a| layout.label(a.status))),
+        Show::Reason => Cow::Borrowed(answer.and_then(|a| a.reason.as_deref()).unwrap_or("")),
+        Show::Evidence => Cow::Borrowed(answer.and_then(|a| a.evidence.as_deref()).unwrap_or("")),
+    }
+}
+
+/// The fields above the table (the service, the provider, blanks to fill by hand), and an
+/// empty row after them; returns the first row below.
+fn write_header_fields(
+    sheet: &mut Worksheet,
+    layout: &SheetLayout,
+    assessment: &Assessment,
+    formats: &Formats,
+) -> Result<u32, Built> {
+    let mut row = 0u32;
+    for fields in &layout.header {
+        let mut c = 0u16;
+        for field in fields {
+            let value = match field.value {
+                Some(HeaderValue::Service) => assessment.service.name.as_str(),
+                Some(HeaderValue::Provider) => assessment.service.provider.as_str(),
+                None => "",
+            };
+            for (text, span, format) in [
+                (field.label.as_str(), field.label_columns, &formats.heading),
+                (value, field.value_columns, &formats.locked),
+            ] {
+                let last = c.saturating_add(span.saturating_sub(1));
+                if last > c {
+                    sheet.merge_range(row, c, row, last, text, format)?;
+                } else {
+                    sheet.write_string_with_format(row, c, text, format)?;
+                }
+                c = last.saturating_add(1);
+            }
+        }
+        row += 1;
+    }
+    Ok(if row > 0 { row + 1 } else { 0 })
+}
+
+/// The row above the headings: each group's heading over its columns.
+fn write_groups(
+    sheet: &mut Worksheet,
+    layout: &SheetLayout,
+    row: u32,
+    formats: &Formats,
+) -> Result<(), Built> {
+    let mut n = 0;
+    while n < layout.columns.len() {
+        let group = layout.columns[n].group.as_deref();
+        let mut last = n;
+        while group.is_some()
+            && layout
+                .columns
+                .get(last + 1)
+                .is_some_and(|c| c.group.as_deref() == group)
+        {
+            last += 1;
+        }
+        let text = group.unwrap_or("");
+        if last > n {
+            sheet.merge_range(row, col(n), row, col(last), text, &formats.heading)?;
+        } else {
+            sheet.write_string_with_format(row, col(n), text, &formats.heading)?;
+        }
+        n = last + 1;
+    }
+    Ok(())
+}
+
+/// The heading row; a heading spans the columns after it that share it.
+fn write_headings(
+    sheet: &mut Worksheet,
+    layout: &SheetLayout,
+    row: u32,
+    formats: &Formats,
+) -> Result<(), Built> {
+    let mut n = 0;
+    while n < layout.columns.len() {
+        let mut last = n;
+        while layout
+            .columns
+            .get(last + 1)
+            .is_some_and(|c| c.heading.is_empty())
+        {
+            last += 1;
+        }
+        let text = layout.columns[n].heading.as_str();
+        if last > n {
+            sheet.merge_range(row, col(n), row, col(last), text, &formats.heading)?;
+        } else {
+            sheet.write_string_with_format(row, col(n), text, &formats.heading)?;
+        }
+        n = last + 1;
+    }
     Ok(())
 }
 

@@ -5,6 +5,8 @@ use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx};
 use sentei_core::judgement::AnswerStatus;
+use sentei_core::profile::SheetLayout;
+use sentei_core::profile::sheet::Show;
 use sentei_core::{Assessment, Catalog};
 use serde_json::{Map, Value, json};
 
@@ -42,7 +44,7 @@ pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, S
         .get(KEY_ITEMS)
         .map(|ids| ids.lines().filter(|l| !l.is_empty()).collect())
         .unwrap_or_default();
-    let cells = read_items(&mut workbook)?;
+    let cells = read_items(&mut workbook, &base.profile.sheet)?;
     let (answers, rows_of) = answers_of(&cells, &open, &base)?;
     let answered = answers.len();
     let document = with_answers(base.document, answers);
@@ -161,12 +163,43 @@ struct ItemCells {
     columns: [u16; 4],
 }
 
-/// The headings of the columns read, in the order of [`ItemCells`]' arrays.
-const READ_HEADINGS: [&str; 4] = [ID_HEADING, ANSWER_HEADING, REASON_HEADING, EVIDENCE_HEADING];
+/// Positions in [`ItemCells`]' arrays, as in [`Show::READ`].
 const ID: usize = 0;
 const ANSWER: usize = 1;
 
-fn read_items(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<ItemCells, SheetError> {
+/// The heading row as it is being read: for each column read back, the columns whose heading
+/// it may have, with the preference of that heading (0 is the generic one).
+struct HeadingRow {
+    row: u32,
+    found: [Vec<(usize, u16)>; 4],
+}
+
+impl HeadingRow {
+    /// The column of each heading, the preferred heading where several are there.
+    fn columns(&self, layout: &SheetLayout) -> Result<[u16; 4], SheetError> {
+        let mut columns = [0u16; 4];
+        for (k, found) in self.found.iter().enumerate() {
+            match found.iter().min() {
+                Some(&(_, c)) => columns[k] = c,
+                None => {
+                    let heading = layout.heading(Show::READ[k]);
+                    return Err(SheetError::one(SheetProblem::at(
+                        ITEMS_SHEET,
+                        self.row,
+                        0,
+                        format!("見出しの行に「{heading}」の列がありません"),
+                    )));
+                }
+            }
+        }
+        Ok(columns)
+    }
+}
+
+fn read_items(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    layout: &SheetLayout,
+) -> Result<ItemCells, SheetError> {
     if !workbook.sheet_names().iter().any(|n| n == ITEMS_SHEET) {
         return Err(SheetError::one(SheetProblem::file(format!(
             "シート「{ITEMS_SHEET}」がありません（あるシート: {}）",
@@ -180,8 +213,27 @@ fn read_items(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<ItemCells, SheetErro
     };
     let mut reader =
         contained(|| workbook.worksheet_cells_reader(ITEMS_SHEET))?.map_err(unreadable)?;
-    let headings = READ_HEADINGS.map(layout::normalize);
-    let mut header: Option<(u32, [Option<u16>; 4])> = None;
+    let headings: [Vec<String>; 4] = Show::READ.map(|show| {
+        layout
+            .read_headings(show)
+            .into_iter()
+            .map(layout::normalize)
+            .collect()
+    });
+    let heading_of = |text: &str| -> Vec<(usize, usize)> {
+        let text = layout::normalize(text);
+        let mut found = Vec::new();
+        for (k, accepted) in headings.iter().enumerate() {
+            if let Some(preference) = accepted.iter().position(|h| *h == text) {
+                found.push((k, preference));
+            }
+        }
+        found
+    };
+    let mut header: Option<HeadingRow> = None;
+    // The cells of the current row while the heading row is not yet found.
+    let mut before: Vec<(u32, u16, String)> = Vec::new();
+    let mut columns: Option<[u16; 4]> = None;
     let mut rows: BTreeMap<u32, [Option<String>; 4]> = BTreeMap::new();
     let mut count = 0usize;
     while let Some(cell) = contained(|| reader.next_cell())?.map_err(unreadable)? {
@@ -213,49 +265,53 @@ fn read_items(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<ItemCells, SheetErro
                 )));
             }
         };
-        match &mut header {
-            None => {
-                // The heading row is the one with 項目番号; the other headings sit beside it.
-                if layout::normalize(&text) == headings[ID] {
-                    header = Some((row, [Some(col16), None, None, None]));
-                }
+        // The heading row is the first with an id column's heading; the other headings sit
+        // beside it, on either side. Rows above it (fields, group headings) are not read.
+        if header.is_none() {
+            if before.first().is_some_and(|(r, _, _)| *r != row) {
+                before.clear();
             }
-            Some((header_row, columns)) if *header_row == row => {
-                if let Some(k) = headings.iter().position(|h| *h == layout::normalize(&text)) {
-                    columns[k].get_or_insert(col16);
+            if heading_of(&text).iter().any(|(k, _)| *k == ID) {
+                let mut found: [Vec<(usize, u16)>; 4] = Default::default();
+                for (_, c, earlier) in before.drain(..) {
+                    for (k, preference) in heading_of(&earlier) {
+                        found[k].push((preference, c));
+                    }
                 }
-            }
-            Some((_, columns)) => {
-                if let Some(k) = columns.iter().position(|c| *c == Some(col16)) {
-                    rows.entry(row).or_default()[k] = Some(text);
-                }
+                header = Some(HeadingRow { row, found });
+            } else {
+                before.push((row, col16, text));
+                continue;
             }
         }
+        let Some(heading_row) = &mut header else {
+            continue;
+        };
+        if heading_row.row == row {
+            for (k, preference) in heading_of(&text) {
+                heading_row.found[k].push((preference, col16));
+            }
+            continue;
+        }
+        let columns = match columns {
+            Some(columns) => columns,
+            None => *columns.insert(heading_row.columns(layout)?),
+        };
+        if let Some(k) = columns.iter().position(|c| *c == col16) {
+            rows.entry(row).or_default()[k] = Some(text);
+        }
     }
-    let Some((header_row, columns)) = header else {
+    let Some(heading_row) = header else {
         return Err(SheetError::one(SheetProblem::file(format!(
-            "シート「{ITEMS_SHEET}」に見出し「{ID_HEADING}」の行がありません"
+            "シート「{ITEMS_SHEET}」に見出し「{}」の行がありません",
+            layout.heading(Show::Id)
         ))));
     };
-    let mut found = [0u16; 4];
-    for (k, column) in columns.iter().enumerate() {
-        match column {
-            Some(c) => found[k] = *c,
-            None => {
-                let heading = READ_HEADINGS[k];
-                return Err(SheetError::one(SheetProblem::at(
-                    ITEMS_SHEET,
-                    header_row,
-                    0,
-                    format!("見出しの行に「{heading}」の列がありません"),
-                )));
-            }
-        }
-    }
-    Ok(ItemCells {
-        rows,
-        columns: found,
-    })
+    let columns = match columns {
+        Some(columns) => columns,
+        None => heading_row.columns(layout)?,
+    };
+    Ok(ItemCells { rows, columns })
 }
 
 /// A cell's value as text. Formulas are not evaluated: this is the value last calculated by
@@ -287,6 +343,7 @@ fn answers_of(
     open: &[&str],
     base: &Base<'_>,
 ) -> Result<(Answers, RowsOf), SheetError> {
+    let layout = &base.profile.sheet;
     let open_by_key: HashMap<String, &str> =
         open.iter().map(|id| (layout::normalize(id), *id)).collect();
     let known: HashMap<String, &str> = base
@@ -356,12 +413,17 @@ fn answers_of(
         }
         let status = match answer.as_deref() {
             None => None,
-            Some(typed) => match layout::parse_answer(typed) {
+            Some(typed) => match layout.parse_answer(typed) {
                 Some(status) => Some(status),
                 None => {
-                    problems.push(at(row, ANSWER, format!(
-                        "回答「{typed}」は選べません（満たす・満たさない・対象外（不要）・未回答のいずれか）"
-                    )));
+                    problems.push(at(
+                        row,
+                        ANSWER,
+                        format!(
+                            "回答「{typed}」は選べません（{}のいずれか）",
+                            layout.labels().join("・")
+                        ),
+                    ));
                     continue;
                 }
             },

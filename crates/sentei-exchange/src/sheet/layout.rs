@@ -1,7 +1,8 @@
-//! The layout both directions agree on: sheet names, columns, answer labels, the hidden
-//! sheet's keys and its checksum. Changing any of these changes the format: bump [`FORMAT`].
+//! What both directions agree on: sheet names, the hidden sheet's keys and its checksum.
+//! Changing any of these changes the format: bump [`FORMAT`]. The columns, their headings and
+//! the answers' words are the profile's (`Profile::sheet`); the import finds the columns by
+//! heading, so a layout can change without a new format.
 
-use sentei_core::judgement::AnswerStatus;
 use sha2::{Digest, Sha256};
 
 /// The format written into every sheet; an import refuses any other.
@@ -10,42 +11,6 @@ pub const FORMAT: &str = "sentei-check-sheet/1";
 pub const ITEMS_SHEET: &str = "チェックシート";
 /// The hidden sheet with what the import needs.
 pub const META_SHEET: &str = "sentei";
-
-/// The columns of the items sheet, in order (0-based column numbers).
-pub const COL_NUMBER: u16 = 0;
-pub const COL_ID: u16 = 1;
-pub const COL_CATEGORY: u16 = 2;
-pub const COL_TEXT: u16 = 3;
-pub const COL_LEVEL: u16 = 4;
-pub const COL_APPLIES: u16 = 5;
-pub const COL_ANSWER: u16 = 6;
-pub const COL_REASON: u16 = 7;
-pub const COL_EVIDENCE: u16 = 8;
-
-/// Headings and widths (in characters) of the columns above.
-pub const HEADINGS: [(&str, f64); 9] = [
-    ("番号", 6.0),
-    ("項目番号", 12.0),
-    ("区分", 22.0),
-    ("要件", 60.0),
-    ("水準", 8.0),
-    ("適用", 24.0),
-    (ANSWER_HEADING, 14.0),
-    (REASON_HEADING, 30.0),
-    (EVIDENCE_HEADING, 30.0),
-];
-pub const ID_HEADING: &str = "項目番号";
-pub const ANSWER_HEADING: &str = "回答";
-pub const REASON_HEADING: &str = "理由（満たさない・対象外のとき）";
-pub const EVIDENCE_HEADING: &str = "根拠（契約書の条項、報告書など）";
-
-/// The answers offered in the dropdown, and what each means.
-pub const ANSWERS: [(&str, AnswerStatus); 4] = [
-    ("満たす", AnswerStatus::Met),
-    ("満たさない", AnswerStatus::Unmet),
-    ("対象外（不要）", AnswerStatus::NotApplicable),
-    ("未回答", AnswerStatus::Unanswered),
-];
 
 /// What the answer cell of an item decided by the facts says; not an answer.
 pub const FROM_FACTS: &str = "（事実から判定）";
@@ -58,31 +23,6 @@ pub const KEY_BASE: &str = "assessment";
 /// The ids of the items whose answers the sheet carries, one per line.
 pub const KEY_ITEMS: &str = "answered_here";
 pub const KEY_CHECKSUM: &str = "checksum";
-
-/// The label of an answer status, as the dropdown shows it.
-pub fn answer_label(status: AnswerStatus) -> &'static str {
-    ANSWERS
-        .iter()
-        .find(|(_, s)| *s == status)
-        .map_or("未回答", |(label, _)| label)
-}
-
-/// The status a typed answer means; `None` when it is not one. Accepts the labels, the
-/// contract's codes, ○ and ×, in full or half width, with spaces around.
-pub fn parse_answer(text: &str) -> Option<AnswerStatus> {
-    let text = normalize(text);
-    let by_label = ANSWERS
-        .iter()
-        .find(|(label, _)| normalize(label) == text)
-        .map(|(_, s)| *s);
-    by_label.or(match text.as_str() {
-        "met" | "○" | "〇" => Some(AnswerStatus::Met),
-        "unmet" | "×" | "x" => Some(AnswerStatus::Unmet),
-        "not_applicable" | "対象外" => Some(AnswerStatus::NotApplicable),
-        "unanswered" => Some(AnswerStatus::Unanswered),
-        _ => None,
-    })
-}
 
 /// Text as typed by people and spreadsheets, made comparable: full-width ASCII letters,
 /// digits and signs to half width, every kind of space removed. (Ids hold no spaces.)
@@ -129,22 +69,6 @@ mod tests {
         assert_eq!(cell_name(0, 25), "Z1");
         assert_eq!(cell_name(0, 26), "AA1");
         assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
-    }
-
-    #[test]
-    fn typed_answers_are_read_however_they_are_written() {
-        assert_eq!(parse_answer(" 満たす "), Some(AnswerStatus::Met));
-        assert_eq!(
-            parse_answer("対象外(不要)"),
-            Some(AnswerStatus::NotApplicable)
-        );
-        assert_eq!(parse_answer("ｕｎｍｅｔ"), Some(AnswerStatus::Unmet));
-        assert_eq!(parse_answer("○"), Some(AnswerStatus::Met));
-        assert_eq!(parse_answer("たぶん"), None);
-        for (label, status) in ANSWERS {
-            assert_eq!(parse_answer(label), Some(status));
-            assert_eq!(answer_label(status), label);
-        }
     }
 
     #[test]

@@ -1,17 +1,19 @@
 //! Check sheets as Excel workbooks: what vendors and departments fill in today.
 //!
-//! [`export`] writes an assessment as a workbook: one visible sheet with a row per item (number,
-//! item id, categories, requirement text verbatim, level, whether it applies and why, and the
-//! answer, reason and evidence columns, the only unlocked cells), and a hidden sheet carrying
-//! what the import needs to rebuild the assessment file: the profile and its version, the
-//! service and its facts, and a checksum over them.
+//! [`export`] writes an assessment as a workbook: one visible sheet with a row per item in the
+//! profile's layout (`Profile::sheet`: its source document's columns and headings, or the
+//! generic number, item id, categories, requirement text verbatim, level, whether it applies
+//! and why, answer, reason and evidence), the answer, reason and evidence cells the only
+//! unlocked ones, and a hidden sheet carrying what the import needs to rebuild the assessment
+//! file: the profile and its version, the service and its facts, and a checksum over them.
 //!
 //! [`import`] reads a filled workbook back into an assessment file of the contract. The file
 //! is untrusted: it is checked as a zip archive before any XML is parsed (size, entry count,
 //! total uncompressed size, compression ratio, macros; see `guard.rs`), read cell by cell
 //! without allocating the sheet's whole range, and formulas are never evaluated (calamine
-//! gives the value Excel or LibreOffice cached). Items are matched by id, not by row, so
-//! moved rows, extra sheets and merged cells do not matter; every problem names its cell.
+//! gives the value Excel or LibreOffice cached). Columns are found by their headings (the
+//! layout's or the generic ones) and items matched by id, not by row, so moved rows, extra
+//! sheets and merged cells do not matter; every problem names its cell.
 
 mod export;
 pub(crate) mod guard;

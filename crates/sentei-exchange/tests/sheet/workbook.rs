@@ -5,11 +5,22 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Workbook, Worksheet};
-use sentei_core::{Assessment, Catalog, builtin_profiles};
+use sentei_core::profile::sheet::Show;
+use sentei_core::{Assessment, Catalog, Profile, builtin_profiles};
 use sentei_exchange::sheet::{self, Scope, SheetError};
 
 pub const ITEMS: &str = "チェックシート";
 pub const META: &str = "sentei";
+
+/// The profiles with an example assessment (examples/PROFILE.yaml): the three in their
+/// documents' layouts first, then two in the generic one.
+pub const EXAMPLES: [&str; 5] = [
+    "ward-annex",
+    "city-checklist",
+    "shunan-2023",
+    "procurement-spec",
+    "sakai",
+];
 
 pub fn catalog() -> Catalog {
     Catalog::new(builtin_profiles().unwrap())
@@ -23,6 +34,17 @@ pub fn example(profile: &str) -> (Catalog, Assessment) {
     );
     let text = std::fs::read_to_string(path).unwrap();
     let catalog = catalog();
+    let assessment = catalog.parse_assessment(&text).unwrap();
+    (catalog, assessment)
+}
+
+/// An assessment of a profile with no answers and few facts: every item of classification 2
+/// is to be answered.
+pub fn unanswered(profile: &str) -> (Catalog, Assessment) {
+    let catalog = catalog();
+    let text = format!(
+        "profile: {profile}\nservice: {{ name: 例のSaaS, provider: 例示株式会社 }}\nfacts: {{ classification: \"2\" }}\n"
+    );
     let assessment = catalog.parse_assessment(&text).unwrap();
     (catalog, assessment)
 }
@@ -66,6 +88,90 @@ pub fn row_of(rows: &[Vec<String>], id: &str) -> usize {
     rows.iter()
         .position(|r| r.get(1).map(String::as_str) == Some(id))
         .unwrap()
+}
+
+/// The items sheet of a workbook in any profile's layout, its columns found by the
+/// profile's headings.
+pub struct Table {
+    pub rows: Vec<Vec<String>>,
+    /// The heading row (0 in the generic layout).
+    pub head: usize,
+    pub id: usize,
+    pub answer: usize,
+    pub reason: usize,
+    pub evidence: usize,
+    pub applies: usize,
+    pub text: usize,
+}
+
+impl Table {
+    pub fn read(bytes: &[u8], profile: &Profile) -> Table {
+        let rows = cells(bytes, ITEMS);
+        let layout = &profile.sheet;
+        let id_heading = layout.heading(Show::Id);
+        let head = rows
+            .iter()
+            .position(|r| r.iter().any(|c| c == id_heading))
+            .unwrap();
+        let at = |show: Show| {
+            rows[head]
+                .iter()
+                .position(|h| h == layout.heading(show))
+                .unwrap_or_else(|| panic!("no {show:?} column in {:?}", rows[head]))
+        };
+        Table {
+            head,
+            id: at(Show::Id),
+            answer: at(Show::Answer),
+            reason: at(Show::Reason),
+            evidence: at(Show::Evidence),
+            applies: at(Show::Applies),
+            text: at(Show::Text),
+            rows,
+        }
+    }
+
+    /// The rows of items, below the headings.
+    pub fn items(&self) -> std::ops::Range<usize> {
+        self.head + 1..self.rows.len()
+    }
+
+    /// The row of an item.
+    pub fn row_of(&self, id: &str) -> usize {
+        self.items()
+            .find(|&r| self.rows[r].get(self.id).map(String::as_str) == Some(id))
+            .unwrap()
+    }
+
+    /// The rows a person answers: the item applies and the facts do not decide it.
+    pub fn open(&self) -> Vec<usize> {
+        self.items()
+            .filter(|&r| {
+                self.rows[r][self.applies].starts_with("適用: ")
+                    && self.rows[r][self.answer] != "（事実から判定）"
+            })
+            .collect()
+    }
+
+    /// The rows of items that do not apply.
+    pub fn closed(&self) -> Vec<usize> {
+        self.items()
+            .filter(|&r| self.rows[r][self.applies].starts_with("対象外: "))
+            .collect()
+    }
+
+    pub fn id_of(&self, row: usize) -> String {
+        self.rows[row][self.id].clone()
+    }
+}
+
+/// A cell's name as Excel shows it, for columns A to Z.
+pub fn cell_name(row: usize, col: usize) -> String {
+    format!(
+        "{}{}",
+        char::from(b'A' + u8::try_from(col).unwrap()),
+        row + 1
+    )
 }
 
 /// How a rewritten workbook differs from a plain copy.
