@@ -94,6 +94,7 @@ fn notice(code: &str) -> Option<&'static str> {
         "acted" => "手続を進めました。",
         "accepted" => "受容を記録しました。",
         "ledger" => "台帳を更新しました。",
+        "imported" => "既存の台帳を取り込みました。",
         "password" => "パスワードを変更しました。",
         "user" => "利用者を更新しました。",
         "token-revoked" => "トークンを無効にしました。",

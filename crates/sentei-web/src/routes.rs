@@ -250,6 +250,28 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         .page(M::GET, "/ledger", read, get(pages::ledger::list))
         .page(M::GET, "/ledger.csv", read, get(pages::ledger::csv))
         .page(M::GET, "/ledger.xlsx", read, get(pages::ledger::xlsx))
+        .page(
+            M::GET,
+            "/ledger/import",
+            Can(C::KeepLedger),
+            get(pages::ledger_import::form),
+        )
+        .page(
+            M::POST,
+            "/ledger/import",
+            Can(C::KeepLedger),
+            // The file is the body: as large as a ledger file may be, not the form limit.
+            post(pages::ledger_import::upload).layer(DefaultBodyLimit::max(
+                sentei_exchange::ledger_import::MAX_FILE_BYTES,
+            )),
+        )
+        .page(
+            M::POST,
+            "/ledger/import/apply",
+            Can(C::KeepLedger),
+            post(pages::ledger_import::apply)
+                .layer(DefaultBodyLimit::max(pages::ledger_import::MAX_APPLY_BYTES)),
+        )
         .page(M::GET, "/ledger/{id}", read, get(pages::ledger::show))
         .page(
             M::POST,
@@ -428,6 +450,15 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             post(api::workflow::accept),
         )
         .api(M::GET, "/api/v1/ledger", read, get(api::records::ledger))
+        .api(
+            M::POST,
+            "/api/v1/ledger/import",
+            Can(C::KeepLedger),
+            // The file is the body: as large as a ledger file may be, not the JSON limit.
+            post(api::ledger_import::import).layer(DefaultBodyLimit::max(
+                sentei_exchange::ledger_import::MAX_FILE_BYTES,
+            )),
+        )
         .api(
             M::GET,
             "/api/v1/ledger/{id}",

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod exchange;
+pub mod ledger_import;
 pub mod records;
 pub mod registry;
 pub mod types;
@@ -26,6 +27,7 @@ use types::ApplicationBody;
         registry::assessment, registry::save_assessment,
         workflow::applications, workflow::create, workflow::application, workflow::act, workflow::accept,
         records::ledger, records::entry, records::extend, records::change, records::abolish,
+        ledger_import::import,
         records::audit, records::verify, records::dashboard,
         admin::users, admin::create_user, admin::tokens, admin::create_token, admin::revoke_token,
         exchange::sheet_download, exchange::sheet_upload,

@@ -31,6 +31,8 @@ pub struct Filters {
     page: u64,
     /// `cp932` for Shift_JIS; UTF-8 with a byte-order mark otherwise.
     encoding: Option<String>,
+    /// The action just done, for its notice.
+    done: Option<String>,
 }
 
 impl Filters {
@@ -79,6 +81,7 @@ pub struct ListPage {
     filter_query: String,
     rows: Vec<Row>,
     pager: Pager,
+    can_import: bool,
 }
 
 pub async fn list(
@@ -92,7 +95,9 @@ pub async fn list(
         .await?;
     let filter_query = filters.query_string();
     Ok(ListPage {
-        layout: Layout::new("外部サービス利用台帳", Some(&signed), "/ledger"),
+        layout: Layout::new("外部サービス利用台帳", Some(&signed), "/ledger")
+            .with_notice(filters.done.as_deref()),
+        can_import: signed.actor.can(Capability::KeepLedger),
         classifications: options(
             CLASSIFICATIONS.iter().map(|c| (c.label, c.label)),
             filters.classification.as_deref().unwrap_or(""),

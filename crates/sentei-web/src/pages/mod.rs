@@ -7,6 +7,7 @@ pub mod assessments;
 pub mod audit;
 pub mod dashboard;
 pub mod ledger;
+pub mod ledger_import;
 pub mod login;
 pub mod profiles;
 pub mod report;

@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod api_exchange;
 mod harness;
+mod ledger_import;
 mod pages;
 mod security;
 mod sheets;

@@ -1,0 +1,198 @@
+//! Reading in a ledger kept before sentei, from the ledger page: upload a CSV or Excel file,
+//! see how its columns were read, what would be registered, what is already in the ledger and
+//! every row that cannot be read, then register it all at once.
+//!
+//! The upload changes nothing. The preview carries the rows it showed in a hidden field; the
+//! store checks them again when they come back, registers them in one transaction, and skips
+//! those already in the ledger, so a second click or a stale page cannot register twice.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sentei_core::ledger::ImportedEntry;
+use sentei_exchange::ledger_import::{self, LedgerFile};
+use serde::Deserialize;
+
+use crate::auth::Signed;
+use crate::error::{AppError, PageError};
+use crate::extract::PageForm;
+use crate::layout::Layout;
+use crate::state::AppState;
+
+/// Largest apply form: the rows as JSON, URL-encoded (a Japanese character takes nine bytes).
+pub const MAX_APPLY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One row as the preview lists it.
+struct Row {
+    place: String,
+    service: String,
+    provider: String,
+    classification: String,
+    period: String,
+    applicant: String,
+    scope: String,
+    abolished: bool,
+    /// The entry already in the ledger.
+    existing: Option<i64>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "ledger_import.html")]
+pub struct ImportPage {
+    layout: Layout,
+    file: String,
+    /// File-level problems: nothing could be read.
+    refused: Vec<String>,
+    columns: Vec<(String, String, String)>,
+    create: Vec<Row>,
+    existing: Vec<Row>,
+    problems: Vec<String>,
+    /// The rows to register, as JSON for the apply form; empty when nothing can be applied.
+    rows_json: String,
+}
+
+impl ImportPage {
+    fn empty(signed: &Signed) -> ImportPage {
+        ImportPage {
+            layout: Layout::new("既存の台帳の取り込み", Some(signed), "/ledger"),
+            file: String::new(),
+            refused: Vec::new(),
+            columns: Vec::new(),
+            create: Vec::new(),
+            existing: Vec::new(),
+            problems: Vec::new(),
+            rows_json: String::new(),
+        }
+    }
+}
+
+/// The upload form.
+pub async fn form(Extension(signed): Extension<Signed>) -> ImportPage {
+    ImportPage::empty(&signed)
+}
+
+/// A ledger file uploaded: what it holds and what registering it would do; nothing is saved.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let (file, bytes) = ledger_field(&mut multipart).await?;
+    let mut page = ImportPage::empty(&signed);
+    page.file.clone_from(&file);
+    let read = match ledger_import::read(&file, &bytes) {
+        Ok(read) => read,
+        Err(error) => {
+            page.refused = error.problems.iter().map(ToString::to_string).collect();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    page.columns = columns(&read);
+    page.problems = read.problems.iter().map(ToString::to_string).collect();
+    if read.rows.is_empty() {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let plan = state
+        .store
+        .plan_ledger_import(&signed.actor, &read.rows)
+        .await?;
+    page.create = plan
+        .create
+        .iter()
+        .map(|i| row(&read.rows[*i], None))
+        .collect();
+    page.existing = plan
+        .existing
+        .iter()
+        .map(|(i, id)| row(&read.rows[*i], Some(*id)))
+        .collect();
+    if page.problems.is_empty() && !plan.create.is_empty() {
+        let rows: Vec<&ImportedEntry> = plan.create.iter().map(|i| &read.rows[*i]).collect();
+        page.rows_json = serde_json::to_string(&rows)
+            .map_err(|e| AppError::Internal(format!("rows as JSON: {e}")))?;
+    }
+    let status = if page.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    file: String,
+    rows: String,
+}
+
+/// Registers the rows the preview showed, all or nothing.
+pub async fn apply(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    PageForm(form): PageForm<ApplyForm>,
+) -> Result<Response, PageError> {
+    let rows: Vec<ImportedEntry> = serde_json::from_str(&form.rows).map_err(|_| {
+        AppError::BadRequest(
+            "取り込む内容を読み取れませんでした。ファイルをもう一度読み込んでください".to_owned(),
+        )
+    })?;
+    state
+        .store
+        .import_ledger(&signed.actor, &form.file, &rows)
+        .await?;
+    Ok(Redirect::to("/ledger?done=imported").into_response())
+}
+
+fn columns(read: &LedgerFile) -> Vec<(String, String, String)> {
+    read.columns
+        .iter()
+        .map(|c| {
+            let meaning = match c.read_as {
+                Ok(field) => field.to_owned(),
+                Err(why) => format!("読み込みません（{why}）"),
+            };
+            (c.place.clone(), c.heading.clone(), meaning)
+        })
+        .collect()
+}
+
+fn row(entry: &ImportedEntry, existing: Option<i64>) -> Row {
+    let f = &entry.fields;
+    Row {
+        place: entry.place.clone(),
+        service: f.service_name.clone(),
+        provider: f.provider.clone(),
+        classification: f.classification.clone(),
+        period: format!("{} 〜 {}", f.period_start, f.period_end),
+        applicant: format!("{} {}", f.applicant_department, f.applicant_name),
+        scope: f.user_scope.clone(),
+        abolished: entry.abolished,
+        existing,
+    }
+}
+
+/// The uploaded file of the form's `ledger` field, with its name.
+async fn ledger_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() != Some("ledger") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map_or_else(|| "台帳".to_owned(), str::to_owned);
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        if bytes.is_empty() {
+            break;
+        }
+        return Ok((name, bytes.to_vec()));
+    }
+    Err(AppError::BadRequest(
+        "台帳のファイル（CSV か .xlsx）を選んでから送信してください".to_owned(),
+    ))
+}
