@@ -29,7 +29,12 @@ pub fn cells(e: &LedgerEntryView) -> [String; 14] {
         f.user_scope.clone(),
         if e.abolished { "廃止" } else { "利用中" }.to_owned(),
         e.version.to_string(),
-        format!("{} 版{}", e.profile_id, e.profile_version),
+        if e.profile_id.is_empty() {
+            // Read in from a ledger kept before sentei: approved under no profile of sentei's.
+            "（既存の台帳から取込）".to_owned()
+        } else {
+            format!("{} 版{}", e.profile_id, e.profile_version)
+        },
         e.verdict.clone(),
     ]
 }

@@ -238,10 +238,14 @@ pub async fn show(
     let history = state.store.ledger_history(actor, id).await?;
     let ids: Vec<i64> = history.iter().filter_map(|v| v.recorded_by).collect();
     let names = state.store.display_names(actor, &ids).await?;
-    let profile = state.catalog.get(&entry.profile_id).map_or_else(
-        || entry.profile_id.clone(),
-        |p| format!("{}（版 {}）", p.title, entry.profile_version),
-    );
+    let imported = entry.profile_id.is_empty();
+    let profile = match state.catalog.get(&entry.profile_id) {
+        Some(p) => format!("{}（版 {}）", p.title, entry.profile_version),
+        None if imported => {
+            "既存の台帳から取り込んだ項目（sentei での評価はありません）".to_owned()
+        }
+        None => entry.profile_id.clone(),
+    };
     Ok(EntryPage {
         layout: Layout::new(
             format!("台帳 {id}（{}）", entry.fields.service_name),
@@ -254,8 +258,12 @@ pub async fn show(
             layout::date(entry.fields.period_start),
             layout::date(entry.fields.period_end)
         ),
+        verdict: if imported {
+            ""
+        } else {
+            verdict_label(&entry.verdict)
+        },
         profile,
-        verdict: verdict_label(&entry.verdict),
         history: history
             .iter()
             .map(|v| VersionRow {

@@ -112,6 +112,32 @@ async fn a_ledger_file_is_previewed_then_registered_once() {
         .get(Some(UserRole::Approver), "/ledger?done=imported")
         .await;
     assert!(listed.body.contains("既存の台帳を取り込みました。"));
+    let found = web
+        .store
+        .ledger(
+            web.actor(UserRole::Auditor),
+            &LedgerQuery {
+                search: "日程調整".to_owned(),
+                ..LedgerQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let entry = web
+        .get(
+            Some(UserRole::Auditor),
+            &format!("/ledger/{}", found.items[0].id),
+        )
+        .await;
+    assert!(
+        entry.body.contains("既存の台帳から取り込んだ項目"),
+        "{}",
+        entry.body
+    );
+    assert!(
+        entry.body.contains("取込") && entry.body.contains("部署の台帳.csv の 4行目 から取り込み")
+    );
+    assert!(!entry.body.contains("未評価"));
 
     // The same form again (a second click) and the same file again register nothing more.
     let twice = web
