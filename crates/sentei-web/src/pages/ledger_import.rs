@@ -176,23 +176,11 @@ fn row(entry: &ImportedEntry, existing: Option<i64>) -> Row {
 
 /// The uploaded file of the form's `ledger` field, with its name.
 async fn ledger_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() != Some("ledger") {
-            continue;
-        }
-        let name = field
-            .file_name()
-            .map_or_else(|| "台帳".to_owned(), str::to_owned);
-        let bytes = field.bytes().await.map_err(unreadable)?;
-        if bytes.is_empty() {
-            break;
-        }
-        return Ok((name, bytes.to_vec()));
-    }
-    Err(AppError::BadRequest(
-        "台帳のファイル（CSV か .xlsx）を選んでから送信してください".to_owned(),
-    ))
+    super::uploaded_file(
+        multipart,
+        "ledger",
+        "台帳",
+        "台帳のファイル（CSV か .xlsx）を選んでから送信してください",
+    )
+    .await
 }

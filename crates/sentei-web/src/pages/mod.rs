@@ -24,6 +24,33 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The file sent in a multipart form's `field`, with its name (`unnamed` when the browser gave
+/// none); `missing` is the message when no file was chosen.
+pub(crate) async fn uploaded_file(
+    multipart: &mut axum::extract::Multipart,
+    field: &str,
+    unnamed: &str,
+    missing: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
+    };
+    while let Some(part) = multipart.next_field().await.map_err(unreadable)? {
+        if part.name() != Some(field) {
+            continue;
+        }
+        let name = part
+            .file_name()
+            .map_or_else(|| unnamed.to_owned(), str::to_owned);
+        let bytes = part.bytes().await.map_err(unreadable)?;
+        if bytes.is_empty() {
+            break;
+        }
+        return Ok((name, bytes.to_vec()));
+    }
+    Err(AppError::BadRequest(missing.to_owned()))
+}
+
 /// A stored assessment read again under its profile, for pages that judge or export it.
 pub(crate) fn read_stored<'s>(
     state: &'s AppState,

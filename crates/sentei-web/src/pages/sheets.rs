@@ -228,25 +228,13 @@ fn problems_page(signed: &Signed, id: i64, file: String, error: &SheetError) -> 
 
 /// The uploaded file of the form's `sheet` field, with its name.
 pub(super) async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), AppError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() != Some("sheet") {
-            continue;
-        }
-        let name = field
-            .file_name()
-            .map_or_else(|| "チェックシート".to_owned(), str::to_owned);
-        let bytes = field.bytes().await.map_err(unreadable)?;
-        if bytes.is_empty() {
-            break;
-        }
-        return Ok((name, bytes.to_vec()));
-    }
-    Err(AppError::BadRequest(
-        "Excel のチェックシート（.xlsx）を選んでから送信してください".to_owned(),
-    ))
+    super::uploaded_file(
+        multipart,
+        "sheet",
+        "チェックシート",
+        "Excel のチェックシート（.xlsx）を選んでから送信してください",
+    )
+    .await
 }
 
 /// Each item whose answer differs, with its answer before and after.
