@@ -2,6 +2,7 @@
 //! `sentei serve --demo`: an applicant registers a service and fills its check sheet, with two
 //! 推奨 items unmet and their reasons; the live preview shows the judgement; the application is
 //! submitted; the approver records the acceptance and approves; the ledger lists the service;
+//! the approver reads in an old ledger from a CSV file after its preview;
 //! the auditor finds the approval in the verified audit trail.
 //!
 //! Screenshots of each step are saved in `target/screenshots/`. Without chromedriver on PATH
@@ -430,6 +431,31 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     j.open("/ledger").await;
     j.see(SERVICE).await;
     j.shot("4-ledger").await;
+
+    // The approver reads in the department's old ledger: a preview, then one click.
+    let old_ledger = dir.path().join("これまでの台帳.csv");
+    std::fs::write(
+        &old_ledger,
+        "外部サービス利用台帳（令和７年度）\n\
+         サービス名,事業者名,利用目的,情報の格付,利用期間,利用申請者,利用者の範囲\n\
+         施設予約サービス,例示システム株式会社,施設の予約受付,２,令和７年４月１日～令和９年３月３１日,生涯学習課 山口 一郎,課内\n\
+         文書共有サービス,例示クラウド株式会社,文書の共有,機密性2,R7.4.1-R8.3.31,総務課 周南 花子,全庁\n",
+    )
+    .unwrap();
+    j.click("a[href='/ledger/import']").await;
+    j.see("台帳に取り込みます").await;
+    j.css("#ledger")
+        .await
+        .send_keys(old_ledger.to_str().unwrap())
+        .await
+        .unwrap();
+    j.press("読み込んで確かめる").await;
+    j.see("登録する項目（2 件）").await;
+    j.see("2025-04-01 〜 2027-03-31").await;
+    j.shot("4-ledger-import").await;
+    j.press("2 件を台帳に登録する").await;
+    j.see("既存の台帳を取り込みました").await;
+    j.see("施設予約サービス").await;
     j.sign_out().await;
 
     // The auditor finds the approval in the verified trail.
