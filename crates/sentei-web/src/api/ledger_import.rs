@@ -20,6 +20,7 @@ use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerImportParams {
     /// true (the default): only say what would be done. false: register the rows.
     pub dry_run: Option<bool>,

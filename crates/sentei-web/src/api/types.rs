@@ -80,6 +80,7 @@ pub struct NewServiceBody {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ServiceFilters {
     #[serde(default)]
     pub search: String,
@@ -142,6 +143,7 @@ pub struct ApplicationPage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplicationFilters {
     pub status: Option<String>,
     #[serde(default)]
@@ -256,6 +258,7 @@ pub struct LedgerDetail {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerFilters {
     #[serde(default)]
     pub search: String,
@@ -327,6 +330,7 @@ pub struct Verification {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     #[serde(default)]
     pub page: u64,

@@ -293,7 +293,17 @@ async fn the_openapi_document_describes_every_api_route() {
         );
     }
     for (path, operations) in paths {
-        for method in operations.as_object().unwrap().keys() {
+        for (method, operation) in operations.as_object().unwrap() {
+            // A parameter is in the path exactly when the path names it; the rest are queries.
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                let expected = if in_path { "path" } else { "query" };
+                assert_eq!(
+                    parameter["in"], expected,
+                    "{method} {path}: parameter {name} should be in the {expected}"
+                );
+            }
             assert!(
                 api.iter()
                     .any(|s| s.path == path && s.method.as_str().eq_ignore_ascii_case(method)),
