@@ -6,7 +6,6 @@
 //! as `sentei assess`, then judged by the same engine: the page decides nothing itself.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,22 +15,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use sentei_core::access::Capability;
 use sentei_core::assessment::Catalog;
-use sentei_core::facts::{CERTIFICATIONS, FACTS, FactKind, MODEL};
-use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
+use sentei_core::facts::{CERTIFICATIONS, FACTS, MODEL};
+use sentei_core::judgement::{AnswerSource, Judgement};
 use sentei_core::profile::Meaning;
 use sentei_core::workflow::may_edit_assessment;
 use sentei_core::{Assessment, Profile, judge};
 use sentei_store::{StoreError, StoredAssessment};
-use serde_json::{Map, Value, json};
 
 use crate::auth::Signed;
 use crate::error::{AppError, PageError};
 use crate::layout::{self, Layout};
+use crate::pages::assessment_form::{FormState, document_of, profile_of};
 use crate::pages::{Done, form_pairs};
 use crate::state::AppState;
-
-/// Most items plus added items one form may carry.
-const MAX_ITEMS: usize = 2_500;
 
 pub struct VerdictView {
     code: &'static str,
@@ -143,18 +139,6 @@ const ANSWER_CHOICES: [(&str, &str); 4] = [
     ("not_applicable", "対象外（不要）"),
     ("unanswered", "未回答"),
 ];
-
-/// What the form says, whether or not it is valid yet.
-struct FormState {
-    /// The stored assessment, parsed, when the form shows it unchanged: judged as it is,
-    /// without turning the form back into a document and parsing that again.
-    stored: Option<Assessment>,
-    model: String,
-    facts: HashMap<String, String>,
-    certifications: Vec<String>,
-    /// (status, reason, evidence) by item index (profile items, then added items).
-    answers: Vec<(String, String, String)>,
-}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -314,15 +298,6 @@ async fn editor<'a>(
     })
 }
 
-fn profile_of<'c>(
-    catalog: &'c Catalog,
-    stored: &StoredAssessment,
-) -> Result<&'c Profile, AppError> {
-    catalog
-        .get(&stored.profile_id)
-        .ok_or_else(|| AppError::NotFound(format!("基準 {} が見つかりません", stored.profile_id)))
-}
-
 /// The judgement of the form as a document, or the problems that keep it from being one.
 fn judge_form<'f>(
     catalog: &Catalog,
@@ -382,200 +357,6 @@ impl VerdictView {
             reasons: self.reasons.clone(),
         }
     }
-}
-
-impl FormState {
-    /// The stored assessment as the form shows it: each item's written answer, or the default
-    /// where one applies.
-    fn from_stored(catalog: &Catalog, stored: &StoredAssessment) -> FormState {
-        let doc = &stored.document;
-        let mut facts = HashMap::new();
-        if let Some(map) = doc["facts"].as_object() {
-            for (name, value) in map {
-                match value {
-                    Value::Bool(b) => {
-                        facts.insert(name.clone(), b.to_string());
-                    }
-                    Value::String(s) => {
-                        facts.insert(name.clone(), s.clone());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let certifications = doc["facts"]["certifications"]
-            .as_array()
-            .map(|l| {
-                l.iter()
-                    .filter_map(|c| c.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let parsed = catalog.parse_assessment(&doc.to_string()).ok();
-        let profile = catalog.get(&stored.profile_id);
-        let mut answers = Vec::new();
-        if let (Some(assessment), Some(profile)) = (&parsed, profile) {
-            for (i, item) in profile.items.iter().enumerate() {
-                let explicit = assessment.answer(i);
-                let status = match explicit {
-                    Some(a) => a.status,
-                    None if item.certification.is_none() && !item.is_derived() => {
-                        assessment.default.unwrap_or(AnswerStatus::Unanswered)
-                    }
-                    None => AnswerStatus::Unanswered,
-                };
-                answers.push(answer_tuple(status, explicit));
-            }
-            for extra in &assessment.extra_items {
-                let status = extra.answer.as_ref().map_or(
-                    assessment.default.unwrap_or(AnswerStatus::Unanswered),
-                    |a| a.status,
-                );
-                answers.push(answer_tuple(status, extra.answer.as_ref()));
-            }
-        }
-        FormState {
-            stored: parsed,
-            model: doc["service"]["model"]
-                .as_str()
-                .unwrap_or("saas")
-                .to_owned(),
-            facts,
-            certifications,
-            answers,
-        }
-    }
-
-    fn from_pairs(pairs: &[(String, String)]) -> FormState {
-        let mut form = FormState {
-            stored: None,
-            model: "saas".to_owned(),
-            facts: HashMap::new(),
-            certifications: Vec::new(),
-            answers: Vec::new(),
-        };
-        for (key, value) in pairs {
-            if key == "model" {
-                form.model.clone_from(value);
-            } else if key == "cert" {
-                form.certifications.push(value.clone());
-            } else if let Some(name) = key.strip_prefix("f.") {
-                form.facts.insert(name.to_owned(), value.clone());
-            } else if let Some((kind, index)) = key.split_once('.') {
-                let Ok(index) = index.parse::<usize>() else {
-                    continue;
-                };
-                if index >= MAX_ITEMS || !matches!(kind, "s" | "r" | "e") {
-                    continue;
-                }
-                if form.answers.len() <= index {
-                    form.answers.resize(
-                        index + 1,
-                        ("unanswered".to_owned(), String::new(), String::new()),
-                    );
-                }
-                if let Some(slot) = form.answers.get_mut(index) {
-                    match kind {
-                        "s" => slot.0.clone_from(value),
-                        "r" => slot.1.clone_from(value),
-                        _ => slot.2.clone_from(value),
-                    }
-                }
-            }
-        }
-        form
-    }
-
-    fn answer(&self, index: usize) -> (&str, &str, &str) {
-        self.answers
-            .get(index)
-            .map_or(("unanswered", "", ""), |(s, r, e)| {
-                (s.as_str(), r.as_str(), e.as_str())
-            })
-    }
-}
-
-fn answer_tuple(
-    status: AnswerStatus,
-    explicit: Option<&sentei_core::Answer>,
-) -> (String, String, String) {
-    let status = serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unanswered".to_owned());
-    let reason = explicit.and_then(|a| a.reason.clone()).unwrap_or_default();
-    let evidence = explicit
-        .and_then(|a| a.evidence.clone())
-        .unwrap_or_default();
-    (status, reason, evidence)
-}
-
-/// The contract's assessment document for the form: the stored one (its profile, service and
-/// added items) with the form's facts and answers.
-fn document_of(
-    catalog: &Catalog,
-    stored: &StoredAssessment,
-    form: &FormState,
-) -> Result<Value, AppError> {
-    let profile = profile_of(catalog, stored)?;
-    let mut document = stored.document.clone();
-    let mut facts = Map::new();
-    for def in FACTS.iter().filter(|d| d.name != "model") {
-        let value = form.facts.get(def.name).map(|v| v.trim()).unwrap_or("");
-        match def.kind {
-            FactKind::Flag if value == "true" => {
-                facts.insert(def.name.to_owned(), Value::Bool(true));
-            }
-            FactKind::Choice(_) if !value.is_empty() => {
-                facts.insert(def.name.to_owned(), Value::String(value.to_owned()));
-            }
-            _ => {}
-        }
-    }
-    if !form.certifications.is_empty() {
-        facts.insert("certifications".to_owned(), json!(form.certifications));
-    }
-    document["facts"] = Value::Object(facts);
-    document["service"]["model"] = Value::String(form.model.clone());
-    let ids = profile
-        .items
-        .iter()
-        .map(|i| i.id.clone())
-        .chain(
-            document["extra_items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e["id"].as_str().map(str::to_owned)),
-        )
-        .collect::<Vec<_>>();
-    let mut items = Map::new();
-    for (index, id) in ids.iter().enumerate() {
-        if profile
-            .items
-            .get(index)
-            .is_some_and(|item| item.is_derived())
-        {
-            continue;
-        }
-        let (status, reason, evidence) = form.answer(index);
-        let (reason, evidence) = (reason.trim(), evidence.trim());
-        if status == "unanswered" && reason.is_empty() && evidence.is_empty() {
-            continue;
-        }
-        let mut answer = Map::new();
-        answer.insert("status".to_owned(), Value::String(status.to_owned()));
-        if !reason.is_empty() {
-            answer.insert("reason".to_owned(), Value::String(reason.to_owned()));
-        }
-        if !evidence.is_empty() {
-            answer.insert("evidence".to_owned(), Value::String(evidence.to_owned()));
-        }
-        items.insert(id.clone(), Value::Object(answer));
-    }
-    // The form writes every answer; the stored default no longer applies.
-    document["answers"] = json!({ "items": items });
-    Ok(document)
 }
 
 fn fact_inputs(form: &FormState) -> Vec<FactInput> {

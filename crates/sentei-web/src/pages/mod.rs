@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod applications;
+mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod dashboard;
