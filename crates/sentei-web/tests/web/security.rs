@@ -320,6 +320,7 @@ fn pages(web: &Web) -> Vec<(UserRole, String)> {
         format!("/applications/{}", web.application),
     ));
     pages.push((UserRole::Approver, format!("/ledger/{}", web.ledger)));
+    pages.push((UserRole::Approver, "/ledger/import".to_owned()));
     pages.push((UserRole::Auditor, "/audit".to_owned()));
     pages.push((UserRole::Auditor, "/audit/verify".to_owned()));
     pages.push((UserRole::Admin, "/users".to_owned()));
