@@ -46,7 +46,7 @@ for file in "$data"/ledger-*.csv; do
         "$bin" ledger import "$file" --as demo-approver >/dev/null
 done
 end=$(date +%s.%N)
-python3 -c "print(f'   all {int('$entries'):,} rows: {$end - $start:.1f} s')"
+python3 -c "print(f'   all {$entries:,} rows: {$end - $start:.1f} s')"
 
 for format in csv csv-cp932 xlsx; do
     echo "== sentei ledger list --format $format ($entries entries)"
