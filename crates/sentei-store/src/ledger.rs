@@ -81,35 +81,7 @@ impl Store {
         {
             return Ok(kept);
         }
-        let mut select =
-            ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
-        if !query.include_abolished || query.expiring_within.is_some() {
-            select = select.filter(ledger_entry::Column::Status.eq(ACTIVE));
-        }
-        if let Some(classification) = &query.classification {
-            select =
-                select.filter(ledger_entry::Column::Classification.eq(classification.as_str()));
-        }
-        if !query.search.trim().is_empty() {
-            select = select.filter(
-                Condition::any()
-                    .add(contains(ledger_entry::Column::ServiceName, &query.search))
-                    .add(contains(ledger_entry::Column::Provider, &query.search)),
-            );
-        }
-        let expiring = match query.expiring_within {
-            Some(days) => {
-                let today = query.today.ok_or_else(|| {
-                    StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
-                })?;
-                let last = today.saturating_add(time::Duration::days(i64::from(days)));
-                select = select
-                    .filter(ledger_entry::Column::PeriodEnd.gte(today))
-                    .filter(ledger_entry::Column::PeriodEnd.lte(last));
-                true
-            }
-            None => false,
-        };
+        let (select, expiring) = selected(actor, query)?;
         // A deferred join in one statement: the page's ids are found through the covering
         // index (reading index entries, not table rows, however deep the page), and only those
         // rows are read. The total comes from the maintained counts when the filter is one
@@ -157,6 +129,20 @@ impl Store {
             self.ledger_pages.put(key, generation, found.clone());
         }
         Ok(found)
+    }
+
+    /// Every entry a query selects, in the ledger's order, in one read: for exports of the
+    /// whole ledger, where paging by offset would read the start of the index again for
+    /// every page. The query's page and page size are ignored.
+    pub async fn ledger_export(
+        &self,
+        actor: &Actor,
+        query: &LedgerQuery,
+    ) -> Result<Vec<LedgerEntryView>, StoreError> {
+        actor.require(Capability::Read)?;
+        let (select, expiring) = selected(actor, query)?;
+        let rows = in_ledger_order(select, expiring).all(&self.db).await?;
+        Ok(rows.into_iter().map(entry_view).collect())
     }
 
     pub async fn ledger_entry(
@@ -597,6 +583,42 @@ fn fields_of_entry(e: &ledger_entry::Model) -> LedgerFields {
 
 fn fields_of_version(v: &ledger_version::Model) -> LedgerFields {
     fields_of!(v)
+}
+
+/// The entries a query selects, and whether they are the expiring ones (ordered by end).
+fn selected(
+    actor: &Actor,
+    query: &LedgerQuery,
+) -> Result<(sea_orm::Select<ledger_entry::Entity>, bool), StoreError> {
+    let mut select =
+        ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
+    if !query.include_abolished || query.expiring_within.is_some() {
+        select = select.filter(ledger_entry::Column::Status.eq(ACTIVE));
+    }
+    if let Some(classification) = &query.classification {
+        select = select.filter(ledger_entry::Column::Classification.eq(classification.as_str()));
+    }
+    if !query.search.trim().is_empty() {
+        select = select.filter(
+            Condition::any()
+                .add(contains(ledger_entry::Column::ServiceName, &query.search))
+                .add(contains(ledger_entry::Column::Provider, &query.search)),
+        );
+    }
+    let expiring = match query.expiring_within {
+        Some(days) => {
+            let today = query.today.ok_or_else(|| {
+                StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
+            })?;
+            let last = today.saturating_add(time::Duration::days(i64::from(days)));
+            select = select
+                .filter(ledger_entry::Column::PeriodEnd.gte(today))
+                .filter(ledger_entry::Column::PeriodEnd.lte(last));
+            true
+        }
+        None => false,
+    };
+    Ok((select, expiring))
 }
 
 /// The ledger's order: the entries ending soonest first when asking for expiring ones,

@@ -454,3 +454,38 @@ both!(
         assert_eq!(extended.version, 2);
     }
 );
+
+both!(an_export_reads_what_the_pages_list_in_the_same_order, |f| {
+    let s = &f.store;
+    let rows: Vec<_> = (1..=7).map(|n| imported(n, n % 3 == 0)).collect();
+    s.import_ledger(&f.approver, "台帳.csv", &rows)
+        .await
+        .unwrap();
+    for include_abolished in [false, true] {
+        let mut paged = Vec::new();
+        for page in 1..=3 {
+            let query = LedgerQuery {
+                include_abolished,
+                page,
+                page_size: 3,
+                ..Default::default()
+            };
+            paged.extend(s.ledger(&f.auditor, &query).await.unwrap().items);
+        }
+        let query = LedgerQuery {
+            include_abolished,
+            ..Default::default()
+        };
+        let exported = s.ledger_export(&f.auditor, &query).await.unwrap();
+        assert_eq!(exported, paged);
+        assert_eq!(exported.len(), if include_abolished { 7 } else { 5 });
+    }
+    let searched = LedgerQuery {
+        search: "サービス3".to_owned(),
+        include_abolished: true,
+        ..Default::default()
+    };
+    let found = s.ledger_export(&f.auditor, &searched).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].fields.service_name, "取込サービス3");
+});

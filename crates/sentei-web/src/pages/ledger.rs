@@ -127,35 +127,25 @@ pub async fn list(
     })
 }
 
-/// Every entry the filters select, page by page.
+/// Every entry the filters select, in one read.
 async fn all_entries(
     state: &AppState,
     signed: &Signed,
-    filters: &mut Filters,
+    filters: &Filters,
 ) -> Result<Vec<sentei_store::LedgerEntryView>, AppError> {
-    let mut entries = Vec::new();
-    filters.page = 1;
-    loop {
-        let page = state
-            .store
-            .ledger(&signed.actor, &filters.query(MAX_PAGE_SIZE))
-            .await?;
-        let done = (page.items.len() as u64) < MAX_PAGE_SIZE;
-        entries.extend(page.items);
-        if done {
-            return Ok(entries);
-        }
-        filters.page += 1;
-    }
+    Ok(state
+        .store
+        .ledger_export(&signed.actor, &filters.query(MAX_PAGE_SIZE))
+        .await?)
 }
 
 /// The whole filtered ledger as an Excel workbook.
 pub async fn xlsx(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Query(mut filters): Query<Filters>,
+    Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let entries = all_entries(&state, &signed, &mut filters).await?;
+    let entries = all_entries(&state, &signed, &filters).await?;
     let bytes = sentei_exchange::ledger_xlsx::write(&entries)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut response = bytes.into_response();
@@ -175,9 +165,9 @@ pub async fn xlsx(
 pub async fn csv(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Query(mut filters): Query<Filters>,
+    Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let entries = all_entries(&state, &signed, &mut filters).await?;
+    let entries = all_entries(&state, &signed, &filters).await?;
     let body = sentei_exchange::ledger_csv::write(&entries)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let cp932 = filters.encoding.as_deref() == Some("cp932");

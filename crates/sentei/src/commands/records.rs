@@ -1,6 +1,6 @@
 //! Reading the records: the ledger (table, CSV, JSON) and the audit trail's verification.
 
-use sentei_store::{LedgerEntryView, LedgerQuery, MAX_PAGE_SIZE};
+use sentei_store::{LedgerEntryView, LedgerQuery};
 use serde_json::json;
 
 use super::{open, operator, store_failure};
@@ -25,28 +25,17 @@ pub async fn ledger(
 ) -> Result<String, Failure> {
     let store = open(config).await?;
     let actor = operator(&store, org).await?;
-    let mut query = LedgerQuery {
+    let query = LedgerQuery {
         search: search.to_owned(),
         include_abolished,
         expiring_within: expiring,
         today: Some(today_in_japan()),
-        page: 1,
-        page_size: MAX_PAGE_SIZE,
         ..LedgerQuery::default()
     };
-    let mut entries = Vec::new();
-    loop {
-        let page = store
-            .ledger(&actor, &query)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        let done = page.items.len() < MAX_PAGE_SIZE as usize;
-        entries.extend(page.items);
-        if done {
-            break;
-        }
-        query.page += 1;
-    }
+    let entries = store
+        .ledger_export(&actor, &query)
+        .await
+        .map_err(|e| store_failure(&e))?;
     Ok(match format {
         LedgerFormat::Table => table(&entries),
         LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries)
