@@ -349,3 +349,15 @@ fn the_seed_ledgers_read_the_same_in_every_encoding() {
     assert_eq!(exported.rows[1].fields.period_start, date!(2019 - 04 - 01));
     assert_eq!(seed("tabs-utf16.txt").rows, exported.rows);
 }
+
+/// The workbook on which fuzzing found calamine's overflow (tests/sheet/found): the ledger
+/// reader contains it too and answers with an error.
+#[test]
+fn a_workbook_that_makes_calamine_overflow_is_an_error_not_a_crash() {
+    let path = format!(
+        "{}/tests/sheet/found/dimension-end-before-start.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let result = ledger_import::read("台帳.xlsx", &std::fs::read(path).unwrap());
+    assert!(result.is_err(), "{result:?}");
+}

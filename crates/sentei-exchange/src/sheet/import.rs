@@ -64,11 +64,10 @@ pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, S
     }
 }
 
-/// Runs a call into calamine, turning a panic inside it into a clear error. Fuzzing found
-/// malformed sheets on which calamine's arithmetic overflows (a `dimension` whose end comes
-/// before its start): builds with overflow checks panic there, release builds wrap.
+/// Runs a call into calamine, turning a panic inside it into a clear error (see
+/// `untrusted.rs`).
 fn contained<T>(call: impl FnOnce() -> T) -> Result<T, SheetError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|_| {
+    crate::untrusted::contained(call).map_err(|()| {
         SheetError::one(SheetProblem::file(
             "ファイルの内部構造に矛盾があるため読めません。Excel で開いて保存し直してから、もう一度お試しください",
         ))
