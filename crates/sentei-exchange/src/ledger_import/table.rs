@@ -227,7 +227,7 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
                 cell_name(row.min(MAX_ROWS), col.min(MAX_COLS))
             ));
         }
-        let text = match text_of(value) {
+        let text = match crate::untrusted::cell_text(value) {
             Ok(text) => text,
             Err(message) => {
                 table.bad_cells.insert((row, col), message);
@@ -242,26 +242,4 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
         cells[at] = text;
     }
     Ok(table)
-}
-
-/// A cell's value as text; a date cell as ISO 8601. Formulas are not evaluated: this is the
-/// value the program that saved the file calculated.
-fn text_of(value: &DataRef<'_>) -> Result<String, String> {
-    Ok(match value {
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Int(n) => n.to_string(),
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        DataRef::Float(f) => f.to_string(),
-        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        DataRef::DateTime(d) if d.is_datetime() && (1.0..2_958_466.0).contains(&d.as_f64()) => {
-            let (y, m, day, ..) = d.to_ymd_hms_milli();
-            format!("{y:04}-{m:02}-{day:02}")
-        }
-        DataRef::DateTime(d) => d.as_f64().to_string(),
-        DataRef::Error(e) => {
-            return Err(format!("セルがエラー値（{e}）です。値を入力してください"));
-        }
-        DataRef::Empty => String::new(),
-    })
 }

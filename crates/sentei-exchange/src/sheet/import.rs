@@ -102,7 +102,7 @@ fn read_meta(workbook: &mut Xlsx<Cursor<&[u8]>>) -> Result<HashMap<String, Strin
                 "隠しシート sentei が書き換えられています。sentei から書き出し直してください",
             )));
         }
-        let text = text_of(cell.get_value()).unwrap_or_default();
+        let text = crate::untrusted::cell_text(cell.get_value()).unwrap_or_default();
         let slot = by_row.entry(row).or_default();
         match col {
             0 => slot.0 = text,
@@ -253,7 +253,7 @@ fn read_items(
                 ),
             )));
         }
-        let text = match text_of(value) {
+        let text = match crate::untrusted::cell_text(value) {
             Ok(text) => text,
             Err(message) => {
                 return Err(SheetError::one(SheetProblem::at(
@@ -311,24 +311,6 @@ fn read_items(
         None => heading_row.columns(layout)?,
     };
     Ok(ItemCells { rows, columns })
-}
-
-/// A cell's value as text. Formulas are not evaluated: this is the value last calculated by
-/// the program that saved the file.
-fn text_of(value: &DataRef<'_>) -> Result<String, String> {
-    Ok(match value {
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Int(n) => n.to_string(),
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        DataRef::Float(f) => f.to_string(),
-        DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(d) => d.to_string(),
-        DataRef::Error(e) => {
-            return Err(format!("セルがエラー値（{e}）です。文字で入力してください"));
-        }
-        DataRef::Empty => String::new(),
-    })
 }
 
 /// The answers the sheet carries, by item id, in sheet order.

@@ -141,25 +141,7 @@ fn workbook_body(
             "Content-Type が違います。チェックシートは .xlsx ファイルをそのまま本文とし、Content-Type: {XLSX} で送ってください"
         )));
     }
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "チェックシートが大きすぎます（上限 {} MB）",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ))
-        } else {
-            AppError::BadRequest(format!(
-                "送信されたファイルを読めません（{}）",
-                rejection.body_text()
-            ))
-        }
-    })?;
-    if bytes.is_empty() {
-        return Err(AppError::BadRequest(
-            "本文が空です。記入済みのチェックシート（.xlsx）を送ってください".to_owned(),
-        ));
-    }
-    Ok(bytes)
+    super::file_body(body, "記入済みのチェックシート（.xlsx）", MAX_FILE_BYTES)
 }
 
 /// 422 with every problem of a sheet.

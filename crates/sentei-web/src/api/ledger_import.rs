@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::types::{ErrorBody, Workbook};
 use crate::auth::Signed;
-use crate::error::{ApiError, AppError};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -86,25 +86,7 @@ pub async fn import(
     Query(params): Query<LedgerImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "台帳のファイルが大きすぎます（上限 {} MB）",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ))
-        } else {
-            AppError::BadRequest(format!(
-                "送信されたファイルを読めません（{}）",
-                rejection.body_text()
-            ))
-        }
-    })?;
-    if bytes.is_empty() {
-        return Err(AppError::BadRequest(
-            "本文が空です。台帳のファイル（CSV か .xlsx）を送ってください".to_owned(),
-        )
-        .into());
-    }
+    let bytes = super::file_body(body, "台帳のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
     let file = params
         .file

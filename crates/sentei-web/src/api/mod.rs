@@ -58,6 +58,34 @@ pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
+/// A file sent as the whole request body: refused when larger than the route allows (`max`
+/// bytes) or empty; `what` names it in the messages (チェックシート, 台帳のファイル).
+pub fn file_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    what: &str,
+    max: usize,
+) -> Result<axum::body::Bytes, AppError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!(
+                "{what}が大きすぎます（上限 {} MB）",
+                max / (1024 * 1024)
+            ))
+        } else {
+            AppError::BadRequest(format!(
+                "送信されたファイルを読めません（{}）",
+                rejection.body_text()
+            ))
+        }
+    })?;
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "本文が空です。{what}を本文として送ってください"
+        )));
+    }
+    Ok(bytes)
+}
+
 pub fn application_body(a: ApplicationView) -> ApplicationBody {
     ApplicationBody {
         id: a.id,

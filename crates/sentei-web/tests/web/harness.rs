@@ -208,6 +208,37 @@ impl Web {
         .await
     }
 
+    /// Sends a file as a browser's upload form does: multipart, the CSRF token in the query
+    /// (`path` has no query of its own).
+    pub async fn upload(
+        &self,
+        role: UserRole,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let (cookie, csrf) = self.session(role).await;
+        let boundary = "sentei-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(format!("{path}?csrf={csrf}"))
+                .header(header::COOKIE, cookie)
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     /// A token for a role's API calls.
     pub async fn token(&self, role: UserRole) -> String {
         self.store
@@ -216,6 +247,21 @@ impl Web {
             .unwrap()
             .0
     }
+}
+
+/// The value of a hidden input in a page, unescaped as a browser does.
+pub fn hidden(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    let end = start + page[start..].find('"')?;
+    Some(
+        page[start..end]
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&"),
+    )
 }
 
 /// Percent-encodes a form value.

@@ -6,7 +6,7 @@ use axum::http::{Request, header};
 use sentei_core::workflow::UserRole;
 use sentei_store::LedgerQuery;
 
-use crate::harness::{Reply, Web, enc};
+use crate::harness::{Reply, Web, enc, hidden};
 
 const LEDGER: &str = "\
 外部サービス利用台帳,,,,,,,
@@ -16,40 +16,8 @@ const LEDGER: &str = "\
 ";
 
 async fn upload(web: &Web, role: UserRole, name: &str, bytes: &[u8]) -> Reply {
-    let (cookie, csrf) = web.session(role).await;
-    let boundary = "sentei-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"ledger\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    web.send(
-        Request::post(format!("/ledger/import?csrf={csrf}"))
-            .header(header::COOKIE, cookie)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
-/// The value of a hidden input, unescaped as a browser does.
-fn hidden(page: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker)? + marker.len();
-    let end = start + page[start..].find('"')?;
-    Some(
-        page[start..end]
-            .replace("&#34;", "\"")
-            .replace("&#39;", "'")
-            .replace("&#60;", "<")
-            .replace("&#62;", ">")
-            .replace("&#38;", "&"),
-    )
+    web.upload(role, "/ledger/import", "ledger", name, bytes)
+        .await
 }
 
 async fn entries(web: &Web) -> u64 {

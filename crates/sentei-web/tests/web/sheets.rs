@@ -1,47 +1,27 @@
 //! Check sheets on the web: download, upload a filled one, see what changes, apply it.
 
-use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::header;
 use sentei_core::judgement::AnswerStatus;
 use sentei_core::workflow::UserRole;
 use sentei_exchange::sheet::{self, Scope};
 
 use crate::harness::{Reply, Web, enc, fresh_assessment};
 
-/// Uploads a workbook as the editor's form does (multipart, CSRF token in the query).
+/// Uploads a workbook as the editor's form does.
 async fn upload(web: &Web, role: UserRole, id: i64, bytes: &[u8]) -> Reply {
-    let (cookie, csrf) = web.session(role).await;
-    let boundary = "sentei-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"sheet\"; filename=\"filled.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    web.send(
-        Request::post(format!("/assessments/{id}/sheet?csrf={csrf}"))
-            .header(header::COOKIE, cookie)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap(),
+    web.upload(
+        role,
+        &format!("/assessments/{id}/sheet"),
+        "sheet",
+        "filled.xlsx",
+        bytes,
     )
     .await
 }
 
-/// The value of a hidden input in a page, unescaped as a browser does.
+/// The value of a hidden input in a page, which must have it.
 fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap() + marker.len();
-    let end = start + page[start..].find('"').unwrap();
-    page[start..end]
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&")
+    crate::harness::hidden(page, name).unwrap()
 }
 
 #[tokio::test]
