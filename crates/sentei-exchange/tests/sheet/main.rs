@@ -7,4 +7,5 @@ mod hostile;
 mod layouts;
 mod libreoffice;
 mod roundtrip;
+mod uno;
 mod workbook;
