@@ -246,6 +246,7 @@ fn write_items(
         } else {
             &formats.greyed
         };
+        let mut lines = 1;
         for (c, column) in layout.columns.iter().enumerate() {
             let c = col(c);
             let answered =
@@ -258,10 +259,12 @@ fn write_items(
                 }
                 other => {
                     let text = cell_text(other, column, item, layout);
+                    lines = lines.max(wrapped_lines(&text, column.width));
                     sheet.write_string_with_format(row, c, &*text, format)?;
                 }
             }
         }
+        sheet.set_row_height(row, row_height(lines))?;
         if item.open {
             answer_rows.push(row);
         }
@@ -289,6 +292,30 @@ fn write_items(
         ..ProtectionOptions::default()
     });
     Ok(())
+}
+
+/// How many lines `text` takes when wrapped in a column `width` characters wide. Excel fits a
+/// row to its wrapped text when it opens a file; LibreOffice, and its PDF export, keep the
+/// height the file gives, so the sheet gives one. A column's width counts narrow characters;
+/// a Japanese one takes two.
+fn wrapped_lines(text: &str, width: f64) -> u32 {
+    use unicode_width::UnicodeWidthStr;
+    // A character's worth of the width goes to the cell's margins.
+    let usable = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|line| {
+            let wide = line.width() as f64;
+            // Whole lines only, a positive count far below u32::MAX for any cell Excel holds.
+            (wide / usable).ceil().clamp(1.0, 409.0) as u32
+        })
+        .sum::<u32>()
+        .max(1)
+}
+
+/// The height, in points, of a row of `lines` lines of the default 11-point font; Excel's
+/// most is 409.
+fn row_height(lines: u32) -> f64 {
+    (f64::from(lines) * 15.0 + 3.0).min(409.0)
 }
 
 /// What a column shows for an item, as text.
@@ -398,6 +425,7 @@ fn write_headings(
     formats: &Formats,
 ) -> Result<(), Built> {
     let mut n = 0;
+    let mut lines = 1;
     while n < layout.columns.len() {
         let mut last = n;
         while layout
@@ -408,6 +436,8 @@ fn write_headings(
             last += 1;
         }
         let text = layout.columns[n].heading.as_str();
+        let width: f64 = layout.columns[n..=last].iter().map(|c| c.width).sum();
+        lines = lines.max(wrapped_lines(text, width));
         if last > n {
             sheet.merge_range(row, col(n), row, col(last), text, &formats.heading)?;
         } else {
@@ -415,6 +445,7 @@ fn write_headings(
         }
         n = last + 1;
     }
+    sheet.set_row_height(row, row_height(lines))?;
     Ok(())
 }
 
@@ -437,7 +468,18 @@ fn escape_header(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::runs;
+    use super::{row_height, runs, wrapped_lines};
+
+    #[test]
+    fn wrapped_text_gets_the_lines_it_needs() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        assert_eq!(wrapped_lines("abc", 10.0), 1);
+        // 20 Japanese characters are 40 narrow ones: 5 lines of 9 in a column 10 wide.
+        assert_eq!(wrapped_lines(&"要".repeat(20), 10.0), 5);
+        assert_eq!(wrapped_lines("一行目\n二行目", 60.0), 2);
+        assert_eq!(row_height(1), 18.0);
+        assert_eq!(row_height(1_000), 409.0);
+    }
 
     #[test]
     fn rows_are_grouped_into_runs() {

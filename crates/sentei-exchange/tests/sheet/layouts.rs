@@ -278,6 +278,20 @@ fn every_layout_unlocks_only_the_answer_cells_freezes_its_headings_and_prints_on
                 )),
                 "{name}"
             );
+            // Rows say their height, so LibreOffice shows and prints the wrapped text in full
+            // (Excel would fit them itself): the item rows of long requirements are taller.
+            let heights: Vec<f64> = sheet
+                .match_indices(" ht=\"")
+                .map(|(at, _)| {
+                    let rest = &sheet[at + 5..];
+                    rest[..rest.find('"').unwrap()].parse().unwrap()
+                })
+                .collect();
+            assert!(
+                heights.len() > table.open().len(),
+                "{name}: rows without a height"
+            );
+            assert!(heights.iter().any(|h| *h >= 48.0), "{name}: {heights:?}");
             assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{name}");
             for setting in [
                 "paperSize=\"9\"",
