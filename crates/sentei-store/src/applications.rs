@@ -22,7 +22,7 @@ use time::Date;
 use crate::assessments::rejudge;
 use crate::entity::{acceptance, application, application_event, assessment, service, user};
 use crate::services::summarize;
-use crate::{Actor, Page, Store, StoreError, audit, ledger, page_bounds, text_field};
+use crate::{Actor, Page, Store, StoreError, audit, ledger_changes, page_bounds, text_field};
 
 /// Longest purpose, user scope, comment or reason, in characters.
 const MAX_TEXT: usize = 2_000;
@@ -287,7 +287,7 @@ impl Store {
         )
         .await?;
         if action == Action::Approve {
-            ledger::register(
+            ledger_changes::register(
                 &txn,
                 actor,
                 &state.app,

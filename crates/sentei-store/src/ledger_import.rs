@@ -14,7 +14,7 @@ use sentei_core::ledger::{ChangeKind, ImportedEntry, LedgerRefusal, MAX_IMPORTED
 use time::Date;
 
 use crate::entity::ledger_entry;
-use crate::ledger::{NewEntry, insert_entry};
+use crate::ledger_changes::{NewEntry, insert_entry};
 use crate::{Actor, Store, StoreError};
 
 /// What reading in a ledger file does (or did): the rows registered as new entries, and the

@@ -19,6 +19,7 @@ mod entity;
 mod error;
 mod ledger;
 mod ledger_cache;
+mod ledger_changes;
 mod ledger_import;
 mod organizations;
 mod schema;
