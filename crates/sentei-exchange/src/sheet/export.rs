@@ -394,49 +394,60 @@ fn write_groups(
     row: u32,
     formats: &Formats,
 ) -> Result<(), Built> {
-    let mut n = 0;
-    while n < layout.columns.len() {
-        let group = layout.columns[n].group.as_deref();
-        let mut last = n;
-        while group.is_some()
-            && layout
-                .columns
-                .get(last + 1)
-                .is_some_and(|c| c.group.as_deref() == group)
-        {
-            last += 1;
-        }
-        let text = group.unwrap_or("");
-        if last > n {
-            sheet.merge_range(row, col(n), row, col(last), text, &formats.heading)?;
-        } else {
-            sheet.write_string_with_format(row, col(n), text, &formats.heading)?;
-        }
-        n = last + 1;
-    }
+    write_spans(
+        sheet,
+        layout,
+        row,
+        formats,
+        |c| c.group.as_deref().unwrap_or(""),
+        |first, next| first.group.is_some() && next.group == first.group,
+    )?;
     Ok(())
 }
 
-/// The heading row; a heading spans the columns after it that share it.
+/// The heading row, as high as its longest heading needs; a heading spans the columns after
+/// it that have none.
 fn write_headings(
     sheet: &mut Worksheet,
     layout: &SheetLayout,
     row: u32,
     formats: &Formats,
 ) -> Result<(), Built> {
-    let mut n = 0;
+    let lines = write_spans(
+        sheet,
+        layout,
+        row,
+        formats,
+        |c| c.heading.as_str(),
+        |_, next| next.heading.is_empty(),
+    )?;
+    sheet.set_row_height(row, row_height(lines))?;
+    Ok(())
+}
+
+/// Writes a row of headings: each column's `text`, merged over the columns after it while
+/// `continues(first, next)` holds. Returns the most lines any of them wraps to.
+fn write_spans<'a>(
+    sheet: &mut Worksheet,
+    layout: &'a SheetLayout,
+    row: u32,
+    formats: &Formats,
+    text: impl Fn(&'a SheetColumn) -> &'a str,
+    continues: impl Fn(&SheetColumn, &SheetColumn) -> bool,
+) -> Result<u32, Built> {
+    let columns = &layout.columns;
     let mut lines = 1;
-    while n < layout.columns.len() {
+    let mut n = 0;
+    while n < columns.len() {
         let mut last = n;
-        while layout
-            .columns
+        while columns
             .get(last + 1)
-            .is_some_and(|c| c.heading.is_empty())
+            .is_some_and(|next| continues(&columns[n], next))
         {
             last += 1;
         }
-        let text = layout.columns[n].heading.as_str();
-        let width: f64 = layout.columns[n..=last].iter().map(|c| c.width).sum();
+        let text = text(&columns[n]);
+        let width: f64 = columns[n..=last].iter().map(|c| c.width).sum();
         lines = lines.max(wrapped_lines(text, width));
         if last > n {
             sheet.merge_range(row, col(n), row, col(last), text, &formats.heading)?;
@@ -445,8 +456,7 @@ fn write_headings(
         }
         n = last + 1;
     }
-    sheet.set_row_height(row, row_height(lines))?;
-    Ok(())
+    Ok(lines)
 }
 
 /// Consecutive rows as (first, last) runs, so each run gets one validation range.
