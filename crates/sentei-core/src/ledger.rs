@@ -92,6 +92,28 @@ impl ChangeKind {
     }
 }
 
+/// What makes two entries the same service in the ledger: its name, its provider, the start of
+/// its period and the department that applied. A ledger read in twice, or a row repeated in a
+/// file, is recognized by it and not registered again.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EntryIdentity {
+    pub service_name: String,
+    pub provider: String,
+    pub period_start: Date,
+    pub applicant_department: String,
+}
+
+impl LedgerFields {
+    pub fn identity(&self) -> EntryIdentity {
+        EntryIdentity {
+            service_name: self.service_name.clone(),
+            provider: self.provider.clone(),
+            period_start: self.period_start,
+            applicant_department: self.applicant_department.clone(),
+        }
+    }
+}
+
 /// Most entries registered from one file of an existing ledger.
 pub const MAX_IMPORTED_ENTRIES: usize = 10_000;
 
@@ -315,6 +337,21 @@ mod tests {
         };
         assert_eq!(problems.len(), 2);
         assert!(problems[0].message.contains("(ウ) 利用目的が空です"));
+    }
+
+    #[test]
+    fn the_same_entry_is_known_by_name_provider_start_and_department() {
+        let e = entry();
+        let mut reworded = entry();
+        reworded.purpose = "別の言い方".to_owned();
+        reworded.period_end = date!(2030 - 03 - 31);
+        assert_eq!(e.identity(), reworded.identity());
+        let mut other = entry();
+        other.applicant_department = "総務課".to_owned();
+        assert_ne!(e.identity(), other.identity());
+        let mut later = entry();
+        later.period_start = date!(2026 - 05 - 01);
+        assert_ne!(e.identity(), later.identity());
     }
 
     #[test]

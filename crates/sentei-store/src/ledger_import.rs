@@ -1,16 +1,17 @@
 //! Registering the entries of a ledger kept before sentei (read from CSV or Excel by
 //! sentei-exchange), all in one transaction.
 //!
-//! An entry already in the ledger (same service name, provider, start of period and
-//! department) is not registered twice: it is listed as already there, so reading the same
-//! file again creates nothing. Imported entries have no application or assessment in sentei;
+//! An entry already in the ledger (the same by `LedgerFields::identity`) is not registered
+//! twice: it is listed as already there, so reading the same file again creates nothing. Imported entries have no application or assessment in sentei;
 //! their first version is of kind `imported`, with the file and row in its comment.
 
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use sentei_core::access::Capability;
-use sentei_core::ledger::{ChangeKind, ImportedEntry, LedgerRefusal, MAX_IMPORTED_ENTRIES};
+use sentei_core::ledger::{
+    ChangeKind, EntryIdentity, ImportedEntry, LedgerRefusal, MAX_IMPORTED_ENTRIES,
+};
 use time::Date;
 
 use crate::entity::ledger_entry;
@@ -33,18 +34,6 @@ pub struct LedgerImportPlan {
 const MAX_SOURCE_CHARS: usize = 200;
 /// Names compared per query when looking for entries already in the ledger.
 const NAMES_PER_QUERY: usize = 500;
-
-type Key = (String, String, Date, String);
-
-fn key_of(entry: &ImportedEntry) -> Key {
-    let f = &entry.fields;
-    (
-        f.service_name.clone(),
-        f.provider.clone(),
-        f.period_start,
-        f.applicant_department.clone(),
-    )
-}
 
 impl Store {
     /// What [`Store::import_ledger`] would do with these rows, changing nothing.
@@ -139,9 +128,9 @@ async fn plan<C: ConnectionTrait>(
 ) -> Result<LedgerImportPlan, StoreError> {
     let existing = existing_keys(db, actor.org_id(), rows).await?;
     let mut plan = LedgerImportPlan::default();
-    let mut in_file: HashMap<Key, usize> = HashMap::new();
+    let mut in_file: HashMap<EntryIdentity, usize> = HashMap::new();
     for (index, row) in rows.iter().enumerate() {
-        let key = key_of(row);
+        let key = row.fields.identity();
         if let Some(id) = existing.get(&key) {
             plan.existing.push((index, *id));
         } else if let Some(first) = in_file.get(&key) {
@@ -157,12 +146,12 @@ async fn plan<C: ConnectionTrait>(
     Ok(plan)
 }
 
-/// The entries of the organization with the same key as one of the rows, by key.
+/// The entries of the organization that are the same as one of the rows, by identity.
 async fn existing_keys<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
     rows: &[ImportedEntry],
-) -> Result<HashMap<Key, i64>, StoreError> {
+) -> Result<HashMap<EntryIdentity, i64>, StoreError> {
     let mut names: Vec<&str> = rows
         .iter()
         .map(|r| r.fields.service_name.as_str())
@@ -186,9 +175,13 @@ async fn existing_keys<C: ConnectionTrait>(
             .all(db)
             .await?;
         for (id, name, provider, start, department) in matches {
-            found
-                .entry((name, provider, start, department))
-                .or_insert(id);
+            let identity = EntryIdentity {
+                service_name: name,
+                provider,
+                period_start: start,
+                applicant_department: department,
+            };
+            found.entry(identity).or_insert(id);
         }
     }
     Ok(found)

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use sentei_core::facts::CLASSIFICATIONS;
-use sentei_core::ledger::{ImportedEntry, LedgerFields, MAX_IMPORTED_ENTRIES};
+use sentei_core::ledger::{EntryIdentity, ImportedEntry, LedgerFields, MAX_IMPORTED_ENTRIES};
 
 pub use columns::{Field, recognize};
 pub use dates::{parse_date, parse_period};
@@ -108,17 +108,11 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<LedgerFile, FileError> {
         problems: Vec::new(),
         columns: column_uses(&table, heading_row, &columns),
     };
-    let mut seen: HashMap<(String, String, time::Date, String), String> = HashMap::new();
+    let mut seen: HashMap<EntryIdentity, String> = HashMap::new();
     for (&row, cells) in table.rows.range(heading_row + 1..) {
         match entry_of(&table, row, cells, &columns) {
             Ok(imported) => {
-                let f = &imported.fields;
-                let key = (
-                    f.service_name.clone(),
-                    f.provider.clone(),
-                    f.period_start,
-                    f.applicant_department.clone(),
-                );
+                let key = imported.fields.identity();
                 if let Some(first) = seen.get(&key) {
                     file.problems.push(Problem {
                         place: imported.place,
