@@ -57,7 +57,7 @@ pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
         );
         Vec::new()
     });
-    let sheet = super::sheet::compile(doc.sheet.as_ref(), &mut c.problems);
+    let sheet = super::sheet_doc::compile(doc.sheet.as_ref(), &mut c.problems);
     let extra_citation = doc
         .extra_items
         .as_ref()

@@ -32,7 +32,7 @@ pub struct ProfileDoc {
     pub items: Vec<ItemDoc>,
     /// The check sheet's layout; absent means the generic one.
     #[serde(default)]
-    pub sheet: Option<super::sheet::SheetDoc>,
+    pub sheet: Option<super::sheet_doc::SheetDoc>,
 }
 
 #[derive(Debug, Deserialize)]

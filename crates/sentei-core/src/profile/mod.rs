@@ -10,6 +10,7 @@ mod conditions;
 pub(crate) mod document;
 mod ordering;
 pub mod sheet;
+mod sheet_doc;
 
 use std::collections::HashMap;
 
