@@ -5,7 +5,8 @@
 //! fields above the table, and the document's words for the answers. Without one, the sheet
 //! has the generic layout ([`SheetLayout::generic`]). Whatever the layout, the sheet keeps
 //! what reading it back needs: a column with the item id and the answer, reason and evidence
-//! columns, each found again by its heading.
+//! columns, each found again by its heading. The section as written, and the checks that
+//! make it a layout, are in `sheet_doc.rs`.
 
 use serde::Deserialize;
 
