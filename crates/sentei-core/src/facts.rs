@@ -35,6 +35,17 @@ pub struct FactDef {
     /// Index of the default value; `None` means "unset" until given.
     pub default: Option<u8>,
     pub required: bool,
+    /// The fact only means something when another fact has one of some values
+    /// (`breakout_configuration` only under `connection: local_breakout`): set to anything but
+    /// its default otherwise, it contradicts that fact and the assessment is refused.
+    pub only_with: Option<OnlyWith>,
+}
+
+/// The values of another fact under which a fact has meaning.
+#[derive(Debug)]
+pub struct OnlyWith {
+    pub fact: &'static str,
+    pub values: &'static [&'static str],
 }
 
 impl FactDef {
@@ -169,6 +180,7 @@ pub const FACTS: &[FactDef] = &[
         kind: FactKind::Choice(CLASSIFICATIONS),
         default: None,
         required: true,
+        only_with: None,
     },
     FactDef {
         name: "model",
@@ -176,6 +188,7 @@ pub const FACTS: &[FactDef] = &[
         kind: FactKind::Choice(MODELS),
         default: Some(0),
         required: false,
+        only_with: None,
     },
     flag("government_cloud", "ガバメントクラウドを利用する"),
     flag(
@@ -193,6 +206,7 @@ pub const FACTS: &[FactDef] = &[
         kind: FactKind::Choice(CONNECTIONS),
         default: None,
         required: false,
+        only_with: None,
     },
     FactDef {
         name: "breakout_configuration",
@@ -200,6 +214,10 @@ pub const FACTS: &[FactDef] = &[
         kind: FactKind::Choice(BREAKOUT_CONFIGURATIONS),
         default: None,
         required: false,
+        only_with: Some(OnlyWith {
+            fact: "connection",
+            values: &["local_breakout"],
+        }),
     },
     FactDef {
         name: "internet_pc_ground",
@@ -207,6 +225,20 @@ pub const FACTS: &[FactDef] = &[
         kind: FactKind::Choice(INTERNET_PC_GROUNDS),
         default: Some(0),
         required: false,
+        only_with: Some(OnlyWith {
+            fact: "connection",
+            values: &["internet_pc"],
+        }),
+    },
+    FactDef {
+        only_with: Some(OnlyWith {
+            fact: "connection",
+            values: &["internet_pc"],
+        }),
+        ..flag(
+            "internet_virtual_pc",
+            "インターネット仮想パソコンを使用する",
+        )
     },
     flag(
         "security_update_service",
@@ -219,7 +251,8 @@ pub const FACTS: &[FactDef] = &[
     ),
     flag("uses_external_media", "外部記憶媒体を利用する"),
     flag("links_other_services", "他サービスと連携する機能がある"),
-    // Not in the contract's list; an optional extension for 002 4(3) ("アプリケーションを変更する場合").
+    // Not in the contract's list; an optional extension for 002 4(3) ("アプリケーションを変更する場合"):
+    // true says the circumstance arises, so 4(3) cannot be answered 対象外.
     flag("application_changes", "アプリケーション自体を変更する"),
 ];
 
@@ -230,6 +263,7 @@ const fn flag(name: &'static str, label: &'static str) -> FactDef {
         kind: FactKind::Flag,
         default: Some(0),
         required: false,
+        only_with: None,
     }
 }
 

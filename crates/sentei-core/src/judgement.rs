@@ -249,8 +249,11 @@ fn no_roles(roles: &Approvals) -> bool {
 impl ItemJudgement<'_> {
     /// Whether a person answers the item (in the editor, a check sheet, a vendor's page): it
     /// applies, and neither the facts (certifications) nor other items (`derived`) decide it.
-    pub fn answered_by_people(&self, derived: bool) -> bool {
-        self.applies && !derived && self.answer_source != AnswerSource::Certification
+    /// Where certificates only pre-fill a reviewer's evaluation (000 No.9), people answer it.
+    pub fn answered_by_people(&self, item: &crate::profile::Item) -> bool {
+        let by_certificate = self.answer_source == AnswerSource::Certification
+            && !item.certification.as_ref().is_some_and(|c| c.evaluation);
+        self.applies && !item.is_derived() && !by_certificate
     }
 }
 

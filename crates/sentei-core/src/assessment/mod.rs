@@ -7,12 +7,15 @@
 mod document;
 mod write;
 
-use document::{AssessmentDoc, DefaultStatus, ExtraItemDoc, FactValue, FactsDoc};
-use serde_saphyr::Spanned;
+pub use document::item_path;
+use document::{AssessmentDoc, DefaultStatus, ExtraItemDoc, Text};
 
 use crate::condition::ItemIdx;
 use crate::facts::{CLASSIFICATION, CertSet, FACTS, Facts, MODEL, UNSET, fact_id};
-use crate::input::{ASSESSMENT_LIMITS, InputError, Problem, check_text, line_of, parse_yaml};
+use crate::input::tree::{Key, Node, NodeKind};
+use crate::input::{
+    ASSESSMENT_LIMITS, InputError, MAX_LISTED, Problem, check_text, read_tree, shorten,
+};
 use crate::judgement::AnswerStatus;
 use crate::profile::{LevelIdx, Profile};
 
@@ -43,22 +46,37 @@ impl Catalog {
         &self.profiles
     }
 
-    /// Reads an assessment file and checks it against its profile.
+    /// Reads an assessment file and checks it against its profile. Every problem is reported
+    /// at once (the first [`MAX_LISTED`]), each with its key path and line.
     pub fn parse_assessment(&self, text: &str) -> Result<Assessment, InputError> {
-        let doc: AssessmentDoc = parse_yaml(text, ASSESSMENT_LIMITS)?;
-        let Some(profile) = self.get(&doc.profile.value) else {
-            let known: Vec<_> = self.profiles.iter().map(|p| p.id.as_str()).collect();
-            return Err(InputError::one(Problem::new(
-                line_of(&doc.profile),
-                "profile",
-                format!(
-                    "プロファイル `{}` はありません（使えるもの: {}）",
-                    doc.profile.value,
-                    known.join(", ")
-                ),
-            )));
+        let root = read_tree(text, ASSESSMENT_LIMITS)?;
+        let mut problems = Vec::new();
+        let doc = document::read(&root, &mut problems);
+        let profile = doc.profile.as_ref().and_then(|named| {
+            let found = self.get(named.value.trim());
+            if found.is_none() {
+                let known: Vec<_> = self.profiles.iter().map(|p| p.id.as_str()).collect();
+                problems.push(Problem::new(
+                    named.line,
+                    "profile",
+                    format!(
+                        "プロファイル `{}` はありません（使えるもの: {}）",
+                        shorten(&named.value),
+                        known.join(", ")
+                    ),
+                ));
+            }
+            found
+        });
+        let mut validator = Validator {
+            profile,
+            problems: Vec::new(),
+            count: 0,
         };
-        Validator::new(profile).assessment(doc)
+        for problem in problems {
+            validator.push(problem);
+        }
+        validator.assessment(doc)
     }
 }
 
@@ -123,67 +141,87 @@ const MAX_NAME_CHARS: usize = 500;
 const MAX_EXTRA_ITEMS: usize = 200;
 
 struct Validator<'p> {
-    profile: &'p Profile,
+    /// `None` when the file names no profile or an unknown one: what can be checked without
+    /// it still is, so one round of corrections is enough.
+    profile: Option<&'p Profile>,
+    /// The first [`MAX_LISTED`] problems; `count` counts them all.
     problems: Vec<Problem>,
+    count: usize,
 }
 
 impl<'p> Validator<'p> {
-    fn new(profile: &'p Profile) -> Validator<'p> {
-        Validator {
-            profile,
-            problems: Vec::new(),
+    fn push(&mut self, problem: Problem) {
+        self.count += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(problem);
         }
     }
 
     fn problem(&mut self, line: Option<u64>, key: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem::new(line, key, message));
+        self.push(Problem::new(line, key, message));
     }
 
     fn assessment(mut self, doc: AssessmentDoc) -> Result<Assessment, InputError> {
-        if let Some(version) = doc
-            .profile_version
-            .as_ref()
-            .filter(|v| v.value != self.profile.version)
+        if let (Some(profile), Some(version)) = (self.profile, doc.profile_version.as_ref())
+            && version.value != profile.version
         {
             self.problem(
-                line_of(version),
+                version.line,
                 "profile_version",
                 format!(
                     "プロファイル {} の版は `{}` です（指定された版: `{}`）",
-                    self.profile.id, self.profile.version, version.value
+                    profile.id,
+                    profile.version,
+                    shorten(&version.value)
                 ),
             );
         }
         let service = Service {
-            name: self.name(&doc.service.name, "service.name"),
-            provider: self.name(&doc.service.provider, "service.provider"),
+            name: self.name(doc.service_name.as_ref(), "service.name"),
+            provider: self.name(doc.service_provider.as_ref(), "service.provider"),
         };
-        let mut facts = self.facts(&doc.facts);
-        if let Some(model) = &doc.service.model {
+        let mut facts = self.facts(&doc.facts, doc.facts_line);
+        if let Some(model) = &doc.service_model {
             let def = &FACTS[MODEL];
             match def.choice_index(&model.value) {
                 Some(index) => facts.set(MODEL, index),
-                None => self.bad_value(line_of(model), "service.model", &model.value, MODEL),
+                None => self.bad_value(model.line, "service.model", &model.value, MODEL),
             }
         }
-        let default = doc.answers.default.as_ref().and_then(|d| match d.value {
+        self.check_fact_dependencies(&doc.facts, &facts);
+        let default = doc.default.and_then(|(d, _)| match d {
             DefaultStatus::Met => Some(AnswerStatus::Met),
             DefaultStatus::Unmet => Some(AnswerStatus::Unmet),
             DefaultStatus::Unanswered => None,
         });
-        let extra_items = self.extra_items(&doc.extra_items);
-        let mut answers = vec![None; self.profile.items.len()];
-        let mut extra_items = extra_items;
-        for (key, answer) in doc.answers.items.0 {
-            let line = line_of(&key);
-            let path = format!("answers.items.{}", key.value);
-            let answer = self.answer(answer.value.0, line, &path);
-            if let Some(index) = self.profile.item_index(&key.value) {
-                self.check_answer_against_facts(index, &answer, &facts, line, &path);
+        let mut extra_items = self.extra_items(&doc.extra_items);
+        let items = self.profile.map_or(0, |p| p.items.len());
+        let mut answers: Vec<Option<Answer>> = vec![None; items];
+        for (key, answer) in doc.items {
+            let line = key.line;
+            let path = item_path(&key.text);
+            let answer = self.answer(answer, line, &path);
+            let Some(profile) = self.profile else {
+                continue;
+            };
+            if let Some(index) = profile.item_index(&key.text) {
+                self.check_answer_against_facts(profile, index, &answer, &facts, line, &path);
                 if let Some(slot) = answers.get_mut(index) {
+                    if slot.is_some() {
+                        // "1.10" and "１．１０" name one item; which one wins would depend on
+                        // the order of the keys.
+                        self.problem(
+                            line,
+                            path,
+                            format!(
+                                "項目 {} への回答が二つあります（全角・半角の違いなどで同じ項目を指しています）",
+                                profile.item_id(index)
+                            ),
+                        );
+                    }
                     *slot = Some(answer);
                 }
-            } else if let Some(extra) = extra_items.iter_mut().find(|e| e.id == key.value.trim()) {
+            } else if let Some(extra) = extra_items.iter_mut().find(|e| e.id == key.text.trim()) {
                 extra.answer = Some(answer);
             } else {
                 self.problem(
@@ -191,18 +229,22 @@ impl<'p> Validator<'p> {
                     path,
                     format!(
                         "項目 `{}` はプロファイル {} にありません",
-                        key.value, self.profile.id
+                        shorten(&key.text),
+                        profile.id
                     ),
                 );
             }
         }
-        if !self.problems.is_empty() {
-            return Err(InputError {
-                problems: self.problems,
-            });
-        }
+        let profile = match self.profile {
+            Some(profile) if self.count == 0 => profile,
+            _ => {
+                // In the order of the file, as a person corrects it.
+                self.problems.sort_by_key(|p| p.line.unwrap_or(u64::MAX));
+                return Err(InputError::counted(self.problems, self.count));
+            }
+        };
         Ok(Assessment {
-            profile_id: self.profile.id.clone(),
+            profile_id: profile.id.clone(),
             service,
             facts,
             default,
@@ -211,13 +253,17 @@ impl<'p> Validator<'p> {
         })
     }
 
-    fn name(&mut self, value: &Spanned<String>, key: &str) -> String {
+    fn name(&mut self, value: Option<&Text>, key: &str) -> String {
+        let Some(value) = value else {
+            // Missing altogether: reported with the shape of the file.
+            return String::new();
+        };
         let text = value.value.trim();
         if text.is_empty() {
-            self.problem(line_of(value), key, "空にできません");
+            self.problem(value.line, key, "空にできません");
         } else if text.chars().count() > MAX_NAME_CHARS {
             self.problem(
-                line_of(value),
+                value.line,
                 key,
                 format!("{MAX_NAME_CHARS} 文字以内で書いてください"),
             );
@@ -231,36 +277,42 @@ impl<'p> Validator<'p> {
             line,
             key,
             format!(
-                "`{value}` は使えない値です（使える値: {}）",
+                "`{}` は使えない値です（使える値: {}）",
+                shorten(value),
                 names.join(", ")
             ),
         );
     }
 
-    fn facts(&mut self, doc: &Spanned<FactsDoc>) -> Facts {
+    fn facts(&mut self, entries: &[(Key, Node)], facts_line: Option<u64>) -> Facts {
         let mut facts = Facts::with_classification(UNSET);
         let mut certifications = CertSet::EMPTY;
         let mut classification_line = None;
-        for (key, value) in &doc.value.0 {
-            let line = line_of(key);
-            let path = format!("facts.{}", key.value);
-            if key.value == "certifications" {
-                match &value.value {
-                    FactValue::List(list) => {
+        for (key, value) in entries {
+            let line = key.line;
+            let path = format!("facts.{}", shorten(&key.text));
+            let value_line = value.line.or(line);
+            if key.text == "certifications" {
+                match &value.kind {
+                    NodeKind::List(list) => {
                         for name in list {
-                            match CertSet::named(&name.value) {
+                            let known = name.text().and_then(CertSet::named);
+                            match known {
                                 Some(cert) => certifications = certifications.with(cert),
                                 None => {
                                     let names: Vec<_> = crate::facts::CERTIFICATIONS
                                         .iter()
                                         .map(|c| c.name)
                                         .collect();
+                                    let shown = name.text().map_or_else(
+                                        || name.kind_name().to_owned(),
+                                        |t| format!("`{}`", shorten(t)),
+                                    );
                                     self.problem(
-                                        line_of(name).or(line),
+                                        name.line.or(line),
                                         path.clone(),
                                         format!(
-                                            "認証 `{}` はありません（使える値: {}）",
-                                            name.value,
+                                            "認証 {shown} はありません（使える値: {}）",
                                             names.join(", ")
                                         ),
                                     );
@@ -268,17 +320,17 @@ impl<'p> Validator<'p> {
                             }
                         }
                     }
-                    FactValue::Null => {}
+                    NodeKind::Null => {}
                     _ => self.problem(
-                        line,
+                        value_line,
                         path,
                         "認証は一覧（[ismap, soc2] のような形）で書いてください",
                     ),
                 }
                 continue;
             }
-            let Some(id) = fact_id(&key.value).filter(|&id| id != MODEL) else {
-                let message = if key.value == "model" {
+            let Some(id) = fact_id(&key.text).filter(|&id| id != MODEL) else {
+                let message = if key.text == "model" {
                     "サービス形態は service.model に書いてください".to_owned()
                 } else {
                     let mut names: Vec<_> = FACTS
@@ -289,7 +341,7 @@ impl<'p> Validator<'p> {
                     names.push("certifications");
                     format!(
                         "不明な事実 `{}` です（使える事実: {}）",
-                        key.value,
+                        shorten(&key.text),
                         names.join(", ")
                     )
                 };
@@ -300,16 +352,15 @@ impl<'p> Validator<'p> {
                 classification_line = line;
             }
             let def = &FACTS[id];
-            let value_line = line_of(value).or(line);
-            match (&value.value, def.is_flag()) {
-                (FactValue::Null, _) => facts.set(id, def.default.unwrap_or(UNSET)),
-                (FactValue::Flag(flag), true) => facts.set(id, u8::from(*flag)),
-                (FactValue::Text(text), false) => match def.choice_index(text) {
+            match (&value.kind, def.is_flag()) {
+                (NodeKind::Null, _) => facts.set(id, def.default.unwrap_or(UNSET)),
+                (NodeKind::Bool(flag), true) => facts.set(id, u8::from(*flag)),
+                (NodeKind::Scalar(text), false) => match def.choice_index(text) {
                     Some(index) => facts.set(id, index),
                     None => self.bad_value(value_line, &path, text, id),
                 },
                 (_, true) => self.problem(value_line, path, "true または false で書いてください"),
-                (_, false) => self.bad_value(value_line, &path, "（一覧や真偽値）", id),
+                (_, false) => self.bad_value(value_line, &path, value.kind_name(), id),
             }
         }
         facts.set_certifications(certifications);
@@ -322,23 +373,23 @@ impl<'p> Validator<'p> {
                 .any(|p| p.key.as_deref() == Some("facts.classification"));
             if !reported {
                 self.problem(
-                    classification_line.or(line_of(doc)),
+                    classification_line.or(facts_line),
                     "facts.classification",
                     "必須の事実 `classification`（取り扱う情報の機密性）がありません",
                 );
             }
-        } else if !self.profile.covers(classification) {
+        } else if let Some(profile) = self.profile.filter(|p| !p.covers(classification)) {
             let scope: Vec<_> = crate::facts::CLASSIFICATIONS
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| self.profile.scope & (1 << i) != 0)
+                .filter(|(i, _)| profile.scope & (1 << i) != 0)
                 .map(|(_, c)| c.name)
                 .collect();
-            let message = match &self.profile.out_of_scope {
+            let message = match &profile.out_of_scope {
                 Some(text) => format!("{text}（このプロファイルの対象: {}）", scope.join(", ")),
                 None => format!(
                     "プロファイル {} は機密性 {} を対象としていません（対象: {}）",
-                    self.profile.id,
+                    profile.id,
                     facts.classification_name(),
                     scope.join(", ")
                 ),
@@ -348,6 +399,43 @@ impl<'p> Validator<'p> {
         facts
     }
 
+    /// A fact that only means something under another fact's value contradicts that fact when
+    /// it is given while the value is not chosen (`breakout_configuration: C` under
+    /// `connection: lgwan_asp`). Declared beside the facts (`FactDef::only_with`).
+    fn check_fact_dependencies(&mut self, entries: &[(Key, Node)], facts: &Facts) {
+        for (id, def) in FACTS.iter().enumerate() {
+            let Some(only) = &def.only_with else { continue };
+            if facts.value(id) == def.default.unwrap_or(UNSET) {
+                continue;
+            }
+            let Some(parent) = fact_id(only.fact) else {
+                continue;
+            };
+            let parent_value = facts.value_name(parent);
+            if parent_value.is_some_and(|v| only.values.contains(&v)) {
+                continue;
+            }
+            let line = entries
+                .iter()
+                .find(|(k, _)| k.text == def.name)
+                .and_then(|(k, _)| k.line);
+            let parent_label = FACTS[parent].label;
+            let wanted = only.values.join(", ");
+            let now = match parent_value {
+                Some(value) => format!("facts.{} は `{value}` です", only.fact),
+                None => format!("facts.{} が指定されていません", only.fact),
+            };
+            self.problem(
+                line,
+                format!("facts.{}", def.name),
+                format!(
+                    "「{}」は{parent_label} (facts.{}) が `{wanted}` のときだけ指定できます（{now}）。どちらかを直してください",
+                    def.label, only.fact
+                ),
+            );
+        }
+    }
+
     fn answer(&mut self, doc: document::AnswerDoc, line: Option<u64>, path: &str) -> Answer {
         let clean =
             |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -355,7 +443,9 @@ impl<'p> Validator<'p> {
         let evidence = clean(doc.evidence);
         for (text, field) in [(&reason, "reason"), (&evidence, "evidence")] {
             if let Some(text) = text {
-                check_text(text, line, &format!("{path}.{field}"), &mut self.problems);
+                let mut found = Vec::new();
+                check_text(text, line, &format!("{path}.{field}"), &mut found);
+                found.into_iter().for_each(|p| self.push(p));
             }
         }
         Answer {
@@ -368,13 +458,14 @@ impl<'p> Validator<'p> {
     /// An explicit answer may not contradict what the facts already decide.
     fn check_answer_against_facts(
         &mut self,
+        profile: &Profile,
         index: ItemIdx,
         answer: &Answer,
         facts: &Facts,
         line: Option<u64>,
         path: &str,
     ) {
-        let Some(item) = self.profile.items.get(index) else {
+        let Some(item) = profile.items.get(index) else {
             return;
         };
         if item.is_derived() {
@@ -388,7 +479,8 @@ impl<'p> Validator<'p> {
             );
             return;
         }
-        let Some(cert) = &item.certification else {
+        // Where the certificates only pre-fill the reviewer's evaluation, any answer stands.
+        let Some(cert) = item.certification.as_ref().filter(|c| !c.evaluation) else {
             return;
         };
         let held = facts.certifications().intersects(cert.any_of);
@@ -419,16 +511,16 @@ impl<'p> Validator<'p> {
     }
 
     fn extra_items(&mut self, docs: &[ExtraItemDoc]) -> Vec<ExtraItem> {
-        if docs.is_empty() {
+        let Some(profile) = self.profile.filter(|_| !docs.is_empty()) else {
             return Vec::new();
-        }
-        if self.profile.extra_citation.is_none() {
+        };
+        if profile.extra_citation.is_none() {
             self.problem(
-                docs.first().and_then(|d| line_of(&d.id)),
+                docs.first().and_then(|d| d.id.line),
                 "extra_items",
                 format!(
                     "プロファイル {} は個別の選定条件 (extra_items) を受け付けません",
-                    self.profile.id
+                    profile.id
                 ),
             );
             return Vec::new();
@@ -443,35 +535,32 @@ impl<'p> Validator<'p> {
         }
         let mut out: Vec<ExtraItem> = Vec::new();
         for doc in docs {
-            let line = line_of(&doc.id);
+            let line = doc.id.line;
             let id = doc.id.value.trim().to_owned();
-            let key = format!("extra_items.{id}");
+            let key = format!("extra_items.\"{}\"", shorten(&id));
             if id.is_empty() || id.chars().count() > 64 {
                 self.problem(line, key.clone(), "番号 (id) は空にできず、64 文字以内です");
-            } else if self.profile.item_index(&id).is_some() || out.iter().any(|e| e.id == id) {
+            } else if profile.item_index(&id).is_some() || out.iter().any(|e| e.id == id) {
                 self.problem(
                     line,
                     key.clone(),
-                    format!("番号 `{id}` はすでに使われています"),
+                    format!("番号 `{}` はすでに使われています", shorten(&id)),
                 );
             }
             if doc.text.trim().is_empty() {
                 self.problem(line, key.clone(), "要件の文 (text) が空です");
             }
-            check_text(&doc.text, line, &key, &mut self.problems);
-            let level = self.profile.level_index(&doc.level).unwrap_or_else(|| {
-                let known: Vec<_> = self
-                    .profile
-                    .levels
-                    .iter()
-                    .map(|l| l.name.as_str())
-                    .collect();
+            let mut found = Vec::new();
+            check_text(&doc.text, line, &key, &mut found);
+            found.into_iter().for_each(|p| self.push(p));
+            let level = profile.level_index(&doc.level).unwrap_or_else(|| {
+                let known: Vec<_> = profile.levels.iter().map(|l| l.name.as_str()).collect();
                 self.problem(
                     line,
                     key.clone(),
                     format!(
                         "水準 `{}` はありません（使える水準: {}）",
-                        doc.level,
+                        shorten(&doc.level),
                         known.join(", ")
                     ),
                 );

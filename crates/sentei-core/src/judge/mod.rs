@@ -9,6 +9,11 @@
 //! 3. level rules (e.g. "ガバメントクラウド利用の場合はすべて必須");
 //! 4. each item's outcome from its level's meaning, then the verdict and its reasons.
 //!
+//! Rules that switch other items (skips, applicability, level rules, gates and alternative
+//! paths) read only what is met *on evidence*: certifications, the facts themselves, or an
+//! answer written for the item. `answers.default` fills in answers but never switches a rule:
+//! "met by default" is no evidence that a certificate was obtained (docs/domain.md).
+//!
 //! The engine is deterministic and total: any validated assessment gets a judgement, and
 //! mismatched inputs degrade to "unanswered" rather than panicking.
 
@@ -38,6 +43,17 @@ struct Effective<'a> {
     source: AnswerSource,
     basis: Option<&'a str>,
     requires: Approvals,
+    /// The answer stands but cannot be judged yet: what is missing (e.g. its evidence).
+    lacking: Option<&'a str>,
+}
+
+impl Effective<'_> {
+    /// Met on evidence: by certification, by the facts, or by an answer written for the item.
+    fn met_on_evidence(&self) -> bool {
+        self.status == AnswerStatus::Met
+            && self.source != AnswerSource::Default
+            && self.lacking.is_none()
+    }
 }
 
 const UNANSWERED: Effective<'static> = Effective {
@@ -45,7 +61,19 @@ const UNANSWERED: Effective<'static> = Effective {
     source: AnswerSource::None,
     basis: None,
     requires: Approvals::NONE,
+    lacking: None,
 };
+
+/// Where a path made of other items stands (a gate's `from_items`, an item's alternative).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    /// Every counted item is met on evidence.
+    Met,
+    /// A counted item is unmet or marked not applicable.
+    Failed,
+    /// Some counted item is unanswered, or met only by `answers.default`.
+    Pending { by_default: bool },
+}
 
 /// Judges an assessment against its profile.
 pub fn judge<'a>(profile: &'a Profile, assessment: &'a Assessment) -> Judgement<'a> {
@@ -87,6 +115,7 @@ pub fn judge<'a>(profile: &'a Profile, assessment: &'a Assessment) -> Judgement<
     let mut applies = vec![false; n];
     let mut why: Vec<&'a str> = vec![""; n];
     let mut effective = vec![UNANSWERED; n];
+    // What conditions read: applicable and met on evidence (see the module comment).
     let mut met = vec![false; n];
     let mut rule_fired: Vec<Option<bool>> = vec![None; profile.rules.len()];
     for &i in &profile.order {
@@ -97,7 +126,7 @@ pub fn judge<'a>(profile: &'a Profile, assessment: &'a Assessment) -> Judgement<
         applies[i] = does_apply;
         why[i] = reason;
         effective[i] = effective_answer(item, assessment, i, facts, &met, &applies, &effective);
-        met[i] = does_apply && effective[i].status == AnswerStatus::Met;
+        met[i] = does_apply && effective[i].met_on_evidence();
     }
 
     let mut levels: Vec<LevelIdx> = profile.items.iter().map(|item| item.level).collect();
@@ -117,24 +146,30 @@ pub fn judge<'a>(profile: &'a Profile, assessment: &'a Assessment) -> Judgement<
     for (i, item) in profile.items.iter().enumerate() {
         let answer = assessment.answer(i);
         let meaning = meaning_of(profile, levels[i]);
-        let (outcome, basis, requires) = if applies[i] {
-            let alternative_met = item.alternative.as_ref().is_some_and(|alt| {
-                alt.items.iter().all(|&j| {
-                    !applies[j]
-                        || meaning_of(profile, levels[j]) != Meaning::Must
-                        || effective[j].status == AnswerStatus::Met
-                })
+        // The alternative path stands in only for an item that is not met itself.
+        let alternative = item
+            .alternative
+            .as_ref()
+            .filter(|_| applies[i] && effective[i].status != AnswerStatus::Met)
+            .map(|alt| {
+                let must = |j: ItemIdx| meaning_of(profile, levels[j]) == Meaning::Must;
+                (alt, path(&alt.items, &applies, &effective, must))
             });
-            let alternative_basis = item.alternative.as_ref().map(|alt| alt.basis.as_str());
-            decide(
+        let (outcome, basis, requires) = match alternative {
+            _ if !applies[i] => (Outcome::Skipped, None, Approvals::NONE),
+            Some((alt, Path::Met)) => (Outcome::Met, Some(alt.basis.as_str()), Approvals::NONE),
+            Some((alt, Path::Pending { .. })) => (
+                Outcome::Missing,
+                Some(alt.pending_basis.as_str()),
+                Approvals::NONE,
+            ),
+            _ => decide(
                 meaning,
                 item.unmet_effect,
+                not_applicable_rule(item, facts, &met),
                 &effective[i],
                 answer,
-                alternative_met.then_some(alternative_basis).flatten(),
-            )
-        } else {
-            (Outcome::Skipped, None, Approvals::NONE)
+            ),
         };
         judgement.items.push(ItemJudgement {
             id: &item.id,
@@ -160,9 +195,9 @@ pub fn judge<'a>(profile: &'a Profile, assessment: &'a Assessment) -> Judgement<
         let (outcome, basis, requires) = decide(
             meaning_of(profile, extra.level),
             None,
+            NotApplicable::Refused(MUST_NOT_NOT_APPLICABLE),
             &effective,
             answer,
-            None,
         );
         judgement.items.push(ItemJudgement {
             id: &extra.id,
@@ -306,6 +341,58 @@ fn applicability<'a>(
     (true, &item.why_applies)
 }
 
+/// Whether an item may be answered 対象外 at the "must" level, and if not, why.
+#[derive(Clone, Copy, Debug)]
+enum NotApplicable<'a> {
+    /// With the reason the circumstance does not arise.
+    WithReason,
+    Refused(&'a str),
+}
+
+fn not_applicable_rule<'a>(item: &'a Item, facts: &Facts, met: &[bool]) -> NotApplicable<'a> {
+    if !item.if_it_arises {
+        return NotApplicable::Refused(MUST_NOT_NOT_APPLICABLE);
+    }
+    match &item.arises_when {
+        Some(cond) if cond.eval(facts, met) => NotApplicable::Refused(&item.arises_basis),
+        _ => NotApplicable::WithReason,
+    }
+}
+
+/// Where a path made of other items stands; `counts` says which applicable items count.
+fn path(
+    items: &[ItemIdx],
+    applies: &[bool],
+    so_far: &[Effective<'_>],
+    counts: impl Fn(ItemIdx) -> bool,
+) -> Path {
+    let mut pending = false;
+    let mut by_default = false;
+    for &j in items {
+        if !applies.get(j).copied().unwrap_or(false) || !counts(j) {
+            continue;
+        }
+        let Some(e) = so_far.get(j) else {
+            pending = true;
+            continue;
+        };
+        match e.status {
+            AnswerStatus::Unmet | AnswerStatus::NotApplicable => return Path::Failed,
+            _ if e.met_on_evidence() => {}
+            AnswerStatus::Met if e.source == AnswerSource::Default => {
+                pending = true;
+                by_default = true;
+            }
+            _ => pending = true,
+        }
+    }
+    if pending {
+        Path::Pending { by_default }
+    } else {
+        Path::Met
+    }
+}
+
 /// The answer that counts: derived from facts, from certifications, written, or the default.
 fn effective_answer<'a>(
     item: &'a Item,
@@ -317,44 +404,74 @@ fn effective_answer<'a>(
     so_far: &[Effective<'a>],
 ) -> Effective<'a> {
     if let Some(cases) = &item.derived {
-        let Some(case) = cases.iter().find(|c| c.when.eval(facts, met)) else {
-            return Effective {
-                source: AnswerSource::Facts,
-                ..UNANSWERED
+        for case in cases.iter().filter(|c| c.when.eval(facts, met)) {
+            let (status, basis) = match &case.answer {
+                CaseAnswer::Fixed(DerivedAnswer::Met) => (AnswerStatus::Met, &case.why),
+                CaseAnswer::Fixed(DerivedAnswer::Unmet) => (AnswerStatus::Unmet, &case.why),
+                CaseAnswer::Fixed(DerivedAnswer::Unanswered) => {
+                    (AnswerStatus::Unanswered, &case.why)
+                }
+                CaseAnswer::FromItems {
+                    items,
+                    pending_basis,
+                } => match path(items, applies, so_far, |_| true) {
+                    Path::Met => (AnswerStatus::Met, &case.why),
+                    Path::Failed if case.else_next => continue,
+                    Path::Failed => (AnswerStatus::Unmet, &case.why),
+                    Path::Pending { by_default: true } => (AnswerStatus::Unanswered, pending_basis),
+                    Path::Pending { by_default: false } => (AnswerStatus::Unanswered, &case.why),
+                },
             };
-        };
-        let status = match &case.answer {
-            CaseAnswer::Fixed(DerivedAnswer::Met) => AnswerStatus::Met,
-            CaseAnswer::Fixed(DerivedAnswer::Unmet) => AnswerStatus::Unmet,
-            CaseAnswer::Fixed(DerivedAnswer::Unanswered) => AnswerStatus::Unanswered,
-            CaseAnswer::FromItems(items) => all_met(items, applies, so_far),
-        };
+            return Effective {
+                status,
+                source: AnswerSource::Facts,
+                basis: Some(basis),
+                requires: case.requires,
+                lacking: None,
+            };
+        }
         return Effective {
-            status,
             source: AnswerSource::Facts,
-            basis: Some(&case.why),
-            requires: case.requires,
+            ..UNANSWERED
         };
     }
+    let written = assessment.answer(index);
     if let Some(cert) = &item.certification {
-        if facts.certifications().intersects(cert.any_of) {
+        let held = facts.certifications().intersects(cert.any_of);
+        let decisive = cert.decisive_when.eval(facts, met);
+        // The reviewer's own evaluation stands over the certificates it may rely on.
+        if let Some(answer) =
+            written.filter(|a| cert.evaluation && a.status != AnswerStatus::Unanswered)
+        {
+            let unsupported = answer.status == AnswerStatus::Met
+                && !held
+                && decisive
+                && answer.evidence.is_none();
+            return Effective {
+                lacking: unsupported.then_some(cert.basis_needs_evidence.as_str()),
+                ..written_answer(Some(answer), None)
+            };
+        }
+        if held {
             return Effective {
                 status: AnswerStatus::Met,
                 source: AnswerSource::Certification,
                 basis: Some(&cert.basis_met),
                 requires: Approvals::NONE,
+                lacking: None,
             };
         }
-        if cert.decisive_when.eval(facts, met) {
+        if decisive {
             return Effective {
                 status: AnswerStatus::Unmet,
                 source: AnswerSource::Certification,
                 basis: Some(&cert.basis_unmet),
                 requires: Approvals::NONE,
+                lacking: None,
             };
         }
     }
-    written_answer(assessment.answer(index), assessment.default)
+    written_answer(written, assessment.default)
 }
 
 fn written_answer<'a>(answer: Option<&Answer>, default: Option<AnswerStatus>) -> Effective<'a> {
@@ -374,36 +491,19 @@ fn written_answer<'a>(answer: Option<&Answer>, default: Option<AnswerStatus>) ->
     }
 }
 
-/// Met when every applicable listed item is met; unmet when one is not; unanswered otherwise.
-fn all_met(items: &[ItemIdx], applies: &[bool], so_far: &[Effective<'_>]) -> AnswerStatus {
-    let mut pending = false;
-    for &j in items {
-        if !applies.get(j).copied().unwrap_or(false) {
-            continue;
-        }
-        match so_far.get(j).map_or(AnswerStatus::Unanswered, |e| e.status) {
-            AnswerStatus::Met => {}
-            AnswerStatus::Unanswered => pending = true,
-            AnswerStatus::Unmet | AnswerStatus::NotApplicable => return AnswerStatus::Unmet,
-        }
-    }
-    if pending {
-        AnswerStatus::Unanswered
-    } else {
-        AnswerStatus::Met
-    }
-}
-
 /// An applicable item's outcome, the reason for it, and who must accept it.
 fn decide<'a>(
     meaning: Meaning,
     unmet_effect: Option<UnmetEffect>,
+    not_applicable: NotApplicable<'a>,
     effective: &Effective<'a>,
     answer: Option<&Answer>,
-    alternative: Option<&'a str>,
 ) -> (Outcome, Option<&'a str>, Approvals) {
     let has_reason = answer.is_some_and(|a| a.reason.is_some());
     let approver = Approvals::NONE.with(Role::Approver);
+    if let Some(lacking) = effective.lacking {
+        return (Outcome::MissingReason, Some(lacking), Approvals::NONE);
+    }
     match effective.status {
         AnswerStatus::Met if !effective.requires.is_empty() => (
             Outcome::NeedsAcceptance,
@@ -411,14 +511,11 @@ fn decide<'a>(
             effective.requires,
         ),
         AnswerStatus::Met => (Outcome::Met, effective.basis, Approvals::NONE),
-        _ if alternative.is_some() => (Outcome::Met, alternative, Approvals::NONE),
         AnswerStatus::Unanswered => (Outcome::Missing, effective.basis, Approvals::NONE),
-        AnswerStatus::NotApplicable => match meaning {
-            Meaning::Must => (
-                Outcome::Blocking,
-                Some(MUST_NOT_NOT_APPLICABLE),
-                Approvals::NONE,
-            ),
+        AnswerStatus::NotApplicable => match (meaning, not_applicable) {
+            (Meaning::Must, NotApplicable::Refused(why)) => {
+                (Outcome::Blocking, Some(why), Approvals::NONE)
+            }
             _ if has_reason => (Outcome::NotNeeded, None, Approvals::NONE),
             _ => (
                 Outcome::MissingReason,

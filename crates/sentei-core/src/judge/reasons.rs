@@ -5,7 +5,9 @@
 //! with thirty unanswered items gives one readable line rather than thirty.
 
 use super::MUST_NOT_NOT_APPLICABLE;
-use crate::judgement::{AnswerSource, Approvals, ItemJudgement, Judgement, Outcome, Verdict};
+use crate::judgement::{
+    AnswerSource, AnswerStatus, Approvals, ItemJudgement, Judgement, Outcome, Verdict,
+};
 
 pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
     let items = &judgement.items;
@@ -83,6 +85,7 @@ pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
             out.push("承認を妨げる項目も、受容が必要な項目もありません".to_owned());
         }
     }
+    moot_answers(&mut out, items);
     if judgement.verdict <= Verdict::Conditional {
         grouped(
             &mut out,
@@ -98,6 +101,33 @@ pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
         );
     }
     out
+}
+
+/// Answers written for items that do not apply are not judged; say so rather than drop them,
+/// one line for each answer that said something was wrong, one for the rest.
+fn moot_answers(out: &mut Vec<String>, items: &[ItemJudgement<'_>]) {
+    let moot = |i: &ItemJudgement<'_>| {
+        !i.applies
+            && i.answer_source == AnswerSource::Answer
+            && i.answer != AnswerStatus::Unanswered
+    };
+    for item in items
+        .iter()
+        .filter(|i| moot(i) && i.answer != AnswerStatus::Met)
+    {
+        out.push(format!(
+            "{}: 「{}」と回答されていますが、この項目は適用されないため判定に含めていません（{}）",
+            item.id,
+            item.answer.label(),
+            item.why.strip_prefix("対象外: ").unwrap_or(item.why)
+        ));
+    }
+    grouped(
+        out,
+        items,
+        |i| moot(i) && i.answer == AnswerStatus::Met,
+        "適用されない項目への「満たす」の回答は判定に含めていません",
+    );
 }
 
 /// Gates and certifications: their basis already says why in the document's words.

@@ -63,9 +63,7 @@ pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
         .as_ref()
         .map(|extra| format!("{} {}", source.document, extra.section));
     if !c.problems.is_empty() {
-        return Err(InputError {
-            problems: c.problems,
-        });
+        return Err(InputError::new(c.problems));
     }
     Ok(Profile {
         id: doc.id.value,
@@ -406,8 +404,12 @@ impl Compiler {
             Certification {
                 any_of,
                 decisive_when,
+                evaluation: cert.evaluation,
                 basis_met: format!("認証により満たす（{}）", labels.join("、")),
                 basis_unmet: format!("必要な認証がない（{needed}）"),
+                basis_needs_evidence: format!(
+                    "{needed}がないため、「満たす」とするには根拠の欄に拠り所とした認定・認証を書いてください"
+                ),
             }
         });
         let derived = doc
@@ -430,11 +432,34 @@ impl Compiler {
                     "alternative には自分以外の項目を一つ以上書いてください",
                 );
             }
-            let basis = format!(
-                "代替の {} のうち適用される必須項目をすべて満たすため、満たすとみなす",
-                self.describe_ids(&items)
+            let names = self.describe_ids(&items);
+            let basis =
+                format!("代替の {names} のうち適用される必須項目をすべて満たすため、満たすとみなす");
+            let pending_basis = format!(
+                "代替の {names} のうち適用される必須項目を、項目ごとに回答してください（すべて満たせば満たすとみなします。既定の回答 (answers.default) は根拠になりません）"
             );
-            Alternative { items, basis }
+            Alternative {
+                items,
+                basis,
+                pending_basis,
+            }
+        });
+        if doc.arises_when.is_some() && !doc.if_it_arises {
+            self.problem(
+                line,
+                id.clone(),
+                "arises_when は if_it_arises: true と一緒に書いてください",
+            );
+        }
+        let arises_when = doc
+            .arises_when
+            .as_ref()
+            .map(|c| self.cond_or_false(c, line, &id));
+        let arises_basis = arises_when.as_ref().map_or_else(String::new, |cond| {
+            format!(
+                "{}ため、この項目の場合に当たり「対象外」とできません",
+                cond.describe(&|i| self.name(i))
+            )
         });
         let (why_applies, why_not) = match &applies_when {
             None => ("常に適用".to_owned(), "対象外".to_owned()),
@@ -463,6 +488,9 @@ impl Compiler {
             derived,
             alternative,
             unmet_effect: doc.unmet_effect,
+            if_it_arises: doc.if_it_arises,
+            arises_when,
+            arises_basis,
             note: doc.note.clone(),
         }
     }
@@ -488,7 +516,12 @@ impl Compiler {
                         if items.is_empty() || this.is_some_and(|t| items.contains(&t)) {
                             self.problem(line, id.to_owned(), "from_items には自分以外の項目を書いてください");
                         }
-                        CaseAnswer::FromItems(items)
+                        let pending_basis = format!(
+                            "{}（{} を項目ごとに回答してください。既定の回答 (answers.default) は根拠になりません）",
+                            doc.why.trim_end_matches('。'),
+                            self.describe_ids(&items)
+                        );
+                        CaseAnswer::FromItems { items, pending_basis }
                     }
                     _ => {
                         self.problem(line, id.to_owned(), "derived の各場合には answer か from_items のどちらか一つを書いてください");
@@ -498,10 +531,14 @@ impl Compiler {
                 if doc.why.trim().is_empty() {
                     self.problem(line, id.to_owned(), "derived の各場合に説明 (why) が必要です");
                 }
+                if doc.else_next && doc.from_items.is_none() {
+                    self.problem(line, id.to_owned(), "else_next は from_items と一緒に書いてください");
+                }
                 Case {
                     when,
                     answer,
                     requires: Approvals::of(&doc.requires),
+                    else_next: doc.else_next,
                     why: doc.why.clone(),
                 }
             })

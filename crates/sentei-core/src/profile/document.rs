@@ -137,6 +137,13 @@ pub struct ItemDoc {
     /// Overrides what "unmet" means for this item.
     #[serde(default)]
     pub unmet_effect: Option<UnmetEffect>,
+    /// The item's own text is conditional (「…する場合は」): it applies, and may be answered
+    /// 対象外 with the reason the circumstance does not arise, whatever its level.
+    #[serde(default)]
+    pub if_it_arises: bool,
+    /// Facts saying the circumstance does arise; then 対象外 is refused. Needs `if_it_arises`.
+    #[serde(default)]
+    pub arises_when: Option<CondDoc>,
     /// Guidance for whoever answers the item.
     #[serde(default)]
     pub note: Option<String>,
@@ -159,6 +166,12 @@ pub struct CertificationDoc {
     /// can say otherwise; when it does not, the item may also be met by an answer.
     #[serde(default)]
     pub decisive_when: Option<CondDoc>,
+    /// The certifications are examples for the reviewer's own evaluation (000 No.9
+    /// 「総合的・客観的に評価し」): they pre-fill the answer, and an answer written for the item
+    /// stands, met or unmet. Where `decisive_when` holds and none is held, a written "met"
+    /// needs its evidence (the certificate relied on).
+    #[serde(default)]
+    pub evaluation: bool,
 }
 
 /// One case of a derived item, tried in order; the first whose `when` holds decides.
@@ -175,6 +188,10 @@ pub struct CaseDoc {
     /// Who must accept when this case decides.
     #[serde(default)]
     pub requires: Vec<Role>,
+    /// With `from_items`: when a listed item is unmet, the next case decides instead (another
+    /// path the document allows, e.g. 004 3.1(1)(イ): an ISMS-certified security-update service).
+    #[serde(default)]
+    pub else_next: bool,
     pub why: String,
 }
 

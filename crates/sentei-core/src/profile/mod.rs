@@ -95,6 +95,11 @@ pub struct Item {
     pub derived: Option<Vec<Case>>,
     pub alternative: Option<Alternative>,
     pub unmet_effect: Option<UnmetEffect>,
+    /// 「…する場合は」: may be answered 対象外 with a reason, unless `arises_when` holds.
+    pub if_it_arises: bool,
+    pub arises_when: Option<Cond>,
+    /// Why 対象外 is refused when `arises_when` holds, in Japanese.
+    pub arises_basis: String,
     pub note: Option<String>,
 }
 
@@ -110,8 +115,12 @@ pub struct Certification {
     pub any_of: CertSet,
     /// Facts-only condition under which the certifications alone decide the item.
     pub decisive_when: Cond,
+    /// The reviewer's answer stands over the certifications (see `CertificationDoc::evaluation`).
+    pub evaluation: bool,
     pub basis_met: String,
     pub basis_unmet: String,
+    /// Why a written "met" without a certification needs its evidence.
+    pub basis_needs_evidence: String,
 }
 
 #[derive(Debug)]
@@ -119,20 +128,28 @@ pub struct Case {
     pub when: Cond,
     pub answer: CaseAnswer,
     pub requires: Approvals,
+    /// With `FromItems`: a failed path hands over to the next case.
+    pub else_next: bool,
     pub why: String,
 }
 
 #[derive(Debug)]
 pub enum CaseAnswer {
     Fixed(DerivedAnswer),
-    /// Met when every applicable listed item is met.
-    FromItems(Vec<ItemIdx>),
+    /// Met when every applicable listed item is met on evidence, unmet when one is not met.
+    FromItems {
+        items: Vec<ItemIdx>,
+        /// Why the case waits when a listed item is met only by `answers.default`.
+        pending_basis: String,
+    },
 }
 
 #[derive(Debug)]
 pub struct Alternative {
     pub items: Vec<ItemIdx>,
     pub basis: String,
+    /// Why the item waits for the alternatives to be answered one by one.
+    pub pending_basis: String,
 }
 
 impl Profile {

@@ -56,12 +56,15 @@ fn dependencies(items: &[Item], rules: &[Rule]) -> Vec<Vec<ItemIdx>> {
             if let Some(cond) = &item.applies_when {
                 cond.items(&mut d);
             }
+            if let Some(cond) = &item.arises_when {
+                cond.items(&mut d);
+            }
             for rule in item.skip_rules.iter().filter_map(|&r| rules.get(r)) {
                 rule.when.items(&mut d);
             }
             for case in item.derived.iter().flatten() {
                 case.when.items(&mut d);
-                if let CaseAnswer::FromItems(from) = &case.answer {
+                if let CaseAnswer::FromItems { items: from, .. } = &case.answer {
                     d.extend(from);
                 }
             }

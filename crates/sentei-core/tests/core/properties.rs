@@ -9,9 +9,9 @@ use sentei_core::facts::{CertSet, FACT_COUNT, FACTS, Facts};
 use sentei_core::judgement::{AnswerSource, AnswerStatus, Outcome, Role, Verdict};
 use sentei_core::{Answer, Assessment, Profile, builtin_profiles, judge, judge_all};
 
-static CATALOG: LazyLock<Catalog> =
+pub(crate) static CATALOG: LazyLock<Catalog> =
     LazyLock::new(|| Catalog::new(builtin_profiles().expect("built-in profiles compile")));
-static PROFILES: LazyLock<&[Profile]> = LazyLock::new(|| CATALOG.profiles());
+pub(crate) static PROFILES: LazyLock<&[Profile]> = LazyLock::new(|| CATALOG.profiles());
 
 fn status() -> impl Strategy<Value = AnswerStatus> {
     prop_oneof![
@@ -33,14 +33,16 @@ fn answer() -> impl Strategy<Value = Option<Answer>> {
 }
 
 /// Any facts and answers for one of the built-in profiles, valid or not.
-fn case() -> impl Strategy<Value = (usize, Assessment)> {
+pub(crate) fn case() -> impl Strategy<Value = (usize, Assessment)> {
     (0..PROFILES.len()).prop_flat_map(|p| {
         let items = PROFILES[p].items.len();
         (
             Just(p),
             0u8..6,
             proptest::collection::vec(0u8..6, FACT_COUNT),
-            any::<u16>(),
+            // Services hold few certifications; a dense random set would nearly always hold a
+            // decisive one and leave the other paths untested.
+            proptest::collection::vec(0..sentei_core::facts::CERTIFICATIONS.len(), 0..4),
             proptest::option::of(prop_oneof![
                 Just(AnswerStatus::Met),
                 Just(AnswerStatus::Unmet)
@@ -60,7 +62,21 @@ fn case() -> impl Strategy<Value = (usize, Assessment)> {
                     };
                     facts.set(id, value);
                 }
-                facts.set_certifications(CertSet::from_bits(certs));
+                // A fact that only means something under another fact's value is left at its
+                // default otherwise, as a file must (a contradiction is an input error).
+                for (id, def) in FACTS.iter().enumerate() {
+                    if let Some(only) = &def.only_with {
+                        let parent = sentei_core::facts::fact_id(only.fact).unwrap();
+                        let fits = facts
+                            .value_name(parent)
+                            .is_some_and(|v| only.values.contains(&v));
+                        if !fits {
+                            facts.set(id, def.default.unwrap_or(sentei_core::facts::UNSET));
+                        }
+                    }
+                }
+                let bits = certs.iter().fold(0u16, |bits, &c| bits | (1 << c));
+                facts.set_certifications(CertSet::from_bits(bits));
                 let mut assessment = Assessment::blank(
                     &PROFILES[p],
                     Service {

@@ -71,7 +71,7 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
             item.category.as_slice(),
             item.text.as_str(),
             assessment.answer(i),
-            item.is_derived(),
+            Some(item),
         )
     });
     let extra_items = assessment.extra_items.iter().map(|e| {
@@ -80,21 +80,22 @@ fn rows<'a>(profile: &'a Profile, assessment: &'a Assessment, scope: Scope) -> V
             e.category.as_slice(),
             e.text.as_str(),
             e.answer.as_ref(),
-            false,
+            None,
         )
     });
     profile_items
         .chain(extra_items)
         .zip(&judgement.items)
         .filter(|(_, judged)| scope == Scope::All || judged.applies)
-        .map(|((id, categories, text, answer, derived), judged)| Row {
+        .map(|((id, categories, text, answer, item), judged)| Row {
             id,
             categories,
             text,
             level: judged.level,
             applies: judged.applies,
             why: judged.why,
-            open: judged.answered_by_people(derived),
+            // Items added to the assessment are always answered by people.
+            open: item.map_or(judged.applies, |item| judged.answered_by_people(item)),
             answer,
         })
         .collect()

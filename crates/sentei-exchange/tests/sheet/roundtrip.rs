@@ -164,15 +164,15 @@ fn a_sheet_for_another_version_of_the_profile_is_refused() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-    .replace("version: \"1\"", "version: \"2\"");
+    .replace("version: \"2\"", "version: \"3\"");
     let mut revised = catalog_without("sakai");
     revised.insert(Profile::from_yaml(&text).unwrap());
     let bytes = export(&revised, &assessment, Scope::Applicable);
 
     let refused = problems(import(&catalog, &bytes));
     assert_eq!(refused.len(), 1);
-    assert!(refused[0].contains("版 2 のもの"), "{refused:?}");
-    assert!(refused[0].contains("現在の版は 1"), "{refused:?}");
+    assert!(refused[0].contains("版 3 のもの"), "{refused:?}");
+    assert!(refused[0].contains("現在の版は 2"), "{refused:?}");
 
     let unknown = problems(import(&catalog_without("sakai"), &bytes));
     assert!(

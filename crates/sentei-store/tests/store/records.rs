@@ -58,7 +58,7 @@ both!(saves_are_judged_and_stored_as_contract_documents, |f| {
     assert_eq!(stored.document["answers"]["items"]["1.12"], "unmet");
     let judgement: serde_json::Value = serde_json::from_str(stored.judgement.get()).unwrap();
     assert_eq!(judgement["verdict"], "not_approvable");
-    assert_eq!(stored.profile_version, "1");
+    assert_eq!(stored.profile_version, "2");
     // What is stored reads back as an assessment.
     let again = CATALOG
         .parse_assessment(&stored.document.to_string())

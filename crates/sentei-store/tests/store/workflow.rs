@@ -334,7 +334,7 @@ both!(
             .find(|(file, _)| *file == "city-checklist.yaml")
             .unwrap()
             .1
-            .replace("version: \"1\"", "version: \"2\"");
+            .replace("version: \"2\"", "version: \"3\"");
         let mut catalog =
             sentei_core::assessment::Catalog::new(sentei_core::builtin_profiles().unwrap());
         catalog.insert(sentei_core::Profile::from_yaml(&revised).unwrap());

@@ -152,7 +152,7 @@ pub async fn show(
         .iter()
         .enumerate()
         .zip(&judgement.items)
-        .filter(|((_, item), judged)| judged.answered_by_people(item.is_derived()))
+        .filter(|((_, item), judged)| judged.answered_by_people(item))
         .map(|((index, item), judged)| {
             let answer = assessment.answer(index);
             VendorItem {

@@ -58,8 +58,8 @@ async fn the_preview_answers_htmx_with_a_fragment_and_saves_nothing() {
     let web = Web::new().await;
     let id = fresh_assessment(&web).await;
     let (cookie, csrf) = web.session(UserRole::Applicant).await;
-    // Classification 3 without ISMAP: the must item for ISMAP is not met.
-    let form = "version=1&model=saas&f.classification=3&s.0=unmet";
+    // Classification 3 without ISMAP, and 1.14 (a must item) unmet.
+    let form = "version=1&model=saas&f.classification=3&s.0=unmet&s.13=unmet";
     let reply = web
         .send(
             Request::post(format!("/assessments/{id}/preview"))

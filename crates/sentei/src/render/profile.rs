@@ -122,10 +122,15 @@ fn show_item(profile: &Profile, item: &Item) -> String {
     if let Some(cert) = &item.certification {
         let names: Vec<_> = cert.any_of.iter().map(|c| c.label).collect();
         let decisive = cert.decisive_when.describe(&name);
+        let how = if cert.evaluation {
+            "のいずれかがあれば満たすとして記入済み。項目ごとの回答（理由・根拠つき）が優先"
+        } else {
+            "のいずれかがあれば満たす"
+        };
         meta.push(vec![
             "認証".to_owned(),
             format!(
-                "{} のいずれかがあれば満たす（認証だけで判定する条件: {decisive}）",
+                "{} {how}（認証だけで判定する条件: {decisive}）",
                 names.join("、")
             ),
         ]);
@@ -138,7 +143,11 @@ fn show_item(profile: &Profile, item: &Item) -> String {
             CaseAnswer::Fixed(DerivedAnswer::Met) => "満たす".to_owned(),
             CaseAnswer::Fixed(DerivedAnswer::Unmet) => "満たさない".to_owned(),
             CaseAnswer::Fixed(DerivedAnswer::Unanswered) => "未確定".to_owned(),
-            CaseAnswer::FromItems(items) => {
+            CaseAnswer::FromItems { items, .. } if case.else_next => format!(
+                "{} をすべて満たせば満たす（満たさない項目があれば次の判定へ）",
+                describe_items(items, name)
+            ),
+            CaseAnswer::FromItems { items, .. } => {
                 format!("{} をすべて満たせば満たす", describe_items(items, name))
             }
         };
@@ -162,6 +171,16 @@ fn show_item(profile: &Profile, item: &Item) -> String {
             "満たさない場合".to_owned(),
             "理由を書けば条件付き（情報システム管理者の受容）".to_owned(),
         ]);
+    }
+    if item.if_it_arises {
+        let mut words = "その場合に当たらなければ、理由を書いて「対象外」とできる".to_owned();
+        if let Some(cond) = &item.arises_when {
+            words.push_str(&format!(
+                "（{}ときは当たるため対象外にできない）",
+                cond.describe(&name)
+            ));
+        }
+        meta.push(vec!["対象外".to_owned(), words]);
     }
     if let Some(note) = &item.note {
         meta.push(vec!["注記".to_owned(), note.replace('\n', " ")]);

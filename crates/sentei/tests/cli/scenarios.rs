@@ -16,6 +16,8 @@
 //!   items:            # by id, or a range "1.16..1.28" in output order
 //!     "1.6": { applies: false, outcome: skipped, why_contains: "1.1 (ISMAP)" }
 //!   stderr_contains: ["assessment.yaml:7: facts.colour"]
+//! quote: 「…」          # optional: the source document's words the scenario reads; checked to
+//!                       # be in the source text of the folder's profile (whitespace ignored)
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,6 +36,8 @@ struct Scenario {
     #[serde(default)]
     stdin: bool,
     expect: Expect,
+    #[serde(default)]
+    quote: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,6 +121,9 @@ fn run(file: &Path) -> Result<(), String> {
     let source = std::fs::read_to_string(file).map_err(|e| format!("{label}: {e}"))?;
     let scenario: Scenario =
         serde_saphyr::from_str(&source).map_err(|e| format!("{label}: not a scenario: {e}"))?;
+    if let Some(quote) = &scenario.quote {
+        check_quote(file, quote).map_err(|e| format!("{label}: {e}"))?;
+    }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let output = if scenario.stdin {
         sentei(
@@ -153,6 +160,38 @@ fn run(file: &Path) -> Result<(), String> {
             stderr.trim()
         ))
     }
+}
+
+/// The quoted words are the document's: in the source text of the profile named by the
+/// scenario's folder, whitespace ignored (the texts were extracted from PDFs).
+fn check_quote(file: &Path, quote: &str) -> Result<(), String> {
+    let folder = file
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|f| f.to_str())
+        .unwrap_or("");
+    let profiles = sentei_core::builtin_profiles().map_err(|(id, e)| format!("{id}: {e}"))?;
+    let profile = profiles
+        .iter()
+        .find(|p| p.id == folder)
+        .ok_or_else(|| format!("a quote needs the folder to be a profile id, not {folder}"))?;
+    let source_file = profile.source.file.as_deref().unwrap_or("");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../profiles/sources")
+        .join(source_file);
+    let source = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let squeeze = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '「' | '」' | '…'))
+            .collect()
+    };
+    let source = squeeze(&source);
+    for part in quote.split('…') {
+        if !source.contains(&squeeze(part)) {
+            return Err(format!("the quote {part:?} is not in {source_file}"));
+        }
+    }
+    Ok(())
 }
 
 fn check(

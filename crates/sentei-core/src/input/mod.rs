@@ -1,9 +1,15 @@
 //! Reading YAML (and JSON, which is YAML) written by people, with bounded size and plain
 //! Japanese messages that name the line and the key.
 //!
-//! Every file sentei reads from outside goes through [`parse_yaml`]: it refuses oversized
-//! input before parsing, limits the parser's work (aliases, nesting, events), rejects
-//! duplicate keys, and turns serde's English messages into Japanese ones.
+//! Every file sentei reads from outside goes through [`parse_yaml`] (into typed structs) or
+//! [`read_tree`] (into a [`tree::Node`] for readers that report every problem at once): both
+//! refuse oversized input before parsing, limit the parser's work (aliases, nesting, events,
+//! one document), reject duplicate keys, and report the parser's and serde's errors in
+//! Japanese ([`messages`]). Problems are capped at [`MAX_LISTED`] per input, and keys and
+//! values echoed in messages are shortened ([`shorten`]).
+
+mod messages;
+pub mod tree;
 
 use std::fmt;
 
@@ -21,13 +27,29 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem about `key`; a key longer than people can read is shortened.
     pub fn new(line: Option<u64>, key: impl Into<String>, message: impl Into<String>) -> Problem {
+        let key: String = key.into();
         Problem {
             line,
-            key: Some(key.into()),
+            key: Some(shorten(&key)),
             message: message.into(),
         }
     }
+}
+
+/// Most characters of a key or value echoed back in a message.
+const MAX_ECHO_CHARS: usize = 60;
+
+/// Text echoed back in a message, shortened when long: a 100,000-character key shows as its
+/// first characters and its length.
+pub fn shorten(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= MAX_ECHO_CHARS {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX_ECHO_CHARS).collect();
+    format!("{head}…（全 {count} 文字）")
 }
 
 impl fmt::Display for Problem {
@@ -42,17 +64,43 @@ impl fmt::Display for Problem {
     }
 }
 
-/// All problems found in one input; never empty.
+/// Most problems listed for one input; the rest are counted.
+pub const MAX_LISTED: usize = 100;
+
+/// The problems found in one input; never empty. At most [`MAX_LISTED`] are listed, followed
+/// by a line 「ほか N 件…」 when there were more; `total` counts them all.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct InputError {
     pub problems: Vec<Problem>,
+    pub total: usize,
 }
 
 impl InputError {
     pub fn one(problem: Problem) -> InputError {
-        InputError {
-            problems: vec![problem],
+        InputError::new(vec![problem])
+    }
+
+    /// The problems, listed up to [`MAX_LISTED`].
+    pub fn new(problems: Vec<Problem>) -> InputError {
+        let total = problems.len();
+        InputError::counted(problems, total)
+    }
+
+    /// `problems` (already capped by whoever collected them) out of `total`.
+    pub fn counted(mut problems: Vec<Problem>, total: usize) -> InputError {
+        problems.truncate(MAX_LISTED);
+        let total = total.max(problems.len());
+        if total > problems.len() {
+            problems.push(Problem {
+                line: None,
+                key: None,
+                message: format!(
+                    "ほか {} 件の問題があります（最初の {MAX_LISTED} 件だけを示しています）",
+                    total - problems.len()
+                ),
+            });
         }
+        InputError { problems, total }
     }
 }
 
@@ -90,8 +138,23 @@ pub const PROFILE_LIMITS: Limits = Limits {
 /// Longest free text accepted in one field (reason, evidence, item text), in characters.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
-/// Parses YAML or JSON text into `T`, bounded by `limits`.
+/// Parses YAML or JSON text into `T`, bounded by `limits`. Stops at the first problem serde
+/// meets; readers that must report every problem use [`read_tree`].
 pub fn parse_yaml<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, InputError> {
+    check_size(text, limits)?;
+    serde_saphyr::from_str_with_options(text, options(limits))
+        .map_err(|e| InputError::one(messages::problem_of(&e)))
+}
+
+/// Parses YAML or JSON text into a tree of nodes with their lines, bounded by `limits`.
+pub fn read_tree(text: &str, limits: Limits) -> Result<tree::Node, InputError> {
+    check_size(text, limits)?;
+    let root: tree::SpannedNode = serde_saphyr::from_str_with_options(text, options(limits))
+        .map_err(|e| InputError::one(messages::problem_of(&e)))?;
+    Ok(tree::build(text, root))
+}
+
+fn check_size(text: &str, limits: Limits) -> Result<(), InputError> {
     if text.len() > limits.max_bytes {
         return Err(InputError::one(Problem {
             line: None,
@@ -103,102 +166,23 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, 
             ),
         }));
     }
+    Ok(())
+}
+
+fn options(limits: Limits) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = limits.max_events;
     budget.max_aliases = 100;
     budget.max_anchors = 100;
     budget.max_depth = 64;
     budget.max_documents = 1;
-    let options = serde_saphyr::options! {
+    serde_saphyr::options! {
         budget: Some(budget),
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         merge_keys: serde_saphyr::MergeKeyPolicy::Error,
         strict_booleans: true,
         with_snippet: false,
-    };
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| InputError::one(problem_of(&e)))
-}
-
-fn problem_of(error: &serde_saphyr::Error) -> Problem {
-    let line = error.location().map(|l| l.line()).filter(|&line| line > 0);
-    let text = error.to_string();
-    // serde-saphyr appends " at line N, column M"; the line is reported separately.
-    let text = match text.rfind(" at line ") {
-        Some(at) => text.get(..at).unwrap_or(&text),
-        None => text.as_str(),
-    };
-    let (key, message) = translate(text);
-    Problem { line, key, message }
-}
-
-/// Turns serde's and the parser's English messages into Japanese, naming the key or value.
-fn translate(text: &str) -> (Option<String>, String) {
-    if let Some(rest) = text.strip_prefix("unknown field ") {
-        let (name, expected) = split_expected(rest);
-        return (
-            Some(name.clone()),
-            format!("不明なキー `{name}` です（使えるキー: {expected}）"),
-        );
     }
-    if let Some(rest) = text.strip_prefix("unknown variant ") {
-        let (name, expected) = split_expected(rest);
-        return (
-            Some(name.clone()),
-            format!("`{name}` は使えない値です（使える値: {expected}）"),
-        );
-    }
-    if let Some(rest) = text.strip_prefix("missing field ") {
-        let name = rest.trim_matches('`').to_owned();
-        return (
-            Some(name.clone()),
-            format!("必須のキー `{name}` がありません"),
-        );
-    }
-    if let Some(rest) = text.strip_prefix("duplicate field ") {
-        let name = rest.trim_matches('`').to_owned();
-        return (
-            Some(name.clone()),
-            format!("キー `{name}` が重複しています"),
-        );
-    }
-    if let Some(rest) = text.strip_prefix("duplicate mapping key: ") {
-        let name = rest.split(", set ").next().unwrap_or(rest).to_owned();
-        return (
-            Some(name.clone()),
-            format!("キー `{name}` が重複しています"),
-        );
-    }
-    if text.starts_with("invalid boolean") {
-        return (
-            None,
-            "真偽値は true または false で書いてください".to_owned(),
-        );
-    }
-    if let Some(rest) = text.strip_prefix("invalid type: ") {
-        return (None, format!("値の型が正しくありません（{rest}）"));
-    }
-    if let Some(rest) = text.strip_prefix("invalid value: ") {
-        return (None, format!("値が正しくありません（{rest}）"));
-    }
-    if text.contains("budget") || text.contains("Budget") {
-        return (
-            None,
-            format!("入れ子・別名・要素の数が上限を超えています（{text}）"),
-        );
-    }
-    (None, format!("YAML として読めません（{text}）"))
-}
-
-/// Splits "`name`, expected one of `a`, `b`" into the name and "a, b".
-fn split_expected(rest: &str) -> (String, String) {
-    let (name, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-    let expected = expected.trim_start_matches("one of ").replace('`', "");
-    let expected = if expected == "there are no fields" || expected.is_empty() {
-        "なし".to_owned()
-    } else {
-        expected
-    };
-    (name.trim_matches('`').to_owned(), expected)
 }
 
 /// Checks a free-text field's length, recording a problem when it is too long.
