@@ -188,6 +188,10 @@ fn read_default(
     problems: &mut Vec<Problem>,
 ) -> Option<(DefaultStatus, Option<u64>)> {
     let line = value.line.or(key.line);
+    if value.kind == NodeKind::Null {
+        // `default:` with nothing after it: no default, like an empty section.
+        return None;
+    }
     let status = match value.text() {
         Some("met") => DefaultStatus::Met,
         Some("unmet") => DefaultStatus::Unmet,

@@ -419,18 +419,28 @@ impl<'p> Validator<'p> {
                 .iter()
                 .find(|(k, _)| k.text == def.name)
                 .and_then(|(k, _)| k.line);
-            let parent_label = FACTS[parent].label;
-            let wanted = only.values.join(", ");
+            let parent_def = &FACTS[parent];
+            let named = |value: &str| {
+                let label = parent_def
+                    .choice_index(value)
+                    .and_then(|i| parent_def.choices().get(usize::from(i)))
+                    .map_or(value, |c| c.label);
+                format!("「{label}」({value})")
+            };
+            let wanted: Vec<String> = only.values.iter().map(|v| named(v)).collect();
             let now = match parent_value {
-                Some(value) => format!("facts.{} は `{value}` です", only.fact),
-                None => format!("facts.{} が指定されていません", only.fact),
+                Some(value) => format!("いまは {}", named(value)),
+                None => "いまは指定されていません".to_owned(),
             };
             self.problem(
                 line,
                 format!("facts.{}", def.name),
                 format!(
-                    "「{}」は{parent_label} (facts.{}) が `{wanted}` のときだけ指定できます（{now}）。どちらかを直してください",
-                    def.label, only.fact
+                    "「{}」は{} (facts.{}) が {} のときだけ指定できます（{now}）。どちらかを直してください",
+                    def.label,
+                    parent_def.label,
+                    only.fact,
+                    wanted.join("・")
                 ),
             );
         }

@@ -133,6 +133,18 @@ fn syntax(kind: &ErrorKind) -> String {
         ErrorKind::UnexpectedEofBlockSequence
         | ErrorKind::UnexpectedEofBlockMapping
         | ErrorKind::UnexpectedEof => "ファイルが途中で終わっています",
+        ErrorKind::UnclosedQuotedScalar | ErrorKind::DocumentIndicatorInQuotedScalar => {
+            "引用符（\" や '）が閉じられないままファイルが終わっています"
+        }
+        ErrorKind::InvalidTrailingSingleQuotedScalar
+        | ErrorKind::InvalidTrailingDoubleQuotedScalar => {
+            "引用符で囲んだ値の後に文字が続いています。値の中に引用符を書くときは、別の種類の引用符で囲んでください"
+        }
+        ErrorKind::UnknownQuotedScalarEscape
+        | ErrorKind::InvalidQuotedScalarHexEscape
+        | ErrorKind::InvalidUnicodeEscape => {
+            "二重引用符の中の \\ の使い方が正しくありません。\\ を書くときは \\\\ としてください"
+        }
         ErrorKind::ExpectedFlowMappingSeparator | ErrorKind::ExpectedFlowSequenceSeparator => {
             "括弧（[ ] や { }）の中の区切り（カンマ）か閉じ括弧がありません"
         }

@@ -24,13 +24,28 @@ pub(super) struct FormState {
     pub(super) model: String,
     pub(super) facts: HashMap<String, String>,
     pub(super) certifications: Vec<String>,
-    /// (status, reason, evidence) by item index (profile items, then added items).
+    /// (status, reason, evidence) by item index (profile items, then added items). The status
+    /// is a contract status, or [`FOLLOWS_DEFAULT`] for an item left to `answers.default`.
     pub(super) answers: Vec<(String, String, String)>,
 }
 
+/// The form's status of an item left to the stored `answers.default`. Saving keeps it so: the
+/// default fills in answers but is no evidence that switches a rule (docs/domain.md), so the
+/// editor must not turn it into answers written item by item.
+pub(super) const FOLLOWS_DEFAULT: &str = "default";
+
+/// The stored document's `answers.default`, if it has one.
+pub(super) fn stored_default(document: &Value) -> Option<AnswerStatus> {
+    match document["answers"]["default"].as_str() {
+        Some("met") => Some(AnswerStatus::Met),
+        Some("unmet") => Some(AnswerStatus::Unmet),
+        _ => None,
+    }
+}
+
 impl FormState {
-    /// The stored assessment as the form shows it: each item's written answer, or the default
-    /// where one applies.
+    /// The stored assessment as the form shows it: each item's written answer, or "follows
+    /// the default" where the document has one.
     pub(super) fn from_stored(catalog: &Catalog, stored: &StoredAssessment) -> FormState {
         let doc = &stored.document;
         let mut facts = HashMap::new();
@@ -59,23 +74,21 @@ impl FormState {
         let profile = catalog.get(&stored.profile_id);
         let mut answers = Vec::new();
         if let (Some(assessment), Some(profile)) = (&parsed, profile) {
+            let defaulted = assessment.default.is_some();
             for (i, item) in profile.items.iter().enumerate() {
                 let explicit = assessment.answer(i);
-                let status = match explicit {
-                    Some(a) => a.status,
-                    None if item.certification.is_none() && !item.is_derived() => {
-                        assessment.default.unwrap_or(AnswerStatus::Unanswered)
-                    }
-                    None => AnswerStatus::Unanswered,
-                };
-                answers.push(answer_tuple(status, explicit));
+                answers.push(match explicit {
+                    Some(a) => answer_tuple(a.status, explicit),
+                    None if defaulted && !item.is_derived() => follows_default(),
+                    None => answer_tuple(AnswerStatus::Unanswered, None),
+                });
             }
             for extra in &assessment.extra_items {
-                let status = extra.answer.as_ref().map_or(
-                    assessment.default.unwrap_or(AnswerStatus::Unanswered),
-                    |a| a.status,
-                );
-                answers.push(answer_tuple(status, extra.answer.as_ref()));
+                answers.push(match &extra.answer {
+                    Some(a) => answer_tuple(a.status, Some(a)),
+                    None if defaulted => follows_default(),
+                    None => answer_tuple(AnswerStatus::Unanswered, None),
+                });
             }
         }
         FormState {
@@ -139,6 +152,10 @@ impl FormState {
     }
 }
 
+fn follows_default() -> (String, String, String) {
+    (FOLLOWS_DEFAULT.to_owned(), String::new(), String::new())
+}
+
 fn answer_tuple(
     status: AnswerStatus,
     explicit: Option<&sentei_core::Answer>,
@@ -163,6 +180,7 @@ pub(super) fn document_of(
 ) -> Result<Value, AppError> {
     let profile = profile_of(catalog, stored)?;
     let mut document = stored.document.clone();
+    let default = stored_default(&stored.document);
     let mut facts = Map::new();
     for def in FACTS.iter().filter(|d| d.name != "model") {
         let value = form.facts.get(def.name).map(|v| v.trim()).unwrap_or("");
@@ -204,9 +222,16 @@ pub(super) fn document_of(
         }
         let (status, reason, evidence) = form.answer(index);
         let (reason, evidence) = (reason.trim(), evidence.trim());
-        if status == "unanswered" && reason.is_empty() && evidence.is_empty() {
+        let blank = reason.is_empty() && evidence.is_empty();
+        if (status == "unanswered" && blank) || (status == FOLLOWS_DEFAULT && default.is_some()) {
             continue;
         }
+        // "Follows the default" without one left to follow is unanswered.
+        let status = if status == FOLLOWS_DEFAULT {
+            "unanswered"
+        } else {
+            status
+        };
         let mut answer = Map::new();
         answer.insert("status".to_owned(), Value::String(status.to_owned()));
         if !reason.is_empty() {
@@ -217,8 +242,11 @@ pub(super) fn document_of(
         }
         items.insert(id.clone(), Value::Object(answer));
     }
-    // The form writes every answer; the stored default no longer applies.
-    document["answers"] = json!({ "items": items });
+    // Items left to the default stay so; every other answer is written out.
+    document["answers"] = match default {
+        Some(default) => json!({ "default": default, "items": items }),
+        None => json!({ "items": items }),
+    };
     Ok(document)
 }
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use sentei_core::access::Capability;
 use sentei_core::assessment::Catalog;
 use sentei_core::facts::{CERTIFICATIONS, FACTS, MODEL};
-use sentei_core::judgement::{AnswerSource, Judgement};
+use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
 use sentei_core::profile::Meaning;
 use sentei_core::workflow::may_edit_assessment;
 use sentei_core::{Assessment, Profile, judge};
@@ -25,7 +25,9 @@ use sentei_store::{StoreError, StoredAssessment};
 use crate::auth::Signed;
 use crate::error::{AppError, PageError};
 use crate::layout::{self, Layout};
-use crate::pages::assessment_form::{FormState, document_of, profile_of};
+use crate::pages::assessment_form::{
+    FOLLOWS_DEFAULT, FormState, document_of, profile_of, stored_default,
+};
 use crate::pages::{Done, form_pairs};
 use crate::state::AppState;
 
@@ -89,7 +91,7 @@ pub struct EditorPage<'a> {
     facts: Vec<FactInput>,
     certifications: Vec<(&'static str, &'static str, bool)>,
     items: Vec<ItemView<'a>>,
-    answer_choices: [(&'static str, &'static str); 4],
+    answer_choices: Vec<(&'static str, &'static str)>,
     can_link: bool,
     links: Vec<LinkRow>,
 }
@@ -292,7 +294,7 @@ async fn editor<'a>(
             })
             .collect(),
         items,
-        answer_choices: ANSWER_CHOICES,
+        answer_choices: answer_choices(&stored.document),
         can_link: signed.actor.can(Capability::Register),
         links: links.into_iter().map(LinkRow::from).collect(),
     })
@@ -476,7 +478,21 @@ fn item_views<'a>(
     views
 }
 
+/// The answers an item may take in the editor: where the stored document has a default, first
+/// "follow the default", which keeps the item unanswered item by item.
+fn answer_choices(document: &serde_json::Value) -> Vec<(&'static str, &'static str)> {
+    let default = match stored_default(document) {
+        Some(AnswerStatus::Met) => Some((FOLLOWS_DEFAULT, "既定の回答（満たす）")),
+        Some(AnswerStatus::Unmet) => Some((FOLLOWS_DEFAULT, "既定の回答（満たさない）")),
+        _ => None,
+    };
+    default.into_iter().chain(ANSWER_CHOICES).collect()
+}
+
 fn static_status(status: &str) -> &'static str {
+    if status == FOLLOWS_DEFAULT {
+        return FOLLOWS_DEFAULT;
+    }
     ANSWER_CHOICES
         .iter()
         .find(|(code, _)| *code == status)

@@ -44,6 +44,36 @@ async fn the_editor_shows_every_item_with_its_source_text() {
     assert!(auditor.body.contains(" disabled"));
 }
 
+/// `answers.default` is no evidence that switches a rule; the editor must not turn it into
+/// answers written item by item when someone saves (issue 10).
+#[tokio::test]
+async fn the_editor_keeps_items_left_to_the_default() {
+    let web = Web::new().await;
+    let id = fresh_assessment(&web).await;
+    let page = web
+        .get(Some(UserRole::Applicant), &format!("/assessments/{id}"))
+        .await;
+    assert!(page.body.contains("既定の回答（満たす）"));
+    assert!(
+        page.body.contains("name=\"s.2\" value=\"default\" checked"),
+        "an item without its own answer follows the default"
+    );
+    // Saving the form as shown, with one item answered, keeps the rest on the default.
+    let saved = web
+        .post(
+            UserRole::Applicant,
+            &format!("/assessments/{id}"),
+            "version=1&model=saas&f.classification=2&cert=ismap&s.2=unmet&r.2=SLA%E3%81%AA%E3%81%97&s.4=default&s.13=default",
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = stored_assessment(&web, id).await;
+    assert_eq!(stored.document["answers"]["default"], "met");
+    let items = stored.document["answers"]["items"].as_object().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items["1.3"]["status"], "unmet");
+}
+
 /// Escapes like the templates do, to find item texts in a page.
 fn askama_escape(text: &str) -> String {
     text.replace('&', "&#38;")
