@@ -22,6 +22,7 @@ mod ledger_cache;
 mod ledger_changes;
 mod ledger_import;
 mod organizations;
+mod rejudge;
 mod schema;
 mod services;
 mod sessions;
@@ -40,6 +41,7 @@ pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::LedgerImportPlan;
 pub use organizations::OrganizationView;
+pub use rejudge::RejudgeReport;
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,

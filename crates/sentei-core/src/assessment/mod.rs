@@ -429,14 +429,14 @@ impl<'p> Validator<'p> {
             };
             let wanted: Vec<String> = only.values.iter().map(|v| named(v)).collect();
             let now = match parent_value {
-                Some(value) => format!("いまは {}", named(value)),
+                Some(value) => format!("いまは{}", named(value)),
                 None => "いまは指定されていません".to_owned(),
             };
             self.problem(
                 line,
                 format!("facts.{}", def.name),
                 format!(
-                    "「{}」は{} (facts.{}) が {} のときだけ指定できます（{now}）。どちらかを直してください",
+                    "「{}」は{} (facts.{}) が{}のときだけ指定できます（{now}）。どちらかを直してください",
                     def.label,
                     parent_def.label,
                     only.fact,

@@ -296,3 +296,58 @@ both!(
         assert!(f.store.waiting_for(&f.ciso).await.unwrap().is_empty());
     }
 );
+
+both!(
+    kept_verdicts_are_judged_again_when_the_reading_of_a_profile_changes,
+    |f| {
+        let svc = service(&f, "文書共有").await;
+        let a = assessment(&f, &svc, APPROVABLE).await;
+        assert_eq!(a.verdict, "approvable");
+        // The same profile, read differently (version 3): ISMAP (1.1) no longer skips 1.6 to
+        // 1.28, so the default alone no longer carries the assessment.
+        let revised_text = sentei_core::profile::BUILTIN_SOURCES
+            .iter()
+            .find(|(file, _)| *file == "city-checklist.yaml")
+            .unwrap()
+            .1
+            .replace(
+                "id: city-checklist\nversion: \"2\"",
+                "id: city-checklist\nversion: \"3\"",
+            )
+            .replacen("    when: { met: \"1.1\" }", "    when: false", 1);
+        let mut revised =
+            sentei_core::assessment::Catalog::new(sentei_core::builtin_profiles().unwrap());
+        revised.insert(sentei_core::Profile::from_yaml(&revised_text).unwrap());
+
+        let report = f.store.rejudge(&revised).await.unwrap();
+        assert_eq!(report.judged, 1);
+        assert_eq!(report.changed, 1);
+        let again = f.store.assessment(&f.auditor, a.id).await.unwrap();
+        assert_ne!(
+            again.verdict, "approvable",
+            "the list no longer shows 承認可能"
+        );
+        assert_eq!(again.version, a.version, "the document is not saved again");
+        assert_eq!(again.profile_version, "2", "it was saved under version 2");
+        let judgement: serde_json::Value = serde_json::from_str(again.judgement.get()).unwrap();
+        assert_eq!(judgement["profile"]["version"], "3");
+        let listed = f.store.service(&f.auditor, svc.id).await.unwrap();
+        assert_eq!(listed.verdict, again.verdict);
+        let audit = f.store.audit_page(&f.auditor, 1, 5).await.unwrap();
+        let record = &audit.items[0];
+        assert_eq!(record.action, "assessment.rejudged");
+        assert_eq!(record.object, format!("assessment:{}", a.id));
+
+        // A second run finds nothing to change, and the chain still verifies.
+        let quiet = f.store.rejudge(&revised).await.unwrap();
+        assert_eq!(quiet.changed, 0);
+        assert!(
+            f.store
+                .verify_audit(None)
+                .await
+                .unwrap()
+                .iter()
+                .all(|c| c.result.is_ok())
+        );
+    }
+);

@@ -28,7 +28,30 @@ pub async fn migrate(config: &Config) -> Result<String, Failure> {
     for (version, name) in applied {
         out.push_str(&format!("適用しました: 版 {version}（{name}）\n"));
     }
+    // Kept verdicts follow the profiles this binary reads (a corrected reading, a new version).
+    let catalog = crate::files::catalog(None)?;
+    let report = store
+        .rejudge(&catalog)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    out.push_str(&rejudge_summary(&report));
     Ok(out)
+}
+
+/// What re-judging did, in a line for people.
+pub fn rejudge_summary(report: &sentei_store::RejudgeReport) -> String {
+    let mut line = format!(
+        "保存されている評価 {} 件を現在の基準で判定し直しました（判定が変わったもの {} 件。変わる前の判定は監査記録にあります）",
+        report.judged, report.changed
+    );
+    if report.unreadable > 0 {
+        line.push_str(&format!(
+            "。現在の基準で読めない評価が {} 件あります。評価の画面で直して保存してください",
+            report.unreadable
+        ));
+    }
+    line.push('\n');
+    line
 }
 
 pub async fn backup(config: &Config, file: &Path) -> Result<String, Failure> {

@@ -44,9 +44,29 @@ pub async fn serve(
         .public_url
         .as_deref()
         .map(|u| u.trim_end_matches('/').to_owned());
+    let catalog = Arc::new(catalog);
+    // Kept verdicts are brought up to the profiles being served, in the background so that
+    // starting is not held up; pages judge afresh meanwhile.
+    {
+        let (store, catalog) = (store.clone(), catalog.clone());
+        tokio::spawn(async move {
+            match store.rejudge(&catalog).await {
+                Ok(report) if report.changed > 0 || report.unreadable > 0 => {
+                    tracing::info!(
+                        judged = report.judged,
+                        changed = report.changed,
+                        unreadable = report.unreadable,
+                        "stored assessments judged again under the current profiles"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "judging stored assessments again failed"),
+            }
+        });
+    }
     let state = AppState {
         store,
-        catalog: Arc::new(catalog),
+        catalog,
         config: Arc::new(WebConfig {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
