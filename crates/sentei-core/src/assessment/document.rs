@@ -65,6 +65,12 @@ pub fn item_path(id: &str) -> String {
     format!("answers.items.\"{}\"", shorten(id))
 }
 
+/// The item id a problem's key path names (`answers.items."1.3".reason` → `1.3`), if any.
+pub fn item_of_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("answers.items.\"")?;
+    rest.split_once('"').map(|(id, _)| id)
+}
+
 /// Reads the document's shape, recording every problem found.
 pub fn read(root: &Node, problems: &mut Vec<Problem>) -> AssessmentDoc {
     let mut doc = AssessmentDoc::default();
@@ -467,5 +473,18 @@ fn shown(node: &Node) -> String {
             NodeKind::Null => "空の値".to_owned(),
             _ => node.kind_name().to_owned(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{item_of_path, item_path};
+
+    #[test]
+    fn item_paths_are_quoted_and_read_back() {
+        assert_eq!(item_path("3.1(1)(イ)"), "answers.items.\"3.1(1)(イ)\"");
+        assert_eq!(item_of_path(&item_path("1.3")), Some("1.3"));
+        assert_eq!(item_of_path("answers.items.\"1.3\".reason"), Some("1.3"));
+        assert_eq!(item_of_path("facts.connection"), None);
     }
 }

@@ -7,8 +7,8 @@
 mod document;
 mod write;
 
-pub use document::item_path;
 use document::{AssessmentDoc, DefaultStatus, ExtraItemDoc, Text};
+pub use document::{item_of_path, item_path};
 
 use crate::condition::ItemIdx;
 use crate::facts::{CLASSIFICATION, CertSet, FACTS, Facts, MODEL, UNSET, fact_id};

@@ -478,7 +478,7 @@ fn problem_at_item(
     let row = problem
         .key
         .as_deref()
-        .and_then(|k| k.strip_prefix("answers.items."))
+        .and_then(sentei_core::assessment::item_of_path)
         .and_then(|id| rows_of.get(id));
     match row {
         Some(&row) => SheetProblem {

@@ -198,3 +198,29 @@ fn to_full_width(text: &str) -> String {
         })
         .collect()
 }
+
+/// A problem the assessment reader finds in an item's answer is shown at that item's answer
+/// cell, not as a problem of the whole file: the sheet import and the other surfaces share
+/// one reader and one wording (issue 10).
+#[test]
+fn a_problem_in_an_answer_is_shown_at_its_cell() {
+    let (catalog, assessment) = example("city-checklist");
+    let profile = catalog.get("city-checklist").unwrap();
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let mut table = Table::read(&bytes, profile);
+    let meta = cells(&bytes, META);
+    let row = table.open()[0];
+    let id = table.id_of(row);
+    table.rows[row][table.answer] = profile.sheet.label(AnswerStatus::Unmet).to_owned();
+    table.rows[row][table.reason] = "長".repeat(20_001);
+    let refused = problems(import(
+        &catalog,
+        &rewrite(&table.rows, &meta, &Edits::default()),
+    ));
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let cell = cell_name(row, table.answer);
+    assert!(
+        refused[0].starts_with(&format!("チェックシート!{cell}: 文字数が多すぎます")),
+        "{id}: {refused:?}"
+    );
+}
