@@ -14,7 +14,7 @@
 //! left as it is and counted; it is judged again when someone corrects and saves it.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use sentei_core::assessment::Catalog;
 use sentei_core::judge;
 use serde_json::json;
@@ -41,6 +41,16 @@ impl Store {
     /// judgements that changed. Safe to run on several servers at once: each update names the
     /// verdict it replaces, so a change is made and audited once.
     pub async fn rejudge(&self, catalog: &Catalog) -> Result<RejudgeReport, StoreError> {
+        self.rejudge_with(catalog, &mut |_, _| {}).await
+    }
+
+    /// [`Store::rejudge`], telling `progress` how many of how many are done after each batch.
+    pub async fn rejudge_with(
+        &self,
+        catalog: &Catalog,
+        progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<RejudgeReport, StoreError> {
+        let total = assessment::Entity::find().count(&self.db).await?;
         let mut report = RejudgeReport::default();
         let mut after = 0i64;
         loop {
@@ -74,6 +84,7 @@ impl Store {
                     report.changed += 1;
                 }
             }
+            progress(report.judged, total.max(report.judged));
         }
         Ok(report)
     }

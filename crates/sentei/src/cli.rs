@@ -1,21 +1,21 @@
-//! The command-line interface: commands, options and their help, in plain words.
+//! The command-line interface: commands, options and their help, in plain Japanese words
+//! (`help.rs` puts clap's own headings and messages into Japanese as well).
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// sentei (選定): judge whether an external cloud service may be used for a municipality's
-/// information, against that municipality's criteria.
+/// sentei（選定）: 外部サービスを自団体の情報に使ってよいかを、自団体の基準に照らして判断します。
 #[derive(Debug, Parser)]
-#[command(name = "sentei", version, about, long_about = None)]
+#[command(name = "sentei", version, long_about = None)]
 pub struct Cli {
-    /// Also load profiles (*.yaml) from this folder. A profile with the same id as a
-    /// built-in one replaces it, so a revised version can be used without rebuilding.
+    /// このフォルダの基準ファイル (*.yaml) も読み込みます。組み込みの基準と同じ id の基準は
+    /// それに置き換わるので、改訂版をそのまま使えます
     #[arg(long, global = true, value_name = "DIR", env = "SENTEI_PROFILES_DIR")]
     pub profiles_dir: Option<PathBuf>,
 
-    /// The database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB. Default: an SQLite
-    /// file in the data directory.
+    /// データベース: sqlite://パス または postgres://利用者:パスワード@ホスト/DB。指定がなければ
+    /// データフォルダの SQLite ファイル
     #[arg(
         long,
         global = true,
@@ -25,15 +25,17 @@ pub struct Cli {
     )]
     pub database_url: Option<String>,
 
-    /// The data directory, holding the default SQLite database. Default: ./sentei-data
+    /// データフォルダ。既定の SQLite データベースを置きます。指定がなければ ./sentei-data
+    ///
     #[arg(long, global = true, value_name = "DIR", env = "SENTEI_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// A TOML file with database_url and data_dir, used where flags and environment say nothing.
+    /// database_url と data_dir を書いた TOML の設定ファイル。オプションと環境変数で指定がない
+    /// ものに使います
     #[arg(long, global = true, value_name = "FILE", env = "SENTEI_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// The organization (municipality) code; needed only when the database holds several.
+    /// 組織（自治体）のコード。データベースに複数の組織があるときだけ必要です
     #[arg(long, global = true, value_name = "CODE", env = "SENTEI_ORG")]
     pub org: Option<String>,
 
@@ -43,66 +45,69 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Judge a service against a profile and explain every item.
+    /// サービスを基準に照らして判定し、すべての項目について理由を示します
     ///
-    /// FILE is an assessment in YAML or JSON (see docs/assessment-contract.md); `-` reads
-    /// standard input. Exit status 0 when a judgement was made, whatever the verdict;
-    /// 2 when the input is invalid, with each problem named by line and key.
+    /// 評価ファイルは YAML か JSON です（docs/assessment-contract.md）。`-` で標準入力から読みます。
+    /// 判定できたときは判定によらず終了コード 0、入力に誤りがあるときは行とキーを示して 2 です。
     Assess {
-        /// The assessment file, or `-` for standard input.
+        /// 評価ファイル。`-` で標準入力
         file: PathBuf,
-        /// `table` for people (Japanese), `json` for scripts. Default: table on a terminal,
-        /// json otherwise.
+        /// table は人が読む表（日本語）、json はプログラム向け。指定がなければ端末では table、
+        /// それ以外では json
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
-    /// Check sheets as Excel workbooks, for vendors and departments to fill in.
+    /// Excel のチェックシート（事業者や担当課に記入してもらうもの）
     #[command(subcommand)]
     Sheet(SheetCommand),
-    /// List the profiles that can be used.
+    /// 使える基準の一覧を表示します
     Profiles,
-    /// Show or check a profile.
+    /// 基準を表示する・検査する
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Prepare the database.
+    /// データベースの準備
     #[command(subcommand)]
     Db(DbCommand),
-    /// Write a consistent copy of the live SQLite database to FILE (which must not exist).
-    Backup { file: PathBuf },
-    /// Add or list organizations (municipalities) in the database.
+    /// 動いている SQLite データベースの一貫した写しをファイルに書き出します（ファイルはまだない
+    /// ものを指定してください）
+    Backup {
+        /// 書き出すファイル
+        file: PathBuf,
+    },
+    /// 組織（自治体）を追加する・一覧を表示する
     #[command(subcommand)]
     Org(OrgCommand),
-    /// Add users, list them, change their role or password.
+    /// 利用者を追加する・一覧を表示する・役割やパスワードを変える
     #[command(subcommand)]
     User(UserCommand),
-    /// The ledger of approved services (外部サービス利用台帳).
+    /// 外部サービス利用台帳
     #[command(subcommand)]
     Ledger(LedgerCommand),
-    /// Check the audit trail.
+    /// 監査記録を検証する
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Show the configuration in effect, passwords masked.
+    /// 使われている設定を表示する（パスワードは伏せます）
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Fill the database with a demonstration municipality.
+    /// デモの自治体をデータベースに入れる
     #[command(subcommand)]
     Demo(DemoCommand),
-    /// Run the web application (Japanese pages and the JSON API under /api/v1).
+    /// Web アプリケーション（日本語の画面と /api/v1 の JSON API）を起動します
     ///
-    /// On a database without users it first creates an organization and an administrator
-    /// `admin`, whose password is printed once (or taken from SENTEI_ADMIN_PASSWORD).
+    /// 利用者のいないデータベースでは、まず組織と管理者 admin を作り、その初期パスワードを一度だけ
+    /// 表示します（環境変数 SENTEI_ADMIN_PASSWORD で指定することもできます）。
     Serve {
-        /// Address and port to listen on.
+        /// 待ち受けるアドレスとポート
         #[arg(long, default_value = "127.0.0.1:8080", env = "SENTEI_LISTEN")]
         listen: String,
-        /// Also load the demonstration municipality (code demo) with a user for every role.
+        /// デモの自治体（コード demo）と、役割ごとの利用者も入れる
         #[arg(long)]
         demo: bool,
-        /// The address people reach sentei at, e.g. https://sentei.example.lg.jp. Used to check
-        /// the origin of forms; an https address also marks cookies Secure.
+        /// 利用者がアクセスするアドレス（例: https://sentei.example.lg.jp）。フォームの送信元の確認に
+        /// 使い、https なら Cookie に Secure を付けます
         #[arg(long, env = "SENTEI_PUBLIC_URL")]
         public_url: Option<String>,
-        /// Name of the organization created on the first run.
+        /// 初回の起動で作る組織の名前
         #[arg(long, default_value = "（組織名を設定してください）")]
         org_name: String,
     },
@@ -110,124 +115,141 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum SheetCommand {
-    /// Write the check sheet (.xlsx) of an assessment file: its profile's items, with the
-    /// answer, reason and evidence columns open for filling in. Needs no database.
+    /// 評価ファイルのチェックシート (.xlsx) を書き出します。回答・理由・根拠の欄だけを記入でき
+    /// ます。データベースは使いません
     Export {
-        /// The assessment file (YAML or JSON), or `-` for standard input.
+        /// 評価ファイル（YAML か JSON）。`-` で標準入力
         file: PathBuf,
-        /// The workbook to write.
+        /// 書き出すブック
         #[arg(short, long, value_name = "SHEET.xlsx")]
         output: PathBuf,
-        /// List every item, the ones that do not apply greyed with the reason; by default
-        /// only the items that apply.
+        /// すべての項目を載せる（適用されない項目は理由つきで灰色）。指定がなければ適用される
+        /// 項目だけ
         #[arg(long)]
         all: bool,
+        /// 書き出すファイルがすでにあれば上書きする
+        #[arg(long)]
+        force: bool,
     },
-    /// Read a filled check sheet back into an assessment file that `sentei assess` accepts.
-    /// Exit status 2, with every problem named by its cell, and no file written, when the
-    /// sheet cannot be read.
+    /// 記入済みのチェックシートを、sentei assess が読める評価ファイルに戻します。読めないときは
+    /// 問題をセルごとに示して終了コード 2 で、ファイルは書きません
     Import {
-        /// The filled workbook.
+        /// 記入済みのブック
         sheet: PathBuf,
-        /// The assessment file to write (YAML).
+        /// 書き出す評価ファイル (YAML)
         #[arg(short, long, value_name = "ASSESSMENT.yaml")]
         output: PathBuf,
+        /// 書き出すファイルがすでにあれば上書きする
+        #[arg(long)]
+        force: bool,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Create the schema or bring it up to date, and say what was done.
+    /// スキーマを作る・最新にし、保存されている評価を現在の基準で判定し直して、したことを
+    /// 表示します
     Migrate,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
-    /// Add an organization: a short code for commands (e.g. shunan) and its name (e.g. 周南市).
-    Add { code: String, name: String },
-    /// List the organizations.
+    /// 組織を追加します: コマンドで使う短いコード（例: shunan）と名前（例: 周南市）
+    Add {
+        /// コマンドで使う短いコード（英小文字・数字）
+        code: String,
+        /// 組織の名前
+        name: String,
+    },
+    /// 組織の一覧を表示します
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Add a user. Without --password-stdin a password is generated and shown once.
+    /// 利用者を追加します。--password-stdin がなければパスワードを作り、一度だけ表示します
     Add {
+        /// ログイン名（英数字）
         login: String,
-        /// The person's name, e.g. 周南 太郎.
+        /// 氏名（例: 周南 太郎）
         #[arg(long)]
         name: String,
-        /// Their department, e.g. 情報政策課.
+        /// 所属（例: 情報政策課）
         #[arg(long)]
         department: String,
+        /// 役割
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// Read the password from the first line of standard input.
+        /// パスワードを標準入力の 1 行目から読む
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List the users of the organization.
+    /// 組織の利用者の一覧を表示します
     List,
-    /// Change a user's role.
+    /// 利用者の役割を変えます
     SetRole {
+        /// ログイン名
         login: String,
+        /// 新しい役割
         #[arg(value_enum)]
         role: RoleArg,
     },
-    /// Set a user's password. Without --password-stdin a password is generated and shown once.
+    /// 利用者のパスワードを設定します。--password-stdin がなければパスワードを作り、一度だけ
+    /// 表示します
     Passwd {
+        /// ログイン名
         login: String,
+        /// パスワードを標準入力の 1 行目から読む
         #[arg(long)]
         password_stdin: bool,
     },
 }
 
-/// The roles, named as in the standard.
+/// 役割（情報セキュリティポリシーの呼び方で）
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RoleArg {
-    /// 情報セキュリティ管理者: registers services and applies.
+    /// 情報セキュリティ管理者（申請する課）: サービスの登録と申請
     Applicant,
-    /// 情報システム管理者: reviews, approves, keeps the ledger.
+    /// 情報システム管理者（承認する課）: 審査・承認と台帳
     Approver,
-    /// 統括情報セキュリティ責任者: accepts exceptions.
+    /// 統括情報セキュリティ責任者: 例外の承認
     Ciso,
-    /// 監査: reads everything, changes nothing.
+    /// 監査担当者: すべてを閲覧し、何も変えません
     Auditor,
-    /// システム管理者: users and backups.
+    /// システム管理者: 利用者とバックアップ
     Admin,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// List the ledger's entries (active ones; --include-abolished for all).
+    /// 台帳の記載を一覧にします（利用中のもの。--include-abolished で廃止したものも）
     List {
-        /// Only entries whose usage period ends within DAYS days from today (JST).
+        /// 利用期間の終わりが今日（日本時間）から指定の日数以内のものだけ
         #[arg(long, value_name = "DAYS")]
         expiring: Option<u16>,
-        /// Only entries whose service or provider name contains TEXT.
+        /// サービス名か事業者名にこの文字を含むものだけ
         #[arg(long, value_name = "TEXT", default_value = "")]
         search: String,
-        /// Include abolished entries.
+        /// 廃止した記載も含める
         #[arg(long)]
         include_abolished: bool,
-        /// table for people; csv (UTF-8 with BOM, opens in Excel), csv-cp932 (Shift_JIS,
-        /// characters it cannot hold shown as 〓), xlsx (an Excel workbook; redirect it to a
-        /// file) or json for other programs.
+        /// table は人が読む表、csv は Excel がそのまま開く CSV（UTF-8、BOM つき）、csv-cp932 は
+        /// Shift_JIS の CSV（表せない文字は 〓）、xlsx は Excel のブック（ファイルに書き出して
+        /// ください）、json はプログラム向け
         #[arg(long, value_enum, default_value = "table")]
         format: LedgerFormat,
     },
-    /// Read in a ledger kept before sentei: a CSV file (UTF-8, Shift_JIS or UTF-16) or an
-    /// Excel workbook (.xlsx), its columns found by their headings, dates western or 和暦.
-    /// Every row is registered, or none: with any row that cannot be read, the rows and their
-    /// reasons are listed, nothing is changed, and the exit status is 2. Entries already in
-    /// the ledger are not registered twice.
+    /// これまでの台帳を取り込みます: CSV（UTF-8・Shift_JIS・UTF-16）か Excel のブック (.xlsx)。
+    /// 列は見出しで見分け、日付は西暦も和暦も読みます。全行を登録するか、1 行も登録しないかの
+    /// どちらかです。読めない行があれば、その行と理由を示し、何も変えずに終了コード 2 で終わり
+    /// ます。台帳にすでにある記載は二重に登録しません
     Import {
-        /// The ledger file.
+        /// 台帳のファイル
         file: PathBuf,
-        /// The 情報システム管理者 (approver) recorded as registering the entries.
+        /// 登録した人として記録する情報システム管理者（承認する課）のログイン名
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: String,
-        /// Only show what would be registered and every row that cannot be read.
+        /// 登録するものと読めない行を示すだけで、登録はしない
         #[arg(long)]
         dry_run: bool,
     },
@@ -245,11 +267,11 @@ pub enum LedgerFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute each organization's hash chain. Exit status 1 and the first altered,
-    /// removed or reordered record named when it does not hold.
+    /// 組織ごとに監査記録のハッシュの鎖を計算し直します。鎖が保たれていなければ、最初に書き換え
+    /// られた・消された・並べ替えられた記録を示して終了コード 1 です
     Verify {
-        /// Also require the chain to end in this hash (as printed by an earlier run), which
-        /// detects records cut off the end.
+        /// 鎖の末尾がこのハッシュ（以前の実行で表示されたもの）であることも確かめます。末尾から
+        /// 切り取られた記録を見つけられます
         #[arg(long, value_name = "HASH")]
         expect_head: Option<String>,
     },
@@ -257,16 +279,16 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Print the configuration in effect and where each value came from.
+    /// 使われている設定と、それぞれの値がどこから来たかを表示します
     Show,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
-    /// Create the demonstration municipality (code demo) with a user for every role, and
-    /// take services through every state of the workflow. Prints a line per committed service.
+    /// デモの自治体（コード demo）と役割ごとの利用者を作り、手続のそれぞれの状態のサービスを
+    /// 入れます。登録したサービスごとに 1 行を表示します
     Load {
-        /// How many services to create.
+        /// 作るサービスの数
         #[arg(long, default_value_t = 12)]
         services: u32,
     },
@@ -274,14 +296,14 @@ pub enum DemoCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Print a profile's items in Japanese, with their levels, conditions and sources.
+    /// 基準の項目を、水準・適用条件・出典とともに表示します
     Show {
-        /// The profile id, e.g. city-checklist.
+        /// 基準の id（例: city-checklist）
         id: String,
     },
-    /// Check a profile file and report every problem; exit status 2 if there is one.
+    /// 基準ファイルを検査し、問題をすべて示します。問題があれば終了コード 2 です
     Check {
-        /// The profile file (YAML).
+        /// 基準ファイル (YAML)
         file: PathBuf,
     },
 }

@@ -8,6 +8,8 @@ mod commands;
 mod config;
 mod failure;
 mod files;
+mod help;
+mod progress;
 mod render;
 
 use std::process::ExitCode;
@@ -20,10 +22,20 @@ use clap::{CommandFactory, FromArgMatches};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let matches = cli::Cli::command().get_matches();
-    let cli = match cli::Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
+    let parsed = help::localized(cli::Cli::command())
+        .try_get_matches()
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let (text, code, to_stderr) = help::report(&e);
+            if to_stderr {
+                eprint!("{text}");
+            } else {
+                let _ = files::write_stdout(&text);
+            }
+            return ExitCode::from(code);
+        }
     };
     // Where each database setting came from, for `sentei config show`.
     let given = config::Given {

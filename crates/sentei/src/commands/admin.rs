@@ -30,10 +30,15 @@ pub async fn migrate(config: &Config) -> Result<String, Failure> {
     }
     // Kept verdicts follow the profiles this binary reads (a corrected reading, a new version).
     let catalog = crate::files::catalog(None)?;
+    let bar = crate::progress::bar(0, "評価を判定し直しています");
     let report = store
-        .rejudge(&catalog)
+        .rejudge_with(&catalog, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
         .await
         .map_err(|e| store_failure(&e))?;
+    bar.finish_and_clear();
     out.push_str(&rejudge_summary(&report));
     Ok(out)
 }
@@ -56,7 +61,10 @@ pub fn rejudge_summary(report: &sentei_store::RejudgeReport) -> String {
 
 pub async fn backup(config: &Config, file: &Path) -> Result<String, Failure> {
     let store = open(config).await?;
-    store.backup(file).await.map_err(|e| store_failure(&e))?;
+    let spinner = crate::progress::spinner("バックアップを書き出しています");
+    let written = store.backup(file).await;
+    spinner.finish_and_clear();
+    written.map_err(|e| store_failure(&e))?;
     Ok(format!(
         "バックアップを書き出しました: {}\n",
         file.display()

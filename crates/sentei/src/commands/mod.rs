@@ -30,12 +30,17 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
     match cli.command {
         Command::Assess { file, format } => judge::assess(dir, &file, format),
         Command::Profiles => judge::profiles(dir),
-        Command::Sheet(SheetCommand::Export { file, output, all }) => {
-            sheet::export(dir, &file, &output, all)
-        }
-        Command::Sheet(SheetCommand::Import { sheet, output }) => {
-            sheet::import(dir, &sheet, &output)
-        }
+        Command::Sheet(SheetCommand::Export {
+            file,
+            output,
+            all,
+            force,
+        }) => sheet::export(dir, &file, &output, all, force),
+        Command::Sheet(SheetCommand::Import {
+            sheet,
+            output,
+            force,
+        }) => sheet::import(dir, &sheet, &output, force),
         Command::Profile(ProfileCommand::Show { id }) => judge::show(dir, &id),
         Command::Profile(ProfileCommand::Check { file }) => judge::check(&file),
         Command::Config(ConfigCommand::Show) => Ok(config()?.show()),

@@ -12,7 +12,9 @@ pub fn export(
     file: &Path,
     output: &Path,
     all: bool,
+    force: bool,
 ) -> Result<String, Failure> {
+    refuse_overwrite(output, force)?;
     let catalog = catalog(dir)?;
     let assessment = catalog
         .parse_assessment(&read_text(file)?)
@@ -35,7 +37,13 @@ pub fn export(
     ))
 }
 
-pub fn import(dir: Option<&Path>, file: &Path, output: &Path) -> Result<String, Failure> {
+pub fn import(
+    dir: Option<&Path>,
+    file: &Path,
+    output: &Path,
+    force: bool,
+) -> Result<String, Failure> {
+    refuse_overwrite(output, force)?;
     let catalog = catalog(dir)?;
     let name = display(file);
     let bytes = read_bytes(file, sheet::MAX_FILE_BYTES)?;
@@ -48,6 +56,17 @@ pub fn import(dir: Option<&Path>, file: &Path, output: &Path) -> Result<String, 
         display(output),
         imported.answered
     ))
+}
+
+/// A file already there is kept unless `--force` says otherwise (as `backup` keeps it).
+fn refuse_overwrite(output: &Path, force: bool) -> Result<(), Failure> {
+    if output.exists() && !force {
+        return Err(Failure::usage(format!(
+            "{} はすでにあります。上書きするときは --force を付けてください",
+            display(output)
+        )));
+    }
+    Ok(())
 }
 
 /// Every problem on its own line, named by file and cell.

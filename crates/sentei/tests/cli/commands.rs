@@ -285,12 +285,18 @@ fn help_explains_every_command() {
         let out = sentei(dir.path(), &args, None);
         assert!(out.status.success(), "{args:?}");
         let help = text(&out.stdout);
-        assert!(help.contains("Usage: sentei"), "{args:?}: {help}");
+        assert!(help.contains("使い方: sentei"), "{args:?}: {help}");
     }
     let assess = text(&sentei(dir.path(), &["assess", "--help"], None).stdout);
     assert!(assess.contains("--format"));
     assert!(assess.contains("--profiles-dir"));
-    assert!(assess.contains("2 when the input is invalid"));
+    assert!(assess.contains("入力に誤りがあるときは行とキーを示して 2 です"));
+    // clap's own errors too, through the binary, with exit status 2.
+    let wrong = sentei(dir.path(), &["assess", "x.yaml", "--format", "html"], None);
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = text(&wrong.stderr);
+    assert!(stderr.contains("--format <形式> に `html` は使えません"), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
 }
 
 #[test]

@@ -97,3 +97,44 @@ fn an_invalid_sheet_exits_2_with_its_problems_and_writes_nothing() {
     assert!(text(&missing.stderr).contains("none.xlsx: ファイルが見つかりません"));
     assert!(!dir.path().join("back.yaml").exists());
 }
+
+#[test]
+fn an_existing_file_is_overwritten_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sheet.xlsx"), b"kept").unwrap();
+    let args = ["sheet", "export", &example("sakai"), "-o", "sheet.xlsx"];
+    let refused = sentei(dir.path(), &args, None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr)
+            .contains("sheet.xlsx はすでにあります。上書きするときは --force を付けてください"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("sheet.xlsx")).unwrap(),
+        b"kept"
+    );
+
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let written = sentei(dir.path(), &forced, None);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    assert!(
+        std::fs::read(dir.path().join("sheet.xlsx"))
+            .unwrap()
+            .starts_with(b"PK")
+    );
+
+    std::fs::write(dir.path().join("back.yaml"), b"kept").unwrap();
+    let import = sentei(
+        dir.path(),
+        &["sheet", "import", "sheet.xlsx", "-o", "back.yaml"],
+        None,
+    );
+    assert_eq!(import.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(dir.path().join("back.yaml")).unwrap(),
+        b"kept"
+    );
+}
