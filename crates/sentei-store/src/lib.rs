@@ -35,6 +35,7 @@ pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditView, OrgVerification};
 pub use auth_cache::TTL as AUTH_CACHE_TTL;
+pub use backup::{RestoreReport, ServingLock, restore};
 pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};

@@ -74,6 +74,16 @@ pub enum Command {
         /// 書き出すファイル
         file: PathBuf,
     },
+    /// バックアップ（sentei backup で書き出したもの）を、データベースに戻します。サーバーを止めて
+    /// から実行してください。バックアップを確かめてから一度に置き換えるので、失敗しても
+    /// いまのデータベースはそのままです
+    Restore {
+        /// バックアップのファイル
+        file: PathBuf,
+        /// いまのデータベースを置き換えることを確かめた
+        #[arg(long)]
+        force: bool,
+    },
     /// 組織（自治体）を追加する・一覧を表示する
     #[command(subcommand)]
     Org(OrgCommand),

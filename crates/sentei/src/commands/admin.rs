@@ -71,6 +71,32 @@ pub async fn backup(config: &Config, file: &Path) -> Result<String, Failure> {
     ))
 }
 
+pub async fn restore(config: &Config, file: &Path, force: bool) -> Result<String, Failure> {
+    let exists = config
+        .database_url
+        .sqlite_path()
+        .is_some_and(|p| p.exists());
+    if exists && !force {
+        return Err(Failure::usage(format!(
+            "{} をバックアップ {} で置き換えます。よければ --force を付けて、もう一度実行してください（サーバーは止めておいてください）",
+            config.database_url,
+            file.display()
+        )));
+    }
+    let spinner = crate::progress::spinner("バックアップを確かめて戻しています");
+    let restored = sentei_store::restore(file, &config.database_url).await;
+    spinner.finish_and_clear();
+    let report = restored.map_err(|e| store_failure(&e))?;
+    Ok(format!(
+        "バックアップを戻しました: {} ← {}（スキーマの版 {}、組織 {}、利用者 {}）。次に起動したときにスキーマを最新にします\n",
+        config.database_url,
+        file.display(),
+        report.schema_version,
+        report.organizations,
+        report.users
+    ))
+}
+
 pub async fn org_add(config: &Config, code: &str, name: &str) -> Result<String, Failure> {
     let store = open(config).await?;
     let org = store

@@ -46,6 +46,7 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
         Command::Config(ConfigCommand::Show) => Ok(config()?.show()),
         Command::Db(DbCommand::Migrate) => block_on(admin::migrate(&config()?)),
         Command::Backup { file } => block_on(admin::backup(&config()?, &file)),
+        Command::Restore { file, force } => block_on(admin::restore(&config()?, &file, force)),
         Command::Org(OrgCommand::Add { code, name }) => {
             block_on(admin::org_add(&config()?, &code, &name))
         }

@@ -295,7 +295,10 @@ fn help_explains_every_command() {
     let wrong = sentei(dir.path(), &["assess", "x.yaml", "--format", "html"], None);
     assert_eq!(wrong.status.code(), Some(2));
     let stderr = text(&wrong.stderr);
-    assert!(stderr.contains("--format <形式> に `html` は使えません"), "{stderr}");
+    assert!(
+        stderr.contains("--format <形式> に `html` は使えません"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("error:"), "{stderr}");
 }
 

@@ -325,6 +325,44 @@ fn backups_are_complete_databases_and_never_overwrite() {
 }
 
 #[test]
+fn a_backup_is_restored_whole_after_its_checks_and_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["demo", "load", "--services", "3"]);
+    ok(d, &["backup", "copy.db"]);
+    ok(d, &["org", "add", "later", "後から追加した市"]);
+    assert!(ok(d, &["org", "list"]).contains("later"));
+
+    let asked = fails(d, &["restore", "copy.db"], 2);
+    assert!(asked.contains("--force を付けて"), "{asked}");
+    std::fs::write(d.join("junk.db"), b"not a database").unwrap();
+    let junk = fails(d, &["restore", "junk.db", "--force"], 2);
+    assert!(
+        junk.contains("sentei のバックアップではないか、壊れています"),
+        "{junk}"
+    );
+    assert!(
+        ok(d, &["org", "list"]).contains("later"),
+        "a refused restore changes nothing"
+    );
+
+    let restored = ok(d, &["restore", "copy.db", "--force"]);
+    assert!(restored.contains("バックアップを戻しました"), "{restored}");
+    let orgs = ok(d, &["org", "list"]);
+    assert!(!orgs.contains("later") && orgs.contains("demo"), "{orgs}");
+    assert!(ok(d, &["audit", "verify"]).contains("demo: 記録"));
+
+    // A database a server is using is not replaced (the server's hold is a shared lock on
+    // sentei.db.lock, taken here as a server takes it).
+    let url = sentei_store::DatabaseUrl::sqlite(&d.join("sentei-data/sentei.db"));
+    let serving = sentei_store::ServingLock::take(&url).unwrap();
+    let busy = fails(d, &["restore", "copy.db", "--force"], 2);
+    assert!(busy.contains("サーバーを止めてから"), "{busy}");
+    drop(serving);
+    ok(d, &["restore", "copy.db", "--force"]);
+}
+
+#[test]
 fn a_database_newer_than_the_binary_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
