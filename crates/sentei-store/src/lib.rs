@@ -22,6 +22,7 @@ mod ledger_cache;
 mod ledger_changes;
 mod ledger_import;
 mod organizations;
+mod review;
 mod schema;
 mod services;
 mod sessions;
@@ -29,7 +30,7 @@ mod users;
 mod vendor_links;
 
 pub use actor::Actor;
-pub use applications::{ApplicationView, EventView, NewApplication, Review};
+pub use applications::{ApplicationView, EventView, NewApplication, PinnedView};
 pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditView, OrgVerification};
@@ -40,6 +41,7 @@ pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::LedgerImportPlan;
 pub use organizations::OrganizationView;
+pub use review::{ChangesSince, Review};
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
@@ -106,6 +108,12 @@ impl Store {
     /// Applies pending migrations; returns (version, name) of each one applied.
     pub async fn migrate(&self) -> Result<Vec<(i64, &'static str)>, StoreError> {
         schema::migrate(&self.db).await
+    }
+
+    /// Applies pending migrations up to schema version `target` only: for testing how a
+    /// database of an older version is converted.
+    pub async fn migrate_to(&self, target: i64) -> Result<Vec<(i64, &'static str)>, StoreError> {
+        schema::migrate_to(&self.db, target).await
     }
 
     /// The schema version of the database and the newest this binary knows.

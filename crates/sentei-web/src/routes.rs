@@ -231,6 +231,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .page(
             M::GET,
+            "/applications/{id}/changes",
+            read,
+            get(pages::application_view::changes),
+        )
+        .page(
+            M::GET,
             "/applications/{id}/report",
             read,
             get(pages::report::show),
@@ -430,6 +436,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/api/v1/applications/{id}",
             read,
             get(api::workflow::application),
+        )
+        .api(
+            M::GET,
+            "/api/v1/applications/{id}/changes",
+            read,
+            get(api::workflow::changes),
         )
         .api(
             M::GET,

@@ -2,6 +2,7 @@
 //! core rules), and renders a template; none decides a rule itself.
 
 pub mod account;
+pub mod application_view;
 pub mod applications;
 mod assessment_form;
 pub mod assessments;

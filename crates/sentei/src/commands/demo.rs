@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use sentei_core::assessment::Catalog;
-use sentei_core::workflow::{Action, UserRole};
+use sentei_core::workflow::{Action, Kind, UserRole};
 use sentei_store::{Actor, NewApplication, NewService, NewUser, Store, StoreError};
 use time::Duration;
 
@@ -219,6 +219,8 @@ async fn create(
                 user_scope: "課内の職員に限る".to_owned(),
                 period_start: start,
                 period_end: start + Duration::days(365 + i64::from(n % 7) * 30),
+                kind: Kind::New,
+                ledger_entry_id: None,
             },
         )
         .await?;
@@ -249,6 +251,12 @@ async fn create(
     if matches!(fate, Fate::PreConsultation) {
         return Ok((service.id, app.id, "pre_consultation"));
     }
+    act(
+        &cast.approver,
+        Action::ConcludeConsultation,
+        "内容を確認しました。申請してください",
+    )
+    .await?;
     act(applicant, Action::Submit, "").await?;
     match fate {
         Fate::Submitted => return Ok((service.id, app.id, "submitted")),
