@@ -218,6 +218,17 @@ impl LedgerFields {
     }
 }
 
+/// An entry's state in words: 廃止, 期限切れ (in use, its period ended before `today`) or 利用中.
+pub fn state_label(fields: &LedgerFields, abolished: bool, today: Date) -> &'static str {
+    if abolished {
+        "廃止"
+    } else if fields.is_expired(today) {
+        "期限切れ"
+    } else {
+        "利用中"
+    }
+}
+
 /// How an approved change or renewal application rewrites an entry: with the fields it was
 /// approved with. A renewal must end later than the entry does now; neither applies to an
 /// abolished entry.

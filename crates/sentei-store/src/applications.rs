@@ -271,6 +271,19 @@ impl Store {
         })
     }
 
+    /// The approved application a ledger entry stands on (its registration or its latest
+    /// change or renewal); `None` for an entry read in from a ledger kept before sentei.
+    pub async fn application_for_entry(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+    ) -> Result<Option<ApplicationView>, StoreError> {
+        match self.ledger_entry(actor, entry_id).await?.application_id {
+            Some(id) => Ok(Some(self.application(actor, id).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The change and renewal applications for a ledger entry, newest first.
     pub async fn applications_for_entry(
         &self,

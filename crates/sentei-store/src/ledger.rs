@@ -40,6 +40,11 @@ impl LedgerEntryView {
     pub fn is_expired(&self, today: Date) -> bool {
         !self.abolished && self.fields.is_expired(today)
     }
+
+    /// 廃止, 期限切れ or 利用中, as of `today`.
+    pub fn state_label(&self, today: Date) -> &'static str {
+        sentei_core::ledger::state_label(&self.fields, self.abolished, today)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +72,8 @@ pub struct LedgerQuery {
     /// Only active entries whose period ends within this many days of `today`, or has
     /// already ended (期限切れ), those ending first listed first.
     pub expiring_within: Option<u16>,
+    /// Only active entries whose period ended before `today` (期限切れ), ending first first.
+    pub expired_only: bool,
     pub today: Option<Date>,
     pub page: u64,
     pub page_size: u64,
@@ -94,7 +101,9 @@ impl Store {
         // index (reading index entries, not table rows, however deep the page), and only those
         // rows are read. The total comes from the maintained counts when the filter is one
         // they answer; it runs at the same time on a second connection.
-        let counted = query.search.trim().is_empty() && query.expiring_within.is_none();
+        let counted = query.search.trim().is_empty()
+            && query.expiring_within.is_none()
+            && !query.expired_only;
         let for_count = select.clone();
         let count = async move {
             if counted {
@@ -289,7 +298,7 @@ fn selected(
 ) -> Result<(sea_orm::Select<ledger_entry::Entity>, bool), StoreError> {
     let mut select =
         ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
-    if !query.include_abolished || query.expiring_within.is_some() {
+    if !query.include_abolished || query.expiring_within.is_some() || query.expired_only {
         select = select.filter(ledger_entry::Column::Status.eq(ACTIVE));
     }
     if let Some(classification) = &query.classification {
@@ -302,18 +311,22 @@ fn selected(
                 .add(contains(ledger_entry::Column::Provider, &query.search)),
         );
     }
-    let expiring = match query.expiring_within {
-        Some(days) => {
-            let today = query.today.ok_or_else(|| {
-                StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
-            })?;
-            let last = today.saturating_add(time::Duration::days(i64::from(days)));
-            select = select.filter(ledger_entry::Column::PeriodEnd.lte(last));
-            true
-        }
-        None => false,
+    let today = || {
+        query.today.ok_or_else(|| {
+            StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
+        })
     };
-    Ok((select, expiring))
+    if let Some(days) = query.expiring_within {
+        let last = today()?.saturating_add(time::Duration::days(i64::from(days)));
+        select = select.filter(ledger_entry::Column::PeriodEnd.lte(last));
+    }
+    if query.expired_only {
+        select = select.filter(ledger_entry::Column::PeriodEnd.lt(today()?));
+    }
+    Ok((
+        select,
+        query.expiring_within.is_some() || query.expired_only,
+    ))
 }
 
 /// The ledger's order: the entries ending soonest first when asking for expiring ones,

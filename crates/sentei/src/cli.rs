@@ -201,7 +201,8 @@ pub enum RoleArg {
 pub enum LedgerCommand {
     /// List the ledger's entries (active ones; --include-abolished for all).
     List {
-        /// Only entries whose usage period ends within DAYS days from today (JST).
+        /// Only entries whose usage period ends within DAYS days from today (JST) or has
+        /// already ended (期限切れ), those ending first listed first.
         #[arg(long, value_name = "DAYS")]
         expiring: Option<u16>,
         /// Only entries whose service or provider name contains TEXT.

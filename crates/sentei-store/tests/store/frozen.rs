@@ -12,36 +12,37 @@ use crate::both;
 use crate::harness::{CATALOG, Fixture};
 use crate::steps::{assessment, service};
 
-/// 周南市: the provider holds ISO/IEC 27001 and 27017 but is not on the ISMAP list, so item 1
-/// (推奨) is unmet with a reason: 条件付きで承認可能, on the approver's acceptance.
+/// 周南市: the service is on the ISMAP list, but its backups are kept abroad: item 18 (推奨)
+/// is unmet with a reason, so 条件付きで承認可能, on the approver's acceptance.
 const CONDITIONAL: &str = "profile: shunan-2023
 service: { name: x, provider: y }
-facts: { classification: \"2\", certifications: [csp_iso27001, csp_iso27017] }
+facts: { classification: \"2\", certifications: [ismap, csp_iso27001, csp_iso27017] }
 answers:
   default: met
   items:
-    \"1\": { status: unmet, reason: 同等の機能をもつ ISMAP 登録サービスがないため }
+    \"18\": { status: unmet, reason: バックアップの複製が国外のデータセンターにも保存されるため }
 ";
 
-/// Version 2: the vendor's evidence added to item 5.
+/// Version 2: the vendor's evidence added to item 19.
 const WITH_EVIDENCE: &str = "profile: shunan-2023
 service: { name: x, provider: y }
-facts: { classification: \"2\", certifications: [csp_iso27001, csp_iso27017] }
+facts: { classification: \"2\", certifications: [ismap, csp_iso27001, csp_iso27017] }
 answers:
   default: met
   items:
-    \"1\": { status: unmet, reason: 同等の機能をもつ ISMAP 登録サービスがないため }
-    \"5\": { status: met, evidence: ISO/IEC 27017 認証書 }
+    \"18\": { status: unmet, reason: バックアップの複製が国外のデータセンターにも保存されるため }
+    \"19\": { status: met, evidence: 利用規約 第20条 }
 ";
 
-/// The edited check sheet read in after approval: ISMAP now claimed, item 1 met.
+/// The edited check sheet read in after approval: item 18 now met.
 const EDITED_SHEET: &str = "profile: shunan-2023
 service: { name: x, provider: y }
 facts: { classification: \"2\", certifications: [ismap, csp_iso27001, csp_iso27017] }
 answers:
   default: met
   items:
-    \"5\": { status: met, evidence: ISO/IEC 27017 認証書 }
+    \"18\": { status: met, evidence: 国内のみで保管する旨の確認書 }
+    \"19\": { status: met, evidence: 利用規約 第20条 }
 ";
 
 const ACCEPTANCE: &str = "庁内の問い合わせ情報に限って扱い、代替策がないことを確認しました";
@@ -158,20 +159,20 @@ both!(
         assert!(review.reasons.iter().any(|r| r.contains("受容が必要")));
         // …with the answers of version 2, and a note that the assessment changed after approval.
         let judged: serde_json::Value = serde_json::from_str(&review.judgement).unwrap();
-        let item_1 = judged["items"]
+        let item_18 = judged["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|i| i["id"] == "1")
+            .find(|i| i["id"] == "18")
             .unwrap();
-        assert_eq!(item_1["answer"], "unmet");
+        assert_eq!(item_18["answer"], "unmet");
         assert_eq!(
-            item_1["reason"],
-            "同等の機能をもつ ISMAP 登録サービスがないため"
+            item_18["reason"],
+            "バックアップの複製が国外のデータセンターにも保存されるため"
         );
         assert_eq!(
-            review.document.as_ref().unwrap()["answers"]["items"]["5"]["evidence"],
-            "ISO/IEC 27017 認証書"
+            review.document.as_ref().unwrap()["answers"]["items"]["19"]["evidence"],
+            "利用規約 第20条"
         );
         assert!(review.changed_since_pinned);
         assert_eq!(review.current_assessment_version, 3);
@@ -204,16 +205,14 @@ both!(
             .map(|d| (d.subject.as_str(), d.before.as_str(), d.after.as_str()))
             .collect();
         assert_eq!(found[0], ("判定", "条件付きで承認可能", "承認可能"));
-        assert!(
-            found.iter().any(|(s, b, a)| *s == "項目 1"
-                && b.starts_with("満たさない（理由: 同等の機能")
-                && *a == "満たす"),
-            "{found:?}"
-        );
-        assert!(
-            found
-                .iter()
-                .any(|(s, _, a)| *s == "認証" && a.contains("ISMAP"))
+        assert_eq!(
+            found[1..],
+            [(
+                "項目 18",
+                "満たさない（理由: バックアップの複製が国外のデータセンターにも保存されるため）",
+                "満たす（根拠: 国内のみで保管する旨の確認書）"
+            )],
+            "nothing else changed"
         );
     }
 );
@@ -408,7 +407,7 @@ both!(
         let revise = act(
             &f.approver,
             Action::RequestRevision,
-            "項目 5 の根拠を添えてください",
+            "項目 19 の根拠を添えてください",
         )
         .await
         .unwrap();
@@ -446,7 +445,7 @@ both!(
         act(
             &f.applicant,
             Action::StartPreConsultation,
-            "項目 5 を戻しました",
+            "項目 19 を戻しました",
         )
         .await
         .unwrap();
@@ -466,10 +465,10 @@ both!(
             exchange,
             [
                 ("start_pre_consultation", "ご確認ください", 1),
-                ("request_revision", "項目 5 の根拠を添えてください", 1),
+                ("request_revision", "項目 19 の根拠を添えてください", 1),
                 ("start_pre_consultation", "根拠を添えました", 2),
                 ("conclude_consultation", "協議済です", 2),
-                ("start_pre_consultation", "項目 5 を戻しました", 3),
+                ("start_pre_consultation", "項目 19 を戻しました", 3),
                 ("conclude_consultation", "", 3),
                 ("submit", "", 3),
             ]

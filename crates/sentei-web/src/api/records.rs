@@ -44,6 +44,7 @@ pub async fn ledger(
                 classification: nonempty(f.classification),
                 include_abolished: f.include_abolished,
                 expiring_within: f.expiring,
+                expired_only: f.expired,
                 today: Some(layout::today()),
                 page: f.page,
                 page_size: f.page_size,

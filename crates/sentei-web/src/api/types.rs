@@ -317,6 +317,9 @@ pub struct LedgerFilters {
     /// Only active entries whose period ends within this many days (JST) or has already
     /// ended (期限切れ), the expired first.
     pub expiring: Option<u16>,
+    /// Only active entries whose period has ended (期限切れ).
+    #[serde(default)]
+    pub expired: bool,
     #[serde(default)]
     pub include_abolished: bool,
     #[serde(default)]

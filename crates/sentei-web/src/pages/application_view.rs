@@ -67,6 +67,10 @@ pub struct DetailPage {
     pub(crate) accept_as: &'static str,
     pub(crate) actions: Vec<(&'static str, &'static str)>,
     pub(crate) events: Vec<EventRow>,
+    /// Why the last action was refused, with the comment or reason as typed.
+    pub(crate) problem: Option<String>,
+    pub(crate) comment: String,
+    pub(crate) reason: String,
 }
 
 /// An application with everything its page, the printable report and the report's API show:
@@ -293,6 +297,9 @@ pub(crate) fn detail_page(signed: &Signed, gathered: &Gathered) -> DetailPage {
                 comment: e.comment.clone(),
             })
             .collect(),
+        problem: None,
+        comment: String::new(),
+        reason: String::new(),
     }
 }
 

@@ -5,6 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::extract::PageForm;
@@ -160,7 +161,7 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let action = Action::parse(&form.action)
         .ok_or_else(|| AppError::BadRequest("不明な操作です".to_owned()))?;
-    state
+    let acted = state
         .store
         .act(
             &signed.actor,
@@ -170,8 +171,21 @@ pub async fn act(
             &form.comment,
             form.seen_assessment_version,
         )
-        .await?;
-    Ok(Redirect::to(&format!("/applications/{id}?done=acted")).into_response())
+        .await;
+    match acted {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}?done=acted")).into_response()),
+        Err(refused) => {
+            refused_again(
+                &state,
+                &signed,
+                id,
+                refused.into(),
+                form.comment,
+                String::new(),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -185,9 +199,41 @@ pub async fn accept(
     Path(id): Path<i64>,
     PageForm(form): PageForm<AcceptForm>,
 ) -> Result<Response, PageError> {
-    state
+    let accepted = state
         .store
         .accept(&signed.actor, &state.catalog, id, &form.reason)
-        .await?;
-    Ok(Redirect::to(&format!("/applications/{id}?done=accepted")).into_response())
+        .await;
+    match accepted {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}?done=accepted")).into_response()),
+        Err(refused) => {
+            refused_again(
+                &state,
+                &signed,
+                id,
+                refused.into(),
+                String::new(),
+                form.reason,
+            )
+            .await
+        }
+    }
+}
+
+/// A refused action: the application's page again, saying why, with what was typed.
+async fn refused_again(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    error: AppError,
+    comment: String,
+    reason: String,
+) -> Result<Response, PageError> {
+    let (AppError::Refused(problem) | AppError::Conflict(problem)) = error else {
+        return Err(PageError(error));
+    };
+    let mut page = load(state, signed, id).await?;
+    page.problem = Some(problem);
+    page.comment = comment;
+    page.reason = reason;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

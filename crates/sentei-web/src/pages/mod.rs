@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod dashboard;
 pub mod ledger;
+pub mod ledger_entry;
 pub mod ledger_import;
 pub mod login;
 pub mod profiles;

@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/ledger/import", "p"),
     ("POST", "/ledger/import/apply", "p"),
     ("GET", "/ledger/{id}", "apcud"),
+    ("POST", "/ledger/{id}/applications", "a"),
     ("POST", "/ledger/{id}/extend", "p"),
     ("POST", "/ledger/{id}/change", "p"),
     ("POST", "/ledger/{id}/abolish", "p"),
