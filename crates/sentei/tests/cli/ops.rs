@@ -345,3 +345,28 @@ fn a_database_newer_than_the_binary_is_refused() {
         "{refused}"
     );
 }
+
+#[test]
+fn the_demo_has_entries_expiring_soon_expired_changed_and_being_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let loaded = ok(d, &["demo", "load", "--services", "16"]);
+    assert!(loaded.contains("status=consulted"), "{loaded}");
+    let soon = ok(d, &["ledger", "list", "--expiring", "30"]);
+    let states: Vec<&str> = soon
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().last())
+        .collect();
+    // The expired first, then those ending within 30 days.
+    assert_eq!(states, ["期限切れ", "利用中", "件"], "{soon}");
+    let json = ok(d, &["ledger", "list", "--format", "json"]);
+    let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let expired = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["expired"] == true)
+        .count();
+    assert_eq!(expired, 1, "{json}");
+}
