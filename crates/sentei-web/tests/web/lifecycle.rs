@@ -477,3 +477,16 @@ async fn entries_past_their_period_are_expired_first_and_counted_at_home() {
     assert_eq!(dashboard["expired"], 1);
     assert_eq!(dashboard["expiring_30"], 1);
 }
+
+#[tokio::test]
+async fn each_profile_page_says_whether_pre_consultation_is_required() {
+    let web = Web::new().await;
+    let shunan = web
+        .get(Some(UserRole::Applicant), "/profiles/shunan-2023")
+        .await;
+    assert!(shunan.body.contains(
+        "利用申請の前に、許可権限者との事前協議で「協議済」の回答が必要です（周南市外部サービス利用基準 5(2)①）。"
+    ));
+    let sakai = web.get(Some(UserRole::Applicant), "/profiles/sakai").await;
+    assert!(sakai.body.contains("事前協議は任意です"));
+}
