@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 /// The verdicts, from best to worst. `Ord` follows the contract's precedence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Approvable,
@@ -26,6 +26,18 @@ impl Verdict {
             Verdict::NotApprovable => "not_approvable",
             Verdict::Prohibited => "prohibited",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Verdict> {
+        [
+            Verdict::Approvable,
+            Verdict::Conditional,
+            Verdict::Incomplete,
+            Verdict::NotApprovable,
+            Verdict::Prohibited,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == name)
     }
 
     pub fn label(self) -> &'static str {
@@ -143,7 +155,7 @@ pub enum AnswerSource {
 }
 
 /// What an item contributes to the verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The item does not apply.

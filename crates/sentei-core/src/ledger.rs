@@ -1,8 +1,9 @@
 //! The 外部サービス利用台帳 (ledger of approved services), 周南市基準 §5(2)③.
 //!
 //! An entry holds (ア)–(キ) and the profile and verdict it was approved under. It changes only
-//! by new versions — registration, extension (延長), change, abolition (廃止) — whose rules are
-//! here; history is kept by the store, never overwritten.
+//! by new versions — registration, extension (延長), change, renewal (更新), abolition (廃止) —
+//! whose rules are here; history is kept by the store, never overwritten. Whether an entry has
+//! expired (期限切れ) is read from its period and today's date, never stored.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -55,6 +56,8 @@ pub enum ChangeKind {
     Imported,
     Extended,
     Changed,
+    /// The period renewed through an approved renewal application (更新申請).
+    Renewed,
     Abolished,
 }
 
@@ -65,6 +68,7 @@ impl ChangeKind {
             ChangeKind::Imported => "imported",
             ChangeKind::Extended => "extended",
             ChangeKind::Changed => "changed",
+            ChangeKind::Renewed => "renewed",
             ChangeKind::Abolished => "abolished",
         }
     }
@@ -75,6 +79,7 @@ impl ChangeKind {
             ChangeKind::Imported,
             ChangeKind::Extended,
             ChangeKind::Changed,
+            ChangeKind::Renewed,
             ChangeKind::Abolished,
         ]
         .into_iter()
@@ -87,6 +92,7 @@ impl ChangeKind {
             ChangeKind::Imported => "取込",
             ChangeKind::Extended => "延長",
             ChangeKind::Changed => "変更",
+            ChangeKind::Renewed => "更新",
             ChangeKind::Abolished => "廃止",
         }
     }
@@ -199,11 +205,50 @@ impl LedgerFields {
         }
     }
 
-    /// Whether the entry's period ends within `days` days from `today` (today included).
+    /// Whether the entry's period ends within `days` days from `today` (today included), or
+    /// has already ended: an expiry view that left out the expired would hide the most urgent.
     pub fn expires_within(&self, today: Date, days: u16) -> bool {
-        let last = today.saturating_add(time::Duration::days(i64::from(days)));
-        self.period_end >= today && self.period_end <= last
+        self.period_end <= today.saturating_add(time::Duration::days(i64::from(days)))
     }
+
+    /// Whether the period ended before `today` (期限切れ): the last day of the period is still
+    /// within it.
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.period_end < today
+    }
+}
+
+/// An entry's state in words: 廃止, 期限切れ (in use, its period ended before `today`) or 利用中.
+pub fn state_label(fields: &LedgerFields, abolished: bool, today: Date) -> &'static str {
+    if abolished {
+        "廃止"
+    } else if fields.is_expired(today) {
+        "期限切れ"
+    } else {
+        "利用中"
+    }
+}
+
+/// How an approved change or renewal application rewrites an entry: with the fields it was
+/// approved with. A renewal must end later than the entry does now; neither applies to an
+/// abolished entry.
+pub fn approved(
+    current: &LedgerFields,
+    abolished: bool,
+    renewal: bool,
+    new: LedgerFields,
+) -> Result<LedgerFields, LedgerRefusal> {
+    if abolished {
+        return Err(LedgerRefusal::Abolished);
+    }
+    new.validate()?;
+    if renewal && new.period_end <= current.period_end {
+        return Err(LedgerRefusal::NotLater {
+            current: current.period_end,
+            new: new.period_end,
+        });
+    }
+    Ok(new)
 }
 
 /// The fields after extending the period to `new_end`.
@@ -355,14 +400,40 @@ mod tests {
     }
 
     #[test]
-    fn expiry_counts_from_today_inclusive() {
+    fn expiry_counts_from_today_inclusive_and_includes_the_expired() {
         let e = entry(); // ends 2027-03-31
         assert!(e.expires_within(date!(2027 - 03 - 01), 30));
         assert!(e.expires_within(date!(2027 - 03 - 31), 0));
         assert!(!e.expires_within(date!(2027 - 02 - 28), 30));
         assert!(
-            !e.expires_within(date!(2027 - 04 - 01), 30),
-            "already ended"
+            e.expires_within(date!(2027 - 04 - 01), 30),
+            "already ended: the most urgent"
+        );
+        assert!(!e.is_expired(date!(2027 - 03 - 31)), "the last day is in");
+        assert!(e.is_expired(date!(2027 - 04 - 01)));
+    }
+
+    #[test]
+    fn approved_renewals_end_later_and_nothing_revives_an_abolished_entry() {
+        let e = entry();
+        let mut renewed = entry();
+        renewed.period_end = date!(2028 - 03 - 31);
+        assert_eq!(
+            approved(&e, false, true, renewed.clone()),
+            Ok(renewed.clone())
+        );
+        assert!(matches!(
+            approved(&e, false, true, entry()),
+            Err(LedgerRefusal::NotLater { .. })
+        ));
+        assert_eq!(
+            approved(&e, false, false, entry()),
+            Ok(entry()),
+            "a change may keep the fields: what changed is the assessment"
+        );
+        assert_eq!(
+            approved(&e, true, true, renewed),
+            Err(LedgerRefusal::Abolished)
         );
     }
 }

@@ -29,6 +29,7 @@ pub mod judge;
 pub mod judgement;
 pub mod ledger;
 pub mod profile;
+pub mod record;
 pub mod wareki;
 pub mod workflow;
 

@@ -1,9 +1,12 @@
 //! The application workflow (利用申請), 周南市基準 §5 generalised, and who may do what.
 //!
-//! draft → pre-consultation (事前協議) → submitted → approved / rejected; "returned for changes"
-//! sends an application back to draft. Every rule about who may move an application, accept an
-//! exception or edit an assessment lives here, and the store and the web call these functions
-//! rather than deciding themselves.
+//! draft → pre-consultation (事前協議) → 協議済 → submitted → approved / rejected. The approver
+//! answers a consultation 協議済 or 要修正 (back to draft); "returned for changes" sends a
+//! submitted application back to draft. Submission pins the assessment version and its
+//! judgement: the application is decided on exactly that, and an assessment changed since must
+//! be re-submitted (or the application returned) before anyone decides. Every rule about who
+//! may move an application, accept an exception or edit an assessment lives here, and the
+//! store and the web call these functions rather than deciding themselves.
 
 use std::fmt;
 
@@ -75,15 +78,18 @@ impl UserRole {
 pub enum Status {
     Draft,
     PreConsultation,
+    /// The approver answered the pre-consultation 協議済.
+    Consulted,
     Submitted,
     Approved,
     Rejected,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Draft,
         Status::PreConsultation,
+        Status::Consulted,
         Status::Submitted,
         Status::Approved,
         Status::Rejected,
@@ -93,6 +99,7 @@ impl Status {
         match self {
             Status::Draft => "draft",
             Status::PreConsultation => "pre_consultation",
+            Status::Consulted => "consulted",
             Status::Submitted => "submitted",
             Status::Approved => "approved",
             Status::Rejected => "rejected",
@@ -107,30 +114,45 @@ impl Status {
         match self {
             Status::Draft => "下書き",
             Status::PreConsultation => "事前協議中",
+            Status::Consulted => "協議済",
             Status::Submitted => "申請中",
             Status::Approved => "承認済み",
             Status::Rejected => "却下",
         }
+    }
+
+    /// Whether the application is still open: not yet decided.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Approved | Status::Rejected)
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// The applicant asks the approver for pre-consultation.
+    /// The applicant asks the approver for pre-consultation (again, after 要修正 or a change).
     StartPreConsultation,
-    /// The applicant applies after pre-consultation.
+    /// The approver answers the consultation 協議済: the applicant may apply.
+    ConcludeConsultation,
+    /// The approver answers the consultation 要修正: back to draft, with what to revise.
+    RequestRevision,
+    /// The applicant applies; the assessment's version and judgement are pinned.
     Submit,
-    /// The approver returns the application for changes; it goes back to draft.
+    /// The applicant applies again with the assessment as changed since submission.
+    Resubmit,
+    /// The approver returns a submitted application for changes; it goes back to draft.
     Return,
     Approve,
     Reject,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 8] = [
         Action::StartPreConsultation,
+        Action::ConcludeConsultation,
+        Action::RequestRevision,
         Action::Submit,
+        Action::Resubmit,
         Action::Return,
         Action::Approve,
         Action::Reject,
@@ -139,7 +161,10 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::StartPreConsultation => "start_pre_consultation",
+            Action::ConcludeConsultation => "conclude_consultation",
+            Action::RequestRevision => "request_revision",
             Action::Submit => "submit",
+            Action::Resubmit => "resubmit",
             Action::Return => "return",
             Action::Approve => "approve",
             Action::Reject => "reject",
@@ -153,7 +178,10 @@ impl Action {
     pub fn label(self) -> &'static str {
         match self {
             Action::StartPreConsultation => "事前協議を依頼する",
+            Action::ConcludeConsultation => "協議済として回答する",
+            Action::RequestRevision => "要修正として回答する",
             Action::Submit => "利用申請する",
+            Action::Resubmit => "再申請する",
             Action::Return => "差し戻す",
             Action::Approve => "承認する",
             Action::Reject => "却下する",
@@ -164,7 +192,10 @@ impl Action {
     pub fn noun(self) -> &'static str {
         match self {
             Action::StartPreConsultation => "事前協議の依頼",
+            Action::ConcludeConsultation => "協議済の回答",
+            Action::RequestRevision => "要修正の回答",
             Action::Submit => "利用申請",
+            Action::Resubmit => "再申請",
             Action::Return => "差し戻し",
             Action::Approve => "承認",
             Action::Reject => "却下",
@@ -173,30 +204,74 @@ impl Action {
 
     /// The transition: from which statuses, to which status, by which role.
     fn rule(self) -> (&'static [Status], Status, UserRole) {
+        use Status as S;
         match self {
             Action::StartPreConsultation => (
-                &[Status::Draft],
-                Status::PreConsultation,
+                &[S::Draft, S::Consulted],
+                S::PreConsultation,
                 UserRole::Applicant,
             ),
+            Action::ConcludeConsultation => {
+                (&[S::PreConsultation], S::Consulted, UserRole::Approver)
+            }
+            Action::RequestRevision => (&[S::PreConsultation], S::Draft, UserRole::Approver),
             Action::Submit => (
-                &[Status::PreConsultation],
-                Status::Submitted,
+                &[S::Draft, S::PreConsultation, S::Consulted],
+                S::Submitted,
                 UserRole::Applicant,
             ),
-            Action::Return => (
-                &[Status::PreConsultation, Status::Submitted],
-                Status::Draft,
-                UserRole::Approver,
-            ),
-            Action::Approve => (&[Status::Submitted], Status::Approved, UserRole::Approver),
-            Action::Reject => (&[Status::Submitted], Status::Rejected, UserRole::Approver),
+            Action::Resubmit => (&[S::Submitted], S::Submitted, UserRole::Applicant),
+            Action::Return => (&[S::Submitted], S::Draft, UserRole::Approver),
+            Action::Approve => (&[S::Submitted], S::Approved, UserRole::Approver),
+            Action::Reject => (&[S::Submitted], S::Rejected, UserRole::Approver),
         }
     }
 
-    /// Returning and rejecting must tell the applicant why.
+    /// Returning, rejecting and asking for revision must tell the applicant why.
     fn needs_comment(self) -> bool {
-        matches!(self, Action::Return | Action::Reject)
+        matches!(
+            self,
+            Action::Return | Action::Reject | Action::RequestRevision
+        )
+    }
+
+    /// Whether the action pins the assessment as it stands now.
+    pub fn pins(self) -> bool {
+        matches!(self, Action::Submit | Action::Resubmit)
+    }
+}
+
+/// What an application asks for: a new use, or a change or renewal (更新) of an entry in the
+/// ledger, approved the same way (周南市基準 §5(2)③「期間の延長や廃止等変更がある場合は、更新」).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    New,
+    Change,
+    Renewal,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::New, Kind::Change, Kind::Renewal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::New => "new",
+            Kind::Change => "change",
+            Kind::Renewal => "renewal",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::New => "新規",
+            Kind::Change => "変更申請",
+            Kind::Renewal => "更新申請",
+        }
     }
 }
 
@@ -210,18 +285,43 @@ pub struct Acceptance {
     pub assessment_version: i64,
 }
 
-/// What the rules need to know about an application, judged afresh.
+/// One version of an assessment as judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Judged {
+    pub version: i64,
+    pub verdict: Verdict,
+    pub required_approvals: Approvals,
+    /// Whether it was judged under the profile version loaded now.
+    pub profile_current: bool,
+}
+
+/// What the rules need to know about an application.
 #[derive(Clone, Debug)]
 pub struct Application<'a> {
     pub status: Status,
     pub applicant_id: i64,
-    /// The verdict and approvals of the assessment as it is now, under the current profile.
-    pub verdict: Verdict,
-    pub required_approvals: Approvals,
-    pub assessment_version: i64,
-    /// Whether the profile version recorded on the assessment is still the loaded one.
-    pub profile_current: bool,
+    /// The assessment as it stands now, judged afresh under the current profile.
+    pub current: Judged,
+    /// What was submitted, pinned at submission and kept through the decision; `None` before.
+    pub pinned: Option<Judged>,
+    /// Whether the profile requires a 協議済 answer before submission (周南市基準 §5(2)①).
+    pub consultation_required: bool,
+    /// The assessment version the latest 協議済 answer was given for.
+    pub consulted_version: Option<i64>,
     pub acceptances: &'a [Acceptance],
+}
+
+impl Application<'_> {
+    /// The version being decided: the pinned one once submitted, the current one before.
+    pub fn under_decision(&self) -> &Judged {
+        self.pinned.as_ref().unwrap_or(&self.current)
+    }
+
+    /// Whether the assessment changed after it was pinned.
+    pub fn changed_since_pinned(&self) -> bool {
+        self.pinned
+            .is_some_and(|p| p.version != self.current.version)
+    }
 }
 
 /// Someone asking to do something.
@@ -270,8 +370,18 @@ pub enum Refusal {
     AlreadyAccepted { role: Role },
     #[error("{}は評価を編集できません", role.label())]
     CannotEdit { role: UserRole },
-    #[error("「{}」の申請に使われている評価は編集できません", status.label())]
-    AssessmentFrozen { status: Status },
+    #[error("この基準では、許可権限者と事前協議をして「協議済」の回答を受けてから利用申請します")]
+    ConsultationRequired,
+    #[error(
+        "「協議済」の回答は評価の版 {consulted} に対するものです（現在の版 {current}）。変更した評価でもう一度事前協議を依頼してください"
+    )]
+    ConsultationStale { consulted: i64, current: i64 },
+    #[error(
+        "申請の後に評価が変更されています（申請した版 {submitted}、現在の版 {current}）。申請者の再申請を待つか、差し戻してください"
+    )]
+    ChangedSinceSubmission { submitted: i64, current: i64 },
+    #[error("申請の後に評価は変更されていないため、再申請はできません")]
+    NothingToResubmit,
 }
 
 /// Decides a request; on success, the application's new status.
@@ -304,48 +414,91 @@ pub fn decide(application: &Application<'_>, request: &Request<'_>) -> Result<St
         return Err(Refusal::CommentRequired { action });
     }
     match action {
-        Action::Submit => {
-            if matches!(
-                application.verdict,
-                Verdict::Prohibited | Verdict::NotApprovable | Verdict::Incomplete
-            ) {
-                return Err(Refusal::VerdictBlocksSubmission {
-                    verdict: application.verdict,
-                });
-            }
-        }
+        Action::Submit | Action::Resubmit => check_submission(application, action)?,
         Action::Approve => check_approval(application, request)?,
-        Action::StartPreConsultation | Action::Return | Action::Reject => {}
+        Action::Reject => check_unchanged(application)?,
+        Action::StartPreConsultation
+        | Action::ConcludeConsultation
+        | Action::RequestRevision
+        | Action::Return => {}
     }
     Ok(to)
 }
 
+/// What is pinned must be what is judged now under the current profile, judged well enough
+/// to be approved, and, where the profile says so, consulted on in this very version.
+fn check_submission(application: &Application<'_>, action: Action) -> Result<(), Refusal> {
+    let current = &application.current;
+    if action == Action::Resubmit && !application.changed_since_pinned() {
+        return Err(Refusal::NothingToResubmit);
+    }
+    if !current.profile_current {
+        return Err(Refusal::ProfileRevised);
+    }
+    if action == Action::Submit && application.consultation_required {
+        if application.status != Status::Consulted {
+            return Err(Refusal::ConsultationRequired);
+        }
+        match application.consulted_version {
+            Some(consulted) if consulted == current.version => {}
+            Some(consulted) => {
+                return Err(Refusal::ConsultationStale {
+                    consulted,
+                    current: current.version,
+                });
+            }
+            None => return Err(Refusal::ConsultationRequired),
+        }
+    }
+    if matches!(
+        current.verdict,
+        Verdict::Prohibited | Verdict::NotApprovable | Verdict::Incomplete
+    ) {
+        return Err(Refusal::VerdictBlocksSubmission {
+            verdict: current.verdict,
+        });
+    }
+    Ok(())
+}
+
+/// No decision is made on a pinned version the assessment has since moved on from.
+fn check_unchanged(application: &Application<'_>) -> Result<(), Refusal> {
+    match application.pinned {
+        Some(pinned) if pinned.version != application.current.version => {
+            Err(Refusal::ChangedSinceSubmission {
+                submitted: pinned.version,
+                current: application.current.version,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_approval(application: &Application<'_>, request: &Request<'_>) -> Result<(), Refusal> {
-    if !application.profile_current {
+    let decided = application.under_decision();
+    if !decided.profile_current {
         return Err(Refusal::ProfileRevised);
     }
     let seen = request
         .seen_assessment_version
         .ok_or(Refusal::VersionNotShown)?;
-    if seen != application.assessment_version {
+    if seen != decided.version {
         return Err(Refusal::Stale {
             seen,
-            current: application.assessment_version,
+            current: decided.version,
         });
     }
-    if !matches!(
-        application.verdict,
-        Verdict::Approvable | Verdict::Conditional
-    ) {
+    check_unchanged(application)?;
+    if !matches!(decided.verdict, Verdict::Approvable | Verdict::Conditional) {
         return Err(Refusal::VerdictBlocksApproval {
-            verdict: application.verdict,
+            verdict: decided.verdict,
         });
     }
-    if application.verdict == Verdict::Conditional {
-        for role in application.required_approvals.iter() {
+    if decided.verdict == Verdict::Conditional {
+        for role in decided.required_approvals.iter() {
             let recorded = application.acceptances.iter().any(|a| {
                 a.role == role
-                    && a.assessment_version == application.assessment_version
+                    && a.assessment_version == decided.version
                     && !a.reason.trim().is_empty()
             });
             if !recorded {
@@ -357,7 +510,7 @@ fn check_approval(application: &Application<'_>, request: &Request<'_>) -> Resul
 }
 
 /// Decides whether the actor may record an acceptance for `role` on a submitted, conditional
-/// application.
+/// application; the acceptance is of the pinned version.
 pub fn may_accept(
     application: &Application<'_>,
     actor_id: i64,
@@ -382,8 +535,9 @@ pub fn may_accept(
             what: "受容する"
         });
     }
-    if application.verdict != Verdict::Conditional || !application.required_approvals.contains(role)
-    {
+    check_unchanged(application)?;
+    let decided = application.under_decision();
+    if decided.verdict != Verdict::Conditional || !decided.required_approvals.contains(role) {
         return Err(Refusal::AcceptanceNotNeeded { role });
     }
     if reason.trim().is_empty() {
@@ -392,23 +546,20 @@ pub fn may_accept(
     let already = application
         .acceptances
         .iter()
-        .any(|a| a.role == role && a.assessment_version == application.assessment_version);
+        .any(|a| a.role == role && a.assessment_version == decided.version);
     if already {
         return Err(Refusal::AlreadyAccepted { role });
     }
     Ok(())
 }
 
-/// Decides whether the actor may change an assessment; `status` is that of the open
-/// application using it, if any. Assessments are frozen while under review.
-pub fn may_edit_assessment(actor_role: UserRole, status: Option<Status>) -> Result<(), Refusal> {
+/// Decides whether the actor may change an assessment. Any change makes a new version: an
+/// application already submitted keeps the version it pinned, so nothing needs freezing.
+pub fn may_edit_assessment(actor_role: UserRole) -> Result<(), Refusal> {
     if !matches!(actor_role, UserRole::Applicant | UserRole::Approver) {
         return Err(Refusal::CannotEdit { role: actor_role });
     }
-    match status {
-        Some(status @ Status::Submitted) => Err(Refusal::AssessmentFrozen { status }),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 /// The actions the actor could take now, for showing only the buttons that work.
@@ -425,7 +576,7 @@ pub fn available_actions(
                 actor_role,
                 action,
                 comment: "（確認用）",
-                seen_assessment_version: Some(application.assessment_version),
+                seen_assessment_version: Some(application.under_decision().version),
             };
             decide(application, &request).is_ok()
         })

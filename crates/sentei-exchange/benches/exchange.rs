@@ -86,5 +86,9 @@ static LEDGER: LazyLock<Vec<LedgerEntryView>> = LazyLock::new(|| {
 #[divan::bench(sample_count = 10)]
 fn ledger_csv_100k(bencher: divan::Bencher) {
     LazyLock::force(&LEDGER);
-    bencher.bench(|| ledger_csv::write(&LEDGER).unwrap().len());
+    bencher.bench(|| {
+        ledger_csv::write(&LEDGER, time::macros::date!(2026 - 04 - 01))
+            .unwrap()
+            .len()
+    });
 }

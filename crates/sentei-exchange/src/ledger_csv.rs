@@ -4,6 +4,7 @@
 
 use sentei_core::ledger::HEADINGS;
 use sentei_store::LedgerEntryView;
+use time::Date;
 
 /// The column headings of an exported ledger: the entry number, (ア)–(キ), then state.
 pub fn headings() -> Vec<&'static str> {
@@ -13,8 +14,9 @@ pub fn headings() -> Vec<&'static str> {
     header
 }
 
-/// One entry as the cells of an exported row, in the order of [`headings`].
-pub fn cells(e: &LedgerEntryView) -> [String; 14] {
+/// One entry as the cells of an exported row, in the order of [`headings`]; its state
+/// (利用中・期限切れ・廃止) as of `today`.
+pub fn cells(e: &LedgerEntryView, today: Date) -> [String; 14] {
     let f = &e.fields;
     [
         e.id.to_string(),
@@ -27,7 +29,7 @@ pub fn cells(e: &LedgerEntryView) -> [String; 14] {
         f.applicant_department.clone(),
         f.applicant_name.clone(),
         f.user_scope.clone(),
-        if e.abolished { "廃止" } else { "利用中" }.to_owned(),
+        e.state_label(today).to_owned(),
         e.version.to_string(),
         if e.profile_id.is_empty() {
             // Read in from a ledger kept before sentei: approved under no profile of sentei's.
@@ -39,8 +41,8 @@ pub fn cells(e: &LedgerEntryView) -> [String; 14] {
     ]
 }
 
-/// The ledger entries as CSV text, starting with a byte-order mark.
-pub fn write(entries: &[LedgerEntryView]) -> Result<String, csv::Error> {
+/// The ledger entries as CSV text, starting with a byte-order mark; states as of `today`.
+pub fn write(entries: &[LedgerEntryView], today: Date) -> Result<String, csv::Error> {
     // Written once into a buffer of about the right size: for 100,000 entries (17 MB) growing
     // and copying it cost more than writing the CSV.
     let mut buffer = Vec::with_capacity(256 + entries.len() * 192);
@@ -50,7 +52,7 @@ pub fn write(entries: &[LedgerEntryView]) -> Result<String, csv::Error> {
         .from_writer(buffer);
     writer.write_record(headings())?;
     for e in entries {
-        writer.write_record(cells(e).iter().map(|cell| neutralize(cell)))?;
+        writer.write_record(cells(e, today).iter().map(|cell| neutralize(cell)))?;
     }
     let bytes = writer
         .into_inner()

@@ -12,8 +12,8 @@ const WIDTHS: [f64; 14] = [
     8.0, 28.0, 22.0, 28.0, 10.0, 12.0, 12.0, 14.0, 12.0, 22.0, 8.0, 5.0, 16.0, 12.0,
 ];
 
-/// The ledger entries as the bytes of an .xlsx file.
-pub fn write(entries: &[LedgerEntryView]) -> Result<Vec<u8>, XlsxError> {
+/// The ledger entries as the bytes of an .xlsx file; states as of `today`.
+pub fn write(entries: &[LedgerEntryView], today: time::Date) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("外部サービス利用台帳")?;
@@ -32,7 +32,7 @@ pub fn write(entries: &[LedgerEntryView]) -> Result<Vec<u8>, XlsxError> {
     }
     for (row, entry) in entries.iter().enumerate() {
         let row = u32::try_from(row + 1).unwrap_or(u32::MAX);
-        for (col, text) in cells(entry).iter().enumerate() {
+        for (col, text) in cells(entry, today).iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             sheet.write_string_with_format(row, col, text, &cell)?;
         }
@@ -82,7 +82,7 @@ mod tests {
             verdict: "approvable".to_owned(),
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
         };
-        let bytes = super::write(&[entry]).unwrap();
+        let bytes = super::write(&[entry], start.next_day().unwrap()).unwrap();
         let mut workbook = Xlsx::new(Cursor::new(bytes)).unwrap();
         let range = workbook.worksheet_range("外部サービス利用台帳").unwrap();
         let row = |r: usize| -> Vec<String> {
@@ -98,6 +98,7 @@ mod tests {
         assert_eq!(row(1)[1], "=HYPERLINK(\"http://example.invalid\")");
         assert_eq!(row(1)[2], "例示クラウド株式会社");
         assert_eq!(row(1)[5], "2026-04-01");
+        assert_eq!(row(1)[10], "期限切れ", "ended the day before");
         // Written as a string: no formula behind the cell.
         let formulas = workbook.worksheet_formula("外部サービス利用台帳").unwrap();
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));

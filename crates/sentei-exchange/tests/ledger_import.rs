@@ -68,9 +68,13 @@ fn assert_same_as_exported(file: &LedgerFile) {
     }
 }
 
+/// A day after every entry's period: each is exported as 期限切れ, still in use.
+const LONG_AFTER: time::Date = time::macros::date!(2099 - 01 - 01);
+
 #[test]
 fn our_own_csv_export_reads_back_exactly_in_utf8_and_cp932() {
-    let csv = ledger_csv::write(&entries()).unwrap();
+    let csv = ledger_csv::write(&entries(), LONG_AFTER).unwrap();
+    assert!(csv.contains(",期限切れ,"), "{csv}");
     let file = read("台帳.csv", csv.as_bytes());
     assert_same_as_exported(&file);
     assert_eq!(file.rows[0].place, "2行目");
@@ -88,7 +92,7 @@ fn our_own_csv_export_reads_back_exactly_in_utf8_and_cp932() {
 
 #[test]
 fn our_own_xlsx_export_reads_back_exactly() {
-    let bytes = ledger_xlsx::write(&entries()).unwrap();
+    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER).unwrap();
     let file = read("台帳.xlsx", &bytes);
     assert_same_as_exported(&file);
     assert_eq!(file.rows[1].place, "外部サービス利用台帳 3行目");
@@ -300,7 +304,7 @@ fn files_that_are_not_a_ledger_are_refused_with_the_reason() {
 
 #[test]
 fn hostile_and_malformed_files_are_refused_before_they_cost_anything() {
-    let bytes = ledger_xlsx::write(&entries()).unwrap();
+    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER).unwrap();
     assert!(refused("台帳.xlsx", &bytes[..bytes.len() / 2]).contains("途中で切れています"));
     let huge = vec![b'a'; ledger_import::MAX_FILE_BYTES + 1];
     assert!(refused("台帳.csv", &huge).contains("大きすぎます"));

@@ -1,31 +1,32 @@
 //! Applications (利用申請) through the workflow of `sentei_core::workflow`.
 //!
 //! Each step reads the application, its assessment and acceptances inside the organization's
-//! write transaction, re-judges the assessment under the current profile, asks the core rules,
-//! and writes the new status, an event, the audit record and, on approval, the ledger entry —
-//! all or nothing.
+//! write transaction (`review.rs`), asks the core rules, and writes the new status, an event,
+//! the audit record and, on approval, the ledger — all or nothing. Submission pins the
+//! assessment version and its judgement on the application; approval records exactly that
+//! pinned state, and a change or renewal application, once approved, rewrites the ledger entry
+//! it is for.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sentei_core::access::Capability;
-use sentei_core::assessment::Catalog;
-use sentei_core::facts::CLASSIFICATIONS;
-use sentei_core::judge;
 use sentei_core::judgement::{Role, Verdict};
-use sentei_core::ledger::LedgerFields;
-use sentei_core::workflow::{self, Acceptance, Action, Refusal, Request, Status};
+use sentei_core::ledger::{self as ledger_rules};
+use sentei_core::workflow::{self, Acceptance, Action, Kind, Request, Status};
 use serde_json::json;
 use time::Date;
 
-use crate::assessments::rejudge;
-use crate::entity::{acceptance, application, application_event, assessment, service, user};
+use crate::entity::{acceptance, application, application_event, assessment, service};
+use crate::ledger::{ABOLISHED, entry_row, fields_of_entry};
+use crate::ledger_changes::{self, Approved};
+use crate::review::{acceptances, load, role_name, role_named};
 use crate::services::summarize;
-use crate::{Actor, Page, Store, StoreError, audit, ledger_changes, page_bounds, text_field};
+use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_field};
 
 /// Longest purpose, user scope, comment or reason, in characters.
-const MAX_TEXT: usize = 2_000;
+pub(crate) const MAX_TEXT: usize = 2_000;
 
 #[derive(Clone, Debug)]
 pub struct NewApplication {
@@ -38,6 +39,19 @@ pub struct NewApplication {
     /// (オ) 利用期間
     pub period_start: Date,
     pub period_end: Date,
+    /// A new use, or a change or renewal of `ledger_entry_id`.
+    pub kind: Kind,
+    pub ledger_entry_id: Option<i64>,
+}
+
+/// What submission pinned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinnedView {
+    pub assessment_version: i64,
+    pub profile_id: String,
+    pub profile_version: String,
+    pub verdict: Verdict,
+    pub at: Option<time::OffsetDateTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +68,10 @@ pub struct ApplicationView {
     pub status: Status,
     pub version: i64,
     pub updated_at: time::OffsetDateTime,
+    pub kind: Kind,
+    pub ledger_entry_id: Option<i64>,
+    /// What submission pinned; `None` before submission (and after a return).
+    pub pinned: Option<PinnedView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,10 +89,23 @@ pub struct EventView {
 impl TryFrom<application::Model> for ApplicationView {
     type Error = StoreError;
     fn try_from(m: application::Model) -> Result<ApplicationView, StoreError> {
+        let unknown = |what: &str, value: &str| {
+            StoreError::Rejected(format!("申請 {} の{what} `{value}` が不明です", m.id))
+        };
+        let pinned = match (m.pinned_version, &m.pinned_verdict) {
+            (Some(version), Some(verdict)) => Some(PinnedView {
+                assessment_version: version,
+                profile_id: m.pinned_profile_id.clone().unwrap_or_default(),
+                profile_version: m.pinned_profile_version.clone().unwrap_or_default(),
+                verdict: Verdict::parse(verdict).ok_or_else(|| unknown("判定", verdict))?,
+                at: m.pinned_at,
+            }),
+            _ => None,
+        };
         Ok(ApplicationView {
-            status: Status::parse(&m.status).ok_or_else(|| {
-                StoreError::Rejected(format!("申請 {} の状態 `{}` が不明です", m.id, m.status))
-            })?,
+            status: Status::parse(&m.status).ok_or_else(|| unknown("状態", &m.status))?,
+            kind: Kind::parse(&m.kind).ok_or_else(|| unknown("種類", &m.kind))?,
+            pinned,
             id: m.id,
             service_id: m.service_id,
             assessment_id: m.assessment_id,
@@ -86,12 +117,14 @@ impl TryFrom<application::Model> for ApplicationView {
             period_end: m.period_end,
             version: m.version,
             updated_at: m.updated_at,
+            ledger_entry_id: m.ledger_entry_id,
         })
     }
 }
 
 impl Store {
-    /// Creates a draft application by the actor, for a service and one of its assessments.
+    /// Creates a draft application by the actor, for a service and one of its assessments:
+    /// a new use, or a change or renewal of an entry of the ledger.
     pub async fn create_application(
         &self,
         actor: &Actor,
@@ -118,6 +151,39 @@ impl Store {
                 assessment.id, new.service_id
             )));
         }
+        let entry = match (new.kind, new.ledger_entry_id) {
+            (Kind::New, None) => None,
+            (Kind::New, Some(_)) | (Kind::Change | Kind::Renewal, None) => {
+                return Err(StoreError::Rejected(
+                    "変更申請・更新申請には、対象の台帳の項目を示してください".to_owned(),
+                ));
+            }
+            (kind, Some(entry_id)) => {
+                let entry = entry_row(&txn, actor, entry_id).await?;
+                if let Some(approved_by) = entry.application_id {
+                    let earlier = application::Entity::find_by_id(approved_by)
+                        .one(&txn)
+                        .await?;
+                    if earlier.is_some_and(|a| a.service_id != new.service_id) {
+                        return Err(StoreError::Rejected(format!(
+                            "台帳の項目 {entry_id} はほかのサービスのものです"
+                        )));
+                    }
+                }
+                let mut asked = fields_of_entry(&entry);
+                asked.purpose.clone_from(&purpose);
+                asked.user_scope.clone_from(&user_scope);
+                asked.period_start = new.period_start;
+                asked.period_end = new.period_end;
+                ledger_rules::approved(
+                    &fields_of_entry(&entry),
+                    entry.status == ABOLISHED,
+                    kind == Kind::Renewal,
+                    asked,
+                )?;
+                Some(entry.id)
+            }
+        };
         let now = crate::now();
         let row = application::Entity::insert(application::ActiveModel {
             org_id: Set(actor.org_id()),
@@ -133,6 +199,8 @@ impl Store {
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
+            kind: Set(new.kind.as_str().to_owned()),
+            ledger_entry_id: Set(entry),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -152,6 +220,7 @@ impl Store {
             &json!({
                 "service": row.service_id, "assessment": row.assessment_id, "purpose": row.purpose,
                 "user_scope": row.user_scope, "period": [row.period_start.to_string(), row.period_end.to_string()],
+                "kind": row.kind, "ledger_entry": row.ledger_entry_id,
             }),
         )
         .await?;
@@ -202,12 +271,43 @@ impl Store {
         })
     }
 
+    /// The approved application a ledger entry stands on (its registration or its latest
+    /// change or renewal); `None` for an entry read in from a ledger kept before sentei.
+    pub async fn application_for_entry(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+    ) -> Result<Option<ApplicationView>, StoreError> {
+        match self.ledger_entry(actor, entry_id).await?.application_id {
+            Some(id) => Ok(Some(self.application(actor, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The change and renewal applications for a ledger entry, newest first.
+    pub async fn applications_for_entry(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+    ) -> Result<Vec<ApplicationView>, StoreError> {
+        actor.require(Capability::Read)?;
+        application::Entity::find()
+            .filter(application::Column::OrgId.eq(actor.org_id()))
+            .filter(application::Column::LedgerEntryId.eq(entry_id))
+            .order_by_desc(application::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(ApplicationView::try_from)
+            .collect()
+    }
+
     /// Moves an application through the workflow. To approve, `seen_assessment_version` is the
-    /// version of the assessment the reviewer looked at.
+    /// version of the assessment the reviewer looked at (the pinned one).
     pub async fn act(
         &self,
         actor: &Actor,
-        catalog: &Catalog,
+        catalog: &sentei_core::Catalog,
         id: i64,
         action: Action,
         comment: &str,
@@ -231,13 +331,63 @@ impl Store {
         };
         let to = workflow::decide(&state.rules(), &request)?;
         let now = crate::now();
-        let updated = application::Entity::update_many()
+        let mut update = application::Entity::update_many()
             .col_expr(application::Column::Status, Expr::value(to.as_str()))
             .col_expr(
                 application::Column::Version,
                 Expr::value(state.app.version + 1),
             )
-            .col_expr(application::Column::UpdatedAt, Expr::value(now))
+            .col_expr(application::Column::UpdatedAt, Expr::value(now));
+        if action.pins() {
+            let current = &state.current;
+            let pins: [(application::Column, SimpleExpr); 6] = [
+                (
+                    application::Column::PinnedVersion,
+                    Expr::value(current.judged.version),
+                ),
+                (
+                    application::Column::PinnedProfileId,
+                    Expr::value(state.assessment.profile_id.clone()),
+                ),
+                (
+                    application::Column::PinnedProfileVersion,
+                    Expr::value(state.assessment.profile_version.clone()),
+                ),
+                (
+                    application::Column::PinnedVerdict,
+                    Expr::value(current.judged.verdict.as_str()),
+                ),
+                (
+                    application::Column::PinnedJudgement,
+                    Expr::value(current.json.clone()),
+                ),
+                (application::Column::PinnedAt, Expr::value(now)),
+            ];
+            for (column, value) in pins {
+                update = update.col_expr(column, value);
+            }
+        } else if to == Status::Draft {
+            // Back to draft: it follows the assessment again until submitted anew.
+            let no_text = || Expr::value(Option::<String>::None);
+            let cleared: [(application::Column, SimpleExpr); 6] = [
+                (
+                    application::Column::PinnedVersion,
+                    Expr::value(Option::<i64>::None),
+                ),
+                (application::Column::PinnedProfileId, no_text()),
+                (application::Column::PinnedProfileVersion, no_text()),
+                (application::Column::PinnedVerdict, no_text()),
+                (application::Column::PinnedJudgement, no_text()),
+                (
+                    application::Column::PinnedAt,
+                    Expr::value(Option::<time::OffsetDateTime>::None),
+                ),
+            ];
+            for (column, value) in cleared {
+                update = update.col_expr(column, value);
+            }
+        }
+        let updated = update
             .filter(application::Column::Id.eq(id))
             .filter(application::Column::Version.eq(state.app.version))
             .exec(&txn)
@@ -256,9 +406,15 @@ impl Store {
             to.as_str(),
         )
         .await?;
+        // The event names the version it concerns: the one pinned now, or the one decided on.
+        let concerned = if action.pins() {
+            &state.current
+        } else {
+            state.under_decision()
+        };
         // Submission and approval keep the judgement they were made on.
-        let snapshot = matches!(action, Action::Submit | Action::Approve)
-            .then(|| state.judgement_json.clone());
+        let snapshot = matches!(action, Action::Submit | Action::Resubmit | Action::Approve)
+            .then(|| concerned.json.clone());
         application_event::Entity::insert(application_event::ActiveModel {
             org_id: Set(actor.org_id()),
             application_id: Set(id),
@@ -267,8 +423,8 @@ impl Store {
             to_status: Set(to.as_str().to_owned()),
             actor_id: Set(user),
             comment: Set(comment.trim().to_owned()),
-            assessment_version: Set(state.assessment.version),
-            verdict: Set(state.verdict.as_str().to_owned()),
+            assessment_version: Set(concerned.judged.version),
+            verdict: Set(concerned.judged.verdict.as_str().to_owned()),
             judgement: Set(snapshot),
             at: Set(now),
             ..Default::default()
@@ -282,20 +438,13 @@ impl Store {
             &format!("application:{id}"),
             &json!({
                 "from": state.app.status, "to": to.as_str(), "comment": comment.trim(),
-                "assessment_version": state.assessment.version, "verdict": state.verdict.as_str(),
+                "assessment_version": concerned.judged.version,
+                "verdict": concerned.judged.verdict.as_str(),
             }),
         )
         .await?;
         if action == Action::Approve {
-            ledger_changes::register(
-                &txn,
-                actor,
-                &state.app,
-                state.ledger_fields()?,
-                &state.assessment,
-                state.verdict,
-            )
-            .await?;
+            self.record_approval(&txn, actor, &state).await?;
         }
         txn.commit().await?;
         if action == Action::Approve {
@@ -304,11 +453,46 @@ impl Store {
         self.application(actor, id).await
     }
 
-    /// Records the actor's acceptance of a conditional judgement, as approver or CISO.
+    /// Writes the ledger for an approval, with exactly what was pinned: a new entry, or the
+    /// change or renewal of the entry the application is for.
+    async fn record_approval(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        actor: &Actor,
+        state: &crate::review::Loaded,
+    ) -> Result<(), StoreError> {
+        let pinned = state.under_decision();
+        let fields = state.ledger_fields(pinned)?;
+        let approved = Approved {
+            application_id: state.app.id,
+            profile_id: &pinned.profile_id,
+            profile_version: &pinned.profile_version,
+            verdict: pinned.judged.verdict.as_str(),
+        };
+        match (state.kind, state.app.ledger_entry_id) {
+            (Kind::New, _) | (_, None) => {
+                ledger_changes::register(txn, actor, fields, &approved).await
+            }
+            (kind, Some(entry_id)) => {
+                ledger_changes::apply_approved(
+                    txn,
+                    actor,
+                    entry_id,
+                    kind == Kind::Renewal,
+                    fields,
+                    &approved,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Records the actor's acceptance of a conditional judgement, as approver or CISO, for the
+    /// pinned version.
     pub async fn accept(
         &self,
         actor: &Actor,
-        catalog: &Catalog,
+        catalog: &sentei_core::Catalog,
         id: i64,
         reason: &str,
     ) -> Result<(), StoreError> {
@@ -324,13 +508,14 @@ impl Store {
         let txn = self.begin_write(actor.org_id()).await?;
         let state = load(&txn, actor, catalog, id).await?;
         workflow::may_accept(&state.rules(), user, actor.role(), role, reason)?;
+        let version = state.under_decision().judged.version;
         acceptance::Entity::insert(acceptance::ActiveModel {
             org_id: Set(actor.org_id()),
             application_id: Set(id),
             role: Set(role_name(role).to_owned()),
             user_id: Set(user),
             reason: Set(reason.trim().to_owned()),
-            assessment_version: Set(state.assessment.version),
+            assessment_version: Set(version),
             at: Set(crate::now()),
             ..Default::default()
         })
@@ -341,7 +526,7 @@ impl Store {
             actor,
             "application.accept",
             &format!("application:{id}"),
-            &json!({ "role": role_name(role), "reason": reason.trim(), "assessment_version": state.assessment.version }),
+            &json!({ "role": role_name(role), "reason": reason.trim(), "assessment_version": version }),
         )
         .await?;
         txn.commit().await?;
@@ -395,204 +580,5 @@ impl Store {
             .into_iter()
             .filter_map(|a| Some((role_named(&a.role)?, a.assessment_version, a.at)))
             .collect())
-    }
-}
-
-/// An application as a reviewer sees it now: judged afresh under the current profile, with
-/// what the actor may do to it.
-#[derive(Clone, Debug)]
-pub struct Review {
-    pub application: ApplicationView,
-    pub verdict: Verdict,
-    pub required_approvals: sentei_core::judgement::Approvals,
-    pub reasons: Vec<String>,
-    pub assessment_version: i64,
-    pub profile_current: bool,
-    pub acceptances: Vec<Acceptance>,
-    /// The workflow actions the actor may take now.
-    pub actions: Vec<Action>,
-    /// The acceptance the actor may record now, if any.
-    pub may_accept: Option<Role>,
-}
-
-impl Store {
-    /// The application with its current judgement and what the actor may do.
-    pub async fn review(
-        &self,
-        actor: &Actor,
-        catalog: &Catalog,
-        id: i64,
-    ) -> Result<Review, StoreError> {
-        actor.require(Capability::Read)?;
-        let state = load(&self.db, actor, catalog, id).await?;
-        let rules = state.rules();
-        let me = actor.user_id().unwrap_or(0);
-        let actions = workflow::available_actions(&rules, me, actor.role());
-        let may_accept = actor.role().accepts_as().filter(|&role| {
-            workflow::may_accept(&rules, me, actor.role(), role, "（確認用）").is_ok()
-        });
-        let judgement: serde_json::Value =
-            serde_json::from_str(&state.judgement_json).unwrap_or_default();
-        let reasons = judgement["reasons"]
-            .as_array()
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Review {
-            verdict: state.verdict,
-            required_approvals: state.required,
-            reasons,
-            assessment_version: state.assessment.version,
-            profile_current: state.profile_current,
-            acceptances: state.acceptances.clone(),
-            actions,
-            may_accept,
-            application: state.app.try_into()?,
-        })
-    }
-}
-
-/// An application with everything the rules need, read in one transaction.
-struct Loaded {
-    app: application::Model,
-    assessment: assessment::Model,
-    service: service::Model,
-    applicant: user::Model,
-    acceptances: Vec<Acceptance>,
-    verdict: Verdict,
-    required: sentei_core::judgement::Approvals,
-    profile_current: bool,
-    judgement_json: String,
-    classification: &'static str,
-}
-
-impl Loaded {
-    fn rules(&self) -> workflow::Application<'_> {
-        workflow::Application {
-            status: Status::parse(&self.app.status).unwrap_or(Status::Draft),
-            applicant_id: self.app.applicant_id,
-            verdict: self.verdict,
-            required_approvals: self.required,
-            assessment_version: self.assessment.version,
-            profile_current: self.profile_current,
-            acceptances: &self.acceptances,
-        }
-    }
-
-    fn ledger_fields(&self) -> Result<LedgerFields, StoreError> {
-        let fields = LedgerFields {
-            service_name: self.service.name.clone(),
-            provider: self.service.provider.clone(),
-            purpose: self.app.purpose.clone(),
-            classification: self.classification.to_owned(),
-            period_start: self.app.period_start,
-            period_end: self.app.period_end,
-            applicant_department: self.app.department.clone(),
-            applicant_name: self.applicant.display_name.clone(),
-            user_scope: self.app.user_scope.clone(),
-        };
-        fields.validate()?;
-        Ok(fields)
-    }
-}
-
-async fn load<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    actor: &Actor,
-    catalog: &Catalog,
-    id: i64,
-) -> Result<Loaded, StoreError> {
-    let app = application::Entity::find_by_id(id)
-        .filter(application::Column::OrgId.eq(actor.org_id()))
-        .one(txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("申請", id))?;
-    let assessment = assessment::Entity::find_by_id(app.assessment_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("評価", app.assessment_id))?;
-    let service = service::Entity::find_by_id(app.service_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("サービス", app.service_id))?;
-    let applicant = user::Entity::find_by_id(app.applicant_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("利用者", app.applicant_id))?;
-    let acceptances = acceptances(txn, id).await?;
-    // A document the current profile no longer reads counts as judged under a revised profile.
-    let (verdict, required, judgement_json, classification, profile_current) =
-        match rejudge(catalog, &assessment) {
-            Ok((parsed, profile)) => {
-                let judgement = judge(profile, &parsed);
-                let classification = CLASSIFICATIONS
-                    .get(usize::from(
-                        parsed.facts.value(sentei_core::facts::CLASSIFICATION),
-                    ))
-                    .map_or("", |c| c.label);
-                (
-                    judgement.verdict,
-                    judgement.required_approvals,
-                    judgement.to_json(),
-                    classification,
-                    profile.version == assessment.profile_version,
-                )
-            }
-            Err(StoreError::Refused(Refusal::ProfileRevised)) => (
-                Verdict::Incomplete,
-                Default::default(),
-                assessment.judgement.clone(),
-                "",
-                false,
-            ),
-            Err(other) => return Err(other),
-        };
-    Ok(Loaded {
-        app,
-        assessment,
-        service,
-        applicant,
-        acceptances,
-        verdict,
-        required,
-        profile_current,
-        judgement_json,
-        classification,
-    })
-}
-
-async fn acceptances<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    application_id: i64,
-) -> Result<Vec<Acceptance>, StoreError> {
-    Ok(acceptance::Entity::find()
-        .filter(acceptance::Column::ApplicationId.eq(application_id))
-        .order_by_asc(acceptance::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            Some(Acceptance {
-                role: role_named(&a.role)?,
-                user_id: a.user_id,
-                reason: a.reason,
-                assessment_version: a.assessment_version,
-            })
-        })
-        .collect())
-}
-
-/// The role an acceptance row names; `None` for a name this binary does not know.
-fn role_named(name: &str) -> Option<Role> {
-    Role::ALL.into_iter().find(|&r| role_name(r) == name)
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Approver => "approver",
-        Role::Ciso => "ciso",
     }
 }

@@ -1,17 +1,19 @@
 //! Assessments: stored as the contract's assessment document, judged on every save.
 //!
 //! Saves are optimistic: each names the version it started from, and a save over someone
-//! else's newer version is refused with a conflict rather than silently overwriting it.
+//! else's newer version is refused with a conflict rather than silently overwriting it. Every
+//! version is also appended to `assessment_versions` and never changed, so an application
+//! pinned to one keeps it however the assessment changes afterwards.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
 use sentei_core::assessment::{Catalog, Service};
-use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::workflow::may_edit_assessment;
 use sentei_core::{Assessment, Profile, judge};
 use serde_json::json;
 
-use crate::entity::{application, assessment, service};
+use crate::entity::{application, assessment, assessment_version, service};
 use crate::services::summarize;
 use crate::{Actor, Store, StoreError, audit};
 
@@ -99,6 +101,7 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
+        keep_version(&txn, &row).await?;
         summarize(
             &txn,
             service.id,
@@ -119,8 +122,9 @@ impl Store {
         row.try_into()
     }
 
-    /// Saves a new document over version `expected_version`; judged afresh under the current
-    /// profile. Refused while an application using it is under review, and on conflict.
+    /// Saves a new document over version `expected_version` as the next version; judged afresh
+    /// under the current profile. Refused on conflict. Applications already submitted keep the
+    /// version they pinned.
     pub async fn save_assessment(
         &self,
         actor: &Actor,
@@ -147,10 +151,7 @@ impl Store {
     ) -> Result<StoredAssessment, StoreError> {
         actor.require(Capability::Register)?;
         let current = self.assessment_row(actor, id).await?;
-        may_edit_assessment(
-            actor.role(),
-            self.assessment_review_status(actor, id).await?,
-        )?;
+        may_edit_assessment(actor.role())?;
         let service = self.service_row(actor, current.service_id).await?;
         let judged = read_and_judge(catalog, document, &service.name, &service.provider)?;
         let txn = self.begin_write(actor.org_id()).await?;
@@ -196,6 +197,11 @@ impl Store {
                 latest_version,
             ));
         }
+        let saved = assessment::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("評価", id))?;
+        keep_version(&txn, &saved).await?;
         summarize(
             &txn,
             service.id,
@@ -251,22 +257,90 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("評価", id))
     }
 
-    /// `Submitted` if an application of the actor's organization using the assessment is under
-    /// review (and so the assessment may not be changed, but by its reviewer).
-    pub async fn assessment_review_status(
+    /// The applications of the actor's organization that use an assessment, newest first.
+    pub async fn applications_of_assessment(
         &self,
         actor: &Actor,
         assessment_id: i64,
-    ) -> Result<Option<Status>, StoreError> {
+    ) -> Result<Vec<crate::ApplicationView>, StoreError> {
         actor.require(Capability::Read)?;
-        let under_review = application::Entity::find()
+        application::Entity::find()
             .filter(application::Column::OrgId.eq(actor.org_id()))
             .filter(application::Column::AssessmentId.eq(assessment_id))
-            .filter(application::Column::Status.eq(Status::Submitted.as_str()))
-            .one(&self.db)
-            .await?;
-        Ok(under_review.map(|_| Status::Submitted))
+            .order_by_desc(application::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(crate::ApplicationView::try_from)
+            .collect()
     }
+
+    /// One kept version of an assessment; `None` when it was overwritten before versions
+    /// were kept (databases older than schema version 4).
+    pub async fn assessment_at(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+    ) -> Result<Option<StoredAssessment>, StoreError> {
+        actor.require(Capability::Read)?;
+        let current = self.assessment_row(actor, id).await?;
+        version_row(&self.db, id, version)
+            .await?
+            .map(|v| {
+                StoredAssessment::try_from(assessment::Model {
+                    id,
+                    org_id: v.org_id,
+                    service_id: current.service_id,
+                    profile_id: v.profile_id,
+                    profile_version: v.profile_version,
+                    document: v.document,
+                    version: v.version,
+                    verdict: v.verdict,
+                    judgement: v.judgement,
+                    updated_by: v.updated_by,
+                    created_at: current.created_at,
+                    updated_at: v.updated_at,
+                })
+            })
+            .transpose()
+    }
+}
+
+/// A kept version of an assessment.
+pub(crate) async fn version_row<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    assessment_id: i64,
+    version: i64,
+) -> Result<Option<assessment_version::Model>, StoreError> {
+    Ok(assessment_version::Entity::find()
+        .filter(assessment_version::Column::AssessmentId.eq(assessment_id))
+        .filter(assessment_version::Column::Version.eq(version))
+        .one(db)
+        .await?)
+}
+
+/// Appends a saved version to the versions kept.
+async fn keep_version(
+    txn: &sea_orm::DatabaseTransaction,
+    row: &assessment::Model,
+) -> Result<(), StoreError> {
+    assessment_version::Entity::insert(assessment_version::ActiveModel {
+        org_id: Set(row.org_id),
+        assessment_id: Set(row.id),
+        version: Set(row.version),
+        profile_id: Set(row.profile_id.clone()),
+        profile_version: Set(row.profile_version.clone()),
+        document: Set(row.document.clone()),
+        verdict: Set(row.verdict.clone()),
+        judgement: Set(row.judgement.clone()),
+        updated_by: Set(row.updated_by),
+        updated_at: Set(row.updated_at),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
 }
 
 /// The assessment of a stored document, judged again under the catalog's current profile.

@@ -8,7 +8,7 @@ use sentei_core::workflow::{Status, UserRole};
 use time::Date;
 
 use crate::applications::ApplicationView;
-use crate::entity::{acceptance, application, application_event, assessment, service};
+use crate::entity::{acceptance, application, application_event, service};
 use crate::{Actor, Store, StoreError};
 
 impl Store {
@@ -96,7 +96,7 @@ impl Store {
 
     /// Applications the actor should act on now: for approvers, those in pre-consultation or
     /// submitted by others; for the CISO, submitted ones needing the CISO's acceptance not yet
-    /// given; for applicants, their own drafts and pre-consultations.
+    /// given; for applicants, their own drafts, consultations and 協議済 ones.
     pub async fn waiting_for(&self, actor: &Actor) -> Result<Vec<ApplicationView>, StoreError> {
         actor.require(Capability::Read)?;
         let me = actor.user_id().unwrap_or(0);
@@ -129,10 +129,11 @@ impl Store {
             }
             UserRole::Applicant => {
                 base.filter(application::Column::ApplicantId.eq(me))
-                    .filter(
-                        application::Column::Status
-                            .is_in([Status::Draft.as_str(), Status::PreConsultation.as_str()]),
-                    )
+                    .filter(application::Column::Status.is_in([
+                        Status::Draft.as_str(),
+                        Status::PreConsultation.as_str(),
+                        Status::Consulted.as_str(),
+                    ]))
                     .all(&self.db)
                     .await?
             }
@@ -141,17 +142,13 @@ impl Store {
         rows.into_iter().map(ApplicationView::try_from).collect()
     }
 
-    /// Whether a submitted application's current judgement needs the CISO, who has not yet
-    /// accepted this version of it.
+    /// Whether the judgement a submitted application pinned needs the CISO, who has not yet
+    /// accepted that version of it.
     async fn needs_ciso(&self, app: &application::Model) -> Result<bool, StoreError> {
-        let Some(assessment) = assessment::Entity::find_by_id(app.assessment_id)
-            .one(&self.db)
-            .await?
-        else {
+        let (Some(version), Some(pinned)) = (app.pinned_version, &app.pinned_judgement) else {
             return Ok(false);
         };
-        let judgement: serde_json::Value =
-            serde_json::from_str(&assessment.judgement).unwrap_or_default();
+        let judgement: serde_json::Value = serde_json::from_str(pinned).unwrap_or_default();
         let required = judgement["required_approvals"]
             .as_array()
             .is_some_and(|roles| roles.iter().any(|r| r == "ciso"));
@@ -161,7 +158,7 @@ impl Store {
         let accepted = acceptance::Entity::find()
             .filter(acceptance::Column::ApplicationId.eq(app.id))
             .filter(acceptance::Column::Role.eq("ciso"))
-            .filter(acceptance::Column::AssessmentVersion.eq(assessment.version))
+            .filter(acceptance::Column::AssessmentVersion.eq(version))
             .one(&self.db)
             .await?;
         Ok(accepted.is_none())

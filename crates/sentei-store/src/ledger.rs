@@ -1,7 +1,7 @@
 //! The 外部サービス利用台帳: a table of entries as they stand, and every version appended.
 //!
-//! Approval registers an entry; extension, change and abolition add versions whose rules are
-//! in `sentei_core::ledger`. The current row is rewritten and the version row appended in the
+//! Approval registers an entry; extension, change, renewal and abolition add versions whose
+//! rules are in `sentei_core::ledger`. Expiry is read from the period and today's date. The current row is rewritten and the version row appended in the
 //! same transaction, so the two never disagree. This module reads the ledger; its versions are
 //! written by `ledger_changes.rs`, and entries of a ledger kept before sentei are read in by
 //! `ledger_import.rs`.
@@ -35,10 +35,24 @@ pub struct LedgerEntryView {
     pub updated_at: time::OffsetDateTime,
 }
 
+impl LedgerEntryView {
+    /// Whether the entry is in use but its period has ended (期限切れ).
+    pub fn is_expired(&self, today: Date) -> bool {
+        !self.abolished && self.fields.is_expired(today)
+    }
+
+    /// 廃止, 期限切れ or 利用中, as of `today`.
+    pub fn state_label(&self, today: Date) -> &'static str {
+        sentei_core::ledger::state_label(&self.fields, self.abolished, today)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerVersionView {
     pub version: i64,
     pub kind: ChangeKind,
+    /// The approved application the version came from, if any.
+    pub application_id: Option<i64>,
     pub abolished: bool,
     pub fields: LedgerFields,
     pub comment: String,
@@ -55,8 +69,11 @@ pub struct LedgerQuery {
     pub classification: Option<String>,
     /// Include abolished entries.
     pub include_abolished: bool,
-    /// Only active entries whose period ends within this many days of `today`.
+    /// Only active entries whose period ends within this many days of `today`, or has
+    /// already ended (期限切れ), those ending first listed first.
     pub expiring_within: Option<u16>,
+    /// Only active entries whose period ended before `today` (期限切れ), ending first first.
+    pub expired_only: bool,
     pub today: Option<Date>,
     pub page: u64,
     pub page_size: u64,
@@ -84,7 +101,9 @@ impl Store {
         // index (reading index entries, not table rows, however deep the page), and only those
         // rows are read. The total comes from the maintained counts when the filter is one
         // they answer; it runs at the same time on a second connection.
-        let counted = query.search.trim().is_empty() && query.expiring_within.is_none();
+        let counted = query.search.trim().is_empty()
+            && query.expiring_within.is_none()
+            && !query.expired_only;
         let for_count = select.clone();
         let count = async move {
             if counted {
@@ -152,6 +171,37 @@ impl Store {
         Ok(entry_view(entry_row(&self.db, actor, id).await?))
     }
 
+    /// The entry an approved application registered, changed or renewed, if any.
+    pub async fn ledger_entry_of_application(
+        &self,
+        actor: &Actor,
+        application_id: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(ledger_version::Entity::find()
+            .filter(ledger_version::Column::OrgId.eq(actor.org_id()))
+            .filter(ledger_version::Column::ApplicationId.eq(application_id))
+            .one(&self.db)
+            .await?
+            .map(|v| v.entry_id))
+    }
+
+    /// How many active entries of the actor's organization have expired: their period ended
+    /// before `today` (期限切れ, read from the dates, never stored).
+    pub async fn ledger_expired_count(
+        &self,
+        actor: &Actor,
+        today: Date,
+    ) -> Result<u64, StoreError> {
+        actor.require(Capability::Read)?;
+        Ok(ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::OrgId.eq(actor.org_id()))
+            .filter(ledger_entry::Column::Status.eq(ACTIVE))
+            .filter(ledger_entry::Column::PeriodEnd.lt(today))
+            .count(&self.db)
+            .await?)
+    }
+
     /// Every version of an entry, oldest first.
     pub async fn ledger_history(
         &self,
@@ -172,6 +222,7 @@ impl Store {
                         StoreError::Rejected(format!("台帳の変更の種類 `{}` が不明です", v.kind))
                     })?,
                     version: v.version,
+                    application_id: v.application_id,
                     abolished: v.status == ABOLISHED,
                     fields: fields_of_version(&v),
                     comment: v.comment,
@@ -247,7 +298,7 @@ fn selected(
 ) -> Result<(sea_orm::Select<ledger_entry::Entity>, bool), StoreError> {
     let mut select =
         ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
-    if !query.include_abolished || query.expiring_within.is_some() {
+    if !query.include_abolished || query.expiring_within.is_some() || query.expired_only {
         select = select.filter(ledger_entry::Column::Status.eq(ACTIVE));
     }
     if let Some(classification) = &query.classification {
@@ -260,20 +311,22 @@ fn selected(
                 .add(contains(ledger_entry::Column::Provider, &query.search)),
         );
     }
-    let expiring = match query.expiring_within {
-        Some(days) => {
-            let today = query.today.ok_or_else(|| {
-                StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
-            })?;
-            let last = today.saturating_add(time::Duration::days(i64::from(days)));
-            select = select
-                .filter(ledger_entry::Column::PeriodEnd.gte(today))
-                .filter(ledger_entry::Column::PeriodEnd.lte(last));
-            true
-        }
-        None => false,
+    let today = || {
+        query.today.ok_or_else(|| {
+            StoreError::Rejected("期限の近い項目を探すには今日の日付が必要です".to_owned())
+        })
     };
-    Ok((select, expiring))
+    if let Some(days) = query.expiring_within {
+        let last = today()?.saturating_add(time::Duration::days(i64::from(days)));
+        select = select.filter(ledger_entry::Column::PeriodEnd.lte(last));
+    }
+    if query.expired_only {
+        select = select.filter(ledger_entry::Column::PeriodEnd.lt(today()?));
+    }
+    Ok((
+        select,
+        query.expiring_within.is_some() || query.expired_only,
+    ))
 }
 
 /// The ledger's order: the entries ending soonest first when asking for expiring ones,

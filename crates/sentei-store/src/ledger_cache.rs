@@ -32,6 +32,7 @@ pub(crate) struct PageKey {
     classification: Option<String>,
     include_abolished: bool,
     expiring_within: Option<u16>,
+    expired_only: bool,
     today: Option<Date>,
     page: u64,
     page_size: u64,
@@ -39,13 +40,26 @@ pub(crate) struct PageKey {
 
 impl PageKey {
     pub(crate) fn new(org_id: i64, query: &LedgerQuery, page: u64, page_size: u64) -> PageKey {
+        // Taken apart field by field: a field added to the query that the key forgets would
+        // serve one query's page for another, so forgetting one does not compile.
+        let LedgerQuery {
+            search,
+            classification,
+            include_abolished,
+            expiring_within,
+            expired_only,
+            today,
+            page: _,
+            page_size: _,
+        } = query;
         PageKey {
             org_id,
-            search: query.search.trim().to_owned(),
-            classification: query.classification.clone(),
-            include_abolished: query.include_abolished,
-            expiring_within: query.expiring_within,
-            today: query.today,
+            search: search.trim().to_owned(),
+            classification: classification.clone(),
+            include_abolished: *include_abolished,
+            expiring_within: *expiring_within,
+            expired_only: *expired_only,
+            today: *today,
             page,
             page_size,
         }

@@ -1,17 +1,17 @@
 //! Writing the ledger: an entry registered (on approval, or read in from an existing ledger),
-//! extended, changed or abolished. Each is a new version: the current row is rewritten, the
+//! extended, changed or abolished by its keeper, or changed or renewed (更新) by an approved
+//! change or renewal application. Each is a new version: the current row is rewritten, the
 //! version appended, the counts by status and classification moved and the audit record
 //! written, all in one transaction, so they never disagree.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use sentei_core::access::Capability;
-use sentei_core::judgement::Verdict;
 use sentei_core::ledger::{self as rules, ChangeKind, LedgerFields};
 use serde_json::json;
 use time::Date;
 
-use crate::entity::{application, assessment, ledger_count, ledger_entry, ledger_version};
+use crate::entity::{ledger_count, ledger_entry, ledger_version};
 use crate::ledger::{ABOLISHED, ACTIVE, entry_row, fields_of_entry};
 use crate::{Actor, LedgerEntryView, Store, StoreError, audit};
 
@@ -101,102 +101,175 @@ impl Store {
             ));
         }
         let fields = rule(&fields_of_entry(&current), current.status == ABOLISHED)?;
-        let status = if kind == ChangeKind::Abolished {
-            ABOLISHED
-        } else {
-            ACTIVE
-        };
-        let version = current.version + 1;
-        let now = crate::now();
-        ledger_entry::Entity::update_many()
-            .col_expr(ledger_entry::Column::Version, Expr::value(version))
-            .col_expr(ledger_entry::Column::Status, Expr::value(status))
-            .col_expr(
-                ledger_entry::Column::ServiceName,
-                Expr::value(fields.service_name.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::Provider,
-                Expr::value(fields.provider.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::Purpose,
-                Expr::value(fields.purpose.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::Classification,
-                Expr::value(fields.classification.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::PeriodStart,
-                Expr::value(fields.period_start),
-            )
-            .col_expr(
-                ledger_entry::Column::PeriodEnd,
-                Expr::value(fields.period_end),
-            )
-            .col_expr(
-                ledger_entry::Column::ApplicantDepartment,
-                Expr::value(fields.applicant_department.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::ApplicantName,
-                Expr::value(fields.applicant_name.clone()),
-            )
-            .col_expr(
-                ledger_entry::Column::UserScope,
-                Expr::value(fields.user_scope.clone()),
-            )
-            .col_expr(ledger_entry::Column::UpdatedAt, Expr::value(now))
-            .filter(ledger_entry::Column::Id.eq(id))
-            .filter(ledger_entry::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await?;
-        recount(
-            &txn,
-            actor.org_id(),
-            Some((current.status.as_str(), &current.classification)),
-            Some((status, &fields.classification)),
-        )
-        .await?;
-        append_version(
-            &txn,
-            actor,
-            &current,
-            VersionRow {
-                version,
-                kind,
-                status,
-                fields: &fields,
-                comment,
-            },
-        )
-        .await?;
+        write_revision(&txn, actor, &current, &fields, kind, comment, None).await?;
         txn.commit().await?;
         self.ledger_pages.changed();
         self.ledger_entry(actor, id).await
     }
 }
 
+/// What an approved application puts into the ledger besides (ア)–(キ).
+pub(crate) struct Approved<'a> {
+    pub application_id: i64,
+    pub profile_id: &'a str,
+    pub profile_version: &'a str,
+    pub verdict: &'a str,
+}
+
+/// Rewrites an entry as a new version: its fields, its status (abolished by an abolition,
+/// active otherwise) and, for an approved change or renewal, what it was approved under.
+async fn write_revision(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    current: &ledger_entry::Model,
+    fields: &LedgerFields,
+    kind: ChangeKind,
+    comment: &str,
+    approved: Option<&Approved<'_>>,
+) -> Result<(), StoreError> {
+    let status = if kind == ChangeKind::Abolished {
+        ABOLISHED
+    } else {
+        ACTIVE
+    };
+    let version = current.version + 1;
+    let mut update = ledger_entry::Entity::update_many()
+        .col_expr(ledger_entry::Column::Version, Expr::value(version))
+        .col_expr(ledger_entry::Column::Status, Expr::value(status))
+        .col_expr(
+            ledger_entry::Column::ServiceName,
+            Expr::value(fields.service_name.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::Provider,
+            Expr::value(fields.provider.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::Purpose,
+            Expr::value(fields.purpose.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::Classification,
+            Expr::value(fields.classification.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::PeriodStart,
+            Expr::value(fields.period_start),
+        )
+        .col_expr(
+            ledger_entry::Column::PeriodEnd,
+            Expr::value(fields.period_end),
+        )
+        .col_expr(
+            ledger_entry::Column::ApplicantDepartment,
+            Expr::value(fields.applicant_department.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::ApplicantName,
+            Expr::value(fields.applicant_name.clone()),
+        )
+        .col_expr(
+            ledger_entry::Column::UserScope,
+            Expr::value(fields.user_scope.clone()),
+        )
+        .col_expr(ledger_entry::Column::UpdatedAt, Expr::value(crate::now()));
+    let mut entry = current.clone();
+    if let Some(approved) = approved {
+        update = update
+            .col_expr(
+                ledger_entry::Column::ApplicationId,
+                Expr::value(approved.application_id),
+            )
+            .col_expr(
+                ledger_entry::Column::ProfileId,
+                Expr::value(approved.profile_id),
+            )
+            .col_expr(
+                ledger_entry::Column::ProfileVersion,
+                Expr::value(approved.profile_version),
+            )
+            .col_expr(ledger_entry::Column::Verdict, Expr::value(approved.verdict));
+        entry.profile_id = approved.profile_id.to_owned();
+        entry.profile_version = approved.profile_version.to_owned();
+        entry.verdict = approved.verdict.to_owned();
+    }
+    let updated = update
+        .filter(ledger_entry::Column::Id.eq(current.id))
+        .filter(ledger_entry::Column::Version.eq(current.version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::conflict(
+            "この台帳の項目",
+            current.version,
+            current.version + 1,
+        ));
+    }
+    recount(
+        txn,
+        actor.org_id(),
+        Some((current.status.as_str(), &current.classification)),
+        Some((status, &fields.classification)),
+    )
+    .await?;
+    append_version(
+        txn,
+        actor,
+        &entry,
+        VersionRow {
+            version,
+            kind,
+            status,
+            fields,
+            comment,
+            application_id: approved.map(|a| a.application_id),
+        },
+    )
+    .await
+}
+
+/// Changes or renews the entry an approved change or renewal application is for, with the
+/// fields it was approved with, in the approval's transaction.
+pub(crate) async fn apply_approved(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    entry_id: i64,
+    renewal: bool,
+    fields: LedgerFields,
+    approved: &Approved<'_>,
+) -> Result<(), StoreError> {
+    let current = entry_row(txn, actor, entry_id).await?;
+    let fields = rules::approved(
+        &fields_of_entry(&current),
+        current.status == ABOLISHED,
+        renewal,
+        fields,
+    )?;
+    let kind = if renewal {
+        ChangeKind::Renewed
+    } else {
+        ChangeKind::Changed
+    };
+    write_revision(txn, actor, &current, &fields, kind, "", Some(approved)).await
+}
+
 /// Registers the ledger entry of an approved application, in the approval's transaction.
 pub(crate) async fn register(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    app: &application::Model,
     fields: LedgerFields,
-    assessment: &assessment::Model,
-    verdict: Verdict,
+    approved: &Approved<'_>,
 ) -> Result<(), StoreError> {
     insert_entry(
         txn,
         actor,
         NewEntry {
-            application_id: Some(app.id),
+            application_id: Some(approved.application_id),
             fields: &fields,
             abolished: false,
-            profile_id: &assessment.profile_id,
-            profile_version: &assessment.profile_version,
-            verdict: verdict.as_str(),
+            profile_id: approved.profile_id,
+            profile_version: approved.profile_version,
+            verdict: approved.verdict,
             kind: ChangeKind::Registered,
             comment: "",
         },
@@ -265,6 +338,7 @@ pub(crate) async fn insert_entry(
             status,
             fields,
             comment: new.comment,
+            application_id: new.application_id,
         },
     )
     .await?;
@@ -277,6 +351,7 @@ struct VersionRow<'a> {
     status: &'static str,
     fields: &'a LedgerFields,
     comment: &'a str,
+    application_id: Option<i64>,
 }
 
 async fn append_version(
@@ -307,6 +382,7 @@ async fn append_version(
         comment: Set(row.comment.trim().to_owned()),
         recorded_by: Set(actor.user_id()),
         recorded_at: Set(crate::now()),
+        application_id: Set(row.application_id),
         ..Default::default()
     })
     .exec(txn)
@@ -316,7 +392,7 @@ async fn append_version(
         actor,
         &format!("ledger.{}", row.kind.as_str()),
         &format!("ledger:{}", entry.id),
-        &json!({ "version": row.version, "status": row.status, "fields": f, "comment": row.comment.trim() }),
+        &json!({ "version": row.version, "status": row.status, "fields": f, "comment": row.comment.trim(), "application": row.application_id }),
     )
     .await
 }

@@ -23,6 +23,7 @@ mod ledger_changes;
 mod ledger_import;
 mod organizations;
 mod rejudge;
+mod review;
 mod schema;
 mod services;
 mod sessions;
@@ -30,7 +31,7 @@ mod users;
 mod vendor_links;
 
 pub use actor::Actor;
-pub use applications::{ApplicationView, EventView, NewApplication, Review};
+pub use applications::{ApplicationView, EventView, NewApplication, PinnedView};
 pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditView, OrgVerification};
@@ -43,6 +44,7 @@ pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::LedgerImportPlan;
 pub use organizations::OrganizationView;
 pub use rejudge::RejudgeReport;
+pub use review::{ChangesSince, Review};
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
@@ -109,6 +111,12 @@ impl Store {
     /// Applies pending migrations; returns (version, name) of each one applied.
     pub async fn migrate(&self) -> Result<Vec<(i64, &'static str)>, StoreError> {
         schema::migrate(&self.db).await
+    }
+
+    /// Applies pending migrations up to schema version `target` only: for testing how a
+    /// database of an older version is converted.
+    pub async fn migrate_to(&self, target: i64) -> Result<Vec<(i64, &'static str)>, StoreError> {
+        schema::migrate_to(&self.db, target).await
     }
 
     /// The schema version of the database and the newest this binary knows.

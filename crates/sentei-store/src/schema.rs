@@ -7,10 +7,10 @@
 //! Never edit a released migration: add the next one.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, Func, Index, IndexCreateStatement, Query, Table,
-    TableCreateStatement,
+    Alias, ColumnDef, Expr, ExprTrait, ForeignKey, Func, Index, IndexCreateStatement,
+    InsertStatement, Query, Table, TableAlterStatement, TableCreateStatement, UpdateStatement,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
 use crate::StoreError;
 
@@ -19,6 +19,32 @@ struct Migration {
     name: &'static str,
     tables: fn() -> Vec<TableCreateStatement>,
     indexes: fn() -> Vec<IndexCreateStatement>,
+    /// After the tables, before the indexes: columns added to existing tables and existing
+    /// rows converted, in order.
+    changes: fn() -> Result<Vec<Change>, StoreError>,
+}
+
+/// A statement that changes what is there already.
+enum Change {
+    Alter(TableAlterStatement),
+    Insert(InsertStatement),
+    Update(UpdateStatement),
+}
+
+impl Change {
+    async fn apply(&self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+        match self {
+            Change::Alter(s) => txn.execute(s).await?,
+            Change::Insert(s) => txn.execute(s).await?,
+            Change::Update(s) => txn.execute(s).await?,
+        };
+        Ok(())
+    }
+}
+
+/// The changes of a migration that only creates tables and indexes.
+fn no_changes() -> Result<Vec<Change>, StoreError> {
+    Ok(Vec::new())
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -27,18 +53,28 @@ const MIGRATIONS: &[Migration] = &[
         name: "registry, workflow, ledger and audit trail",
         tables: v1_tables,
         indexes: v1_indexes,
+        changes: no_changes,
     },
     Migration {
         version: 2,
         name: "sessions, sign-in throttling and API tokens",
         tables: v2_tables,
         indexes: v2_indexes,
+        changes: no_changes,
     },
     Migration {
         version: 3,
         name: "vendor answer links",
         tables: v3_tables,
         indexes: v3_indexes,
+        changes: no_changes,
+    },
+    Migration {
+        version: 4,
+        name: "assessment versions, applications pinned at submission, change applications",
+        tables: v4_tables,
+        indexes: v4_indexes,
+        changes: v4_changes,
     },
 ];
 
@@ -94,13 +130,27 @@ pub fn check_not_newer(found: i64) -> Result<(), StoreError> {
 
 /// Applies every pending migration; returns the versions applied.
 pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<(i64, &'static str)>, StoreError> {
+    migrate_to(db, latest()).await
+}
+
+/// Applies the pending migrations up to `target`; returns the versions applied.
+pub async fn migrate_to(
+    db: &DatabaseConnection,
+    target: i64,
+) -> Result<Vec<(i64, &'static str)>, StoreError> {
     let found = current(db).await?;
     check_not_newer(found)?;
     let mut applied = Vec::new();
-    for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= target)
+    {
         let txn = db.begin().await?;
         for table in (migration.tables)() {
             txn.execute(&table).await?;
+        }
+        for change in (migration.changes)()? {
+            change.apply(&txn).await?;
         }
         for index in (migration.indexes)() {
             txn.execute(&index).await?;
@@ -512,4 +562,169 @@ fn v3_tables() -> Vec<TableCreateStatement> {
 
 fn v3_indexes() -> Vec<IndexCreateStatement> {
     vec![index("vendor_links", &["assessment_id"], false)]
+}
+
+fn v4_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Every version of every assessment, appended on each save and never changed: what an
+        // application pinned stays readable however the assessment changes afterwards.
+        TableDef::new("assessment_versions")
+            .refers("org_id", "organizations")
+            .refers("assessment_id", "assessments")
+            .int("version")
+            .text("profile_id")
+            .text("profile_version")
+            .text("document")
+            .text("verdict")
+            .text("judgement")
+            .refers("updated_by", "users")
+            .time("updated_at")
+            .done(),
+    ]
+}
+
+fn v4_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        index("assessment_versions", &["assessment_id", "version"], true),
+        index("applications", &["org_id", "ledger_entry_id"], false),
+    ]
+}
+
+/// A nullable column added to an existing table.
+fn add_column(table: &str, column: &mut ColumnDef) -> Change {
+    Change::Alter(
+        Table::alter()
+            .table(Alias::new(table))
+            .add_column(column)
+            .to_owned(),
+    )
+}
+
+fn v4_changes() -> Result<Vec<Change>, StoreError> {
+    let col = |name: &str| ColumnDef::new(Alias::new(name));
+    let mut changes = vec![
+        // What an application asks for (new, change, renewal) and the ledger entry a change or
+        // renewal is for.
+        add_column("applications", col("kind").text().not_null().default("new")),
+        add_column("applications", col("ledger_entry_id").big_integer().null()),
+        // What submission pinned: the assessment version and its judgement, under which
+        // profile version, and when.
+        add_column("applications", col("pinned_version").big_integer().null()),
+        add_column("applications", col("pinned_profile_id").text().null()),
+        add_column("applications", col("pinned_profile_version").text().null()),
+        add_column("applications", col("pinned_verdict").text().null()),
+        add_column("applications", col("pinned_judgement").text().null()),
+        add_column(
+            "applications",
+            col("pinned_at").timestamp_with_time_zone().null(),
+        ),
+        // Which approved application each version of a ledger entry came from.
+        add_column(
+            "ledger_versions",
+            col("application_id").big_integer().null(),
+        ),
+    ];
+    // Each assessment's current version is the first one kept; earlier ones were overwritten.
+    let columns = [
+        "org_id",
+        "assessment_id",
+        "version",
+        "profile_id",
+        "profile_version",
+        "document",
+        "verdict",
+        "judgement",
+        "updated_by",
+        "updated_at",
+    ];
+    let from = [
+        "org_id",
+        "id",
+        "version",
+        "profile_id",
+        "profile_version",
+        "document",
+        "verdict",
+        "judgement",
+        "updated_by",
+        "updated_at",
+    ];
+    let mut keep = Query::insert();
+    keep.into_table(Alias::new("assessment_versions"))
+        .columns(columns.map(Alias::new))
+        .select_from(
+            Query::select()
+                .columns(from.map(Alias::new))
+                .from(Alias::new("assessments"))
+                .to_owned(),
+        )
+        .map_err(|e| StoreError::Schema(format!("移行の文を作れません（{e}）")))?;
+    changes.push(Change::Insert(keep));
+    changes.push(Change::Update(pin_decided_applications()));
+    changes.push(Change::Update(
+        Query::update()
+            .table(Alias::new("ledger_versions"))
+            .value(
+                Alias::new("application_id"),
+                Query::select()
+                    .column((Alias::new("le"), Alias::new("application_id")))
+                    .from_as(Alias::new("ledger_entries"), Alias::new("le"))
+                    .and_where(
+                        Expr::col((Alias::new("le"), Alias::new("id")))
+                            .equals((Alias::new("ledger_versions"), Alias::new("entry_id"))),
+                    )
+                    .to_owned(),
+            )
+            .and_where(Expr::col(Alias::new("kind")).eq("registered"))
+            .to_owned(),
+    ));
+    Ok(changes)
+}
+
+/// Pins every application submitted, approved or rejected before versions were kept to what
+/// its latest submission recorded: the assessment version, verdict and judgement then (the
+/// assessment could not change while under review), with the assessment's profile.
+fn pin_decided_applications() -> UpdateStatement {
+    let from_submission = |column: &str| {
+        Query::select()
+            .column((Alias::new("e"), Alias::new(column)))
+            .from_as(Alias::new("application_events"), Alias::new("e"))
+            .and_where(
+                Expr::col((Alias::new("e"), Alias::new("application_id")))
+                    .equals((Alias::new("applications"), Alias::new("id"))),
+            )
+            .and_where(Expr::col((Alias::new("e"), Alias::new("action"))).eq("submit"))
+            .order_by((Alias::new("e"), Alias::new("id")), sea_orm::Order::Desc)
+            .limit(1)
+            .to_owned()
+    };
+    let from_assessment = |column: &str| {
+        Query::select()
+            .column((Alias::new("a"), Alias::new(column)))
+            .from_as(Alias::new("assessments"), Alias::new("a"))
+            .and_where(
+                Expr::col((Alias::new("a"), Alias::new("id")))
+                    .equals((Alias::new("applications"), Alias::new("assessment_id"))),
+            )
+            .to_owned()
+    };
+    Query::update()
+        .table(Alias::new("applications"))
+        .value(
+            Alias::new("pinned_version"),
+            from_submission("assessment_version"),
+        )
+        .value(Alias::new("pinned_verdict"), from_submission("verdict"))
+        .value(Alias::new("pinned_judgement"), from_submission("judgement"))
+        .value(Alias::new("pinned_at"), from_submission("at"))
+        .value(
+            Alias::new("pinned_profile_id"),
+            from_assessment("profile_id"),
+        )
+        .value(
+            Alias::new("pinned_profile_version"),
+            from_assessment("profile_version"),
+        )
+        .and_where(Expr::col(Alias::new("status")).is_in(["submitted", "approved", "rejected"]))
+        .to_owned()
 }

@@ -216,12 +216,10 @@ impl Store {
         self.assessment(&access.actor, access.assessment_id()).await
     }
 
-    /// Whether the link's assessment may be answered now (not under review).
+    /// Whether the link's assessment may be answered now. An answer makes a new version of
+    /// the assessment; an application already submitted keeps the version it pinned.
     pub async fn vendor_may_answer(&self, access: &VendorAccess) -> Result<bool, StoreError> {
-        let status = self
-            .assessment_review_status(&access.actor, access.assessment_id())
-            .await?;
-        Ok(sentei_core::workflow::may_edit_assessment(access.actor.role(), status).is_ok())
+        Ok(sentei_core::workflow::may_edit_assessment(access.actor.role()).is_ok())
     }
 
     /// Saves the vendor's answers over `expected_version`, as a save by the link's maker

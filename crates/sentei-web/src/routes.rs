@@ -231,6 +231,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .page(
             M::GET,
+            "/applications/{id}/changes",
+            read,
+            get(pages::application_view::changes),
+        )
+        .page(
+            M::GET,
             "/applications/{id}/report",
             read,
             get(pages::report::show),
@@ -272,24 +278,30 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             post(pages::ledger_import::apply)
                 .layer(DefaultBodyLimit::max(pages::ledger_import::MAX_APPLY_BYTES)),
         )
-        .page(M::GET, "/ledger/{id}", read, get(pages::ledger::show))
+        .page(M::GET, "/ledger/{id}", read, get(pages::ledger_entry::show))
+        .page(
+            M::POST,
+            "/ledger/{id}/applications",
+            Can(C::Apply),
+            post(pages::ledger_entry::apply),
+        )
         .page(
             M::POST,
             "/ledger/{id}/extend",
             Can(C::KeepLedger),
-            post(pages::ledger::extend),
+            post(pages::ledger_entry::extend),
         )
         .page(
             M::POST,
             "/ledger/{id}/change",
             Can(C::KeepLedger),
-            post(pages::ledger::change),
+            post(pages::ledger_entry::change),
         )
         .page(
             M::POST,
             "/ledger/{id}/abolish",
             Can(C::KeepLedger),
-            post(pages::ledger::abolish),
+            post(pages::ledger_entry::abolish),
         )
         .page(M::GET, "/profiles", read, get(pages::profiles::list))
         .page(M::GET, "/profiles/{id}", read, get(pages::profiles::show))
@@ -430,6 +442,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/api/v1/applications/{id}",
             read,
             get(api::workflow::application),
+        )
+        .api(
+            M::GET,
+            "/api/v1/applications/{id}/changes",
+            read,
+            get(api::workflow::changes),
         )
         .api(
             M::GET,

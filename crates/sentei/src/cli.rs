@@ -234,7 +234,8 @@ pub enum RoleArg {
 pub enum LedgerCommand {
     /// 台帳の記載を一覧にします（利用中のもの。--include-abolished で廃止したものも）
     List {
-        /// 利用期間の終わりが今日（日本時間）から指定の日数以内のものだけ
+        /// 利用期間の終わりが今日（日本時間）から指定の日数以内のものと、すでに終わったもの
+        /// （期限切れ）だけ。終わりの早いものから
         #[arg(long, value_name = "DAYS")]
         expiring: Option<u16>,
         /// サービス名か事業者名にこの文字を含むものだけ

@@ -62,6 +62,16 @@ pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
         .extra_items
         .as_ref()
         .map(|extra| format!("{} {}", source.document, extra.section));
+    let (pre_consultation, pre_consultation_citation) = match &doc.workflow {
+        Some(workflow) => (
+            workflow.pre_consultation,
+            workflow
+                .section
+                .as_ref()
+                .map(|section| format!("{} {section}", source.document)),
+        ),
+        None => (super::PreConsultation::Required, None),
+    };
     if !c.problems.is_empty() {
         return Err(InputError::new(c.problems));
     }
@@ -78,6 +88,8 @@ pub(super) fn compile(doc: ProfileDoc) -> Result<Profile, InputError> {
         items,
         rules,
         sheet,
+        pre_consultation,
+        pre_consultation_citation,
         order,
         index: c.index,
     })

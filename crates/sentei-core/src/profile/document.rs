@@ -33,6 +33,28 @@ pub struct ProfileDoc {
     /// The check sheet's layout; absent means the generic one.
     #[serde(default)]
     pub sheet: Option<super::sheet_doc::SheetDoc>,
+    /// How applications under the profile proceed; absent means pre-consultation is required.
+    #[serde(default)]
+    pub workflow: Option<WorkflowDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowDoc {
+    /// Whether the applicant must have a 協議済 answer to a pre-consultation before applying.
+    pub pre_consultation: PreConsultation,
+    /// The clause that requires it, cited where it is asked for.
+    #[serde(default)]
+    pub section: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PreConsultation {
+    /// An application is submitted only after a 協議済 answer for its assessment version.
+    Required,
+    /// The document has no pre-consultation: applicants may consult, or apply directly.
+    Optional,
 }
 
 #[derive(Debug, Deserialize)]

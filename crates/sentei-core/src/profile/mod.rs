@@ -15,7 +15,7 @@ mod sheet_doc;
 use std::collections::HashMap;
 
 pub use builtin::{BUILTIN_SOURCES, builtin_profiles};
-pub use document::{DerivedAnswer, Meaning, RuleKind, UnmetEffect};
+pub use document::{DerivedAnswer, Meaning, PreConsultation, RuleKind, UnmetEffect};
 pub use sheet::SheetLayout;
 
 use crate::condition::{Cond, ItemIdx};
@@ -43,6 +43,10 @@ pub struct Profile {
     pub rules: Vec<Rule>,
     /// How its check sheet is laid out: its document's columns, or the generic ones.
     pub sheet: SheetLayout,
+    /// Whether applications need a 協議済 pre-consultation before submission, and the
+    /// citation of the clause that says so.
+    pub pre_consultation: PreConsultation,
+    pub pre_consultation_citation: Option<String>,
     /// Items in an order where every item comes after the items its conditions read.
     pub(crate) order: Vec<ItemIdx>,
     /// Normalized item id -> index.

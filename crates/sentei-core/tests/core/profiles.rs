@@ -237,3 +237,29 @@ fn sakai_numbers_items_as_the_document_does() {
         p.item_index("3.1(2)(エ)①")
     );
 }
+
+#[test]
+fn only_shunan_requires_pre_consultation_and_cites_its_clause() {
+    use sentei_core::profile::PreConsultation;
+    for p in builtin_profiles().unwrap() {
+        let expected = if p.id == "shunan-2023" {
+            PreConsultation::Required
+        } else {
+            PreConsultation::Optional
+        };
+        assert_eq!(p.pre_consultation, expected, "{}", p.id);
+    }
+    let shunan = profile("shunan-2023");
+    let clause = "事前協議した上で";
+    assert!(source_text(&shunan).contains(clause));
+    assert_eq!(
+        shunan.pre_consultation_citation.as_deref(),
+        Some("周南市外部サービス利用基準 5(2)①")
+    );
+    // A profile that says nothing requires it: the standard workflow.
+    let minimal = "id: our-town\nversion: \"1\"\ntitle: t\nsource: { document: 〇〇町基準 }\nlevels: [{ name: 必須, meaning: must }]\nitems: [{ id: \"1\", text: 要件, level: 必須, section: \"1\" }]\n";
+    assert_eq!(
+        Profile::from_yaml(minimal).unwrap().pre_consultation,
+        PreConsultation::Required
+    );
+}

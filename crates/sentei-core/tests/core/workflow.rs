@@ -1,23 +1,38 @@
 //! The workflow rules, tested as a table: every status × action × role × ownership, then each
-//! rule that guards approval on its own, so removing any rule fails a test.
+//! rule that guards submission and approval on its own, so removing any rule fails a test.
 
 use sentei_core::judgement::{Approvals, Role, Verdict};
 use sentei_core::workflow::{
-    Acceptance, Action, Application, Refusal, Request, Status, UserRole, available_actions, decide,
-    may_accept, may_edit_assessment,
+    Acceptance, Action, Application, Judged, Refusal, Request, Status, UserRole, available_actions,
+    decide, may_accept, may_edit_assessment,
 };
 
 const APPLICANT: i64 = 1;
 const OTHER: i64 = 2;
 
+fn judged(version: i64, verdict: Verdict) -> Judged {
+    Judged {
+        version,
+        verdict,
+        required_approvals: Approvals::of(&[Role::Approver]),
+        profile_current: true,
+    }
+}
+
+/// An application at version 3 of its assessment, pinned there once submitted, under a
+/// profile whose pre-consultation is optional.
 fn application(status: Status) -> Application<'static> {
+    let submitted = matches!(
+        status,
+        Status::Submitted | Status::Approved | Status::Rejected
+    );
     Application {
         status,
         applicant_id: APPLICANT,
-        verdict: Verdict::Approvable,
-        required_approvals: Approvals::of(&[Role::Approver]),
-        assessment_version: 3,
-        profile_current: true,
+        current: judged(3, Verdict::Approvable),
+        pinned: submitted.then(|| judged(3, Verdict::Approvable)),
+        consultation_required: false,
+        consulted_version: None,
         acceptances: &[],
     }
 }
@@ -33,13 +48,42 @@ fn request(actor_id: i64, actor_role: UserRole, action: Action) -> Request<'stat
 }
 
 /// The allowed transitions, written out: (from, action, role, actor is the applicant) -> to.
-const ALLOWED: [(Status, Action, UserRole, bool, Status); 6] = [
+/// Re-submission is left out: it needs a changed assessment (tested on its own).
+const ALLOWED: [(Status, Action, UserRole, bool, Status); 11] = [
     (
         Status::Draft,
         Action::StartPreConsultation,
         UserRole::Applicant,
         true,
         Status::PreConsultation,
+    ),
+    (
+        Status::Consulted,
+        Action::StartPreConsultation,
+        UserRole::Applicant,
+        true,
+        Status::PreConsultation,
+    ),
+    (
+        Status::PreConsultation,
+        Action::ConcludeConsultation,
+        UserRole::Approver,
+        false,
+        Status::Consulted,
+    ),
+    (
+        Status::PreConsultation,
+        Action::RequestRevision,
+        UserRole::Approver,
+        false,
+        Status::Draft,
+    ),
+    (
+        Status::Draft,
+        Action::Submit,
+        UserRole::Applicant,
+        true,
+        Status::Submitted,
     ),
     (
         Status::PreConsultation,
@@ -49,11 +93,11 @@ const ALLOWED: [(Status, Action, UserRole, bool, Status); 6] = [
         Status::Submitted,
     ),
     (
-        Status::PreConsultation,
-        Action::Return,
-        UserRole::Approver,
-        false,
-        Status::Draft,
+        Status::Consulted,
+        Action::Submit,
+        UserRole::Applicant,
+        true,
+        Status::Submitted,
     ),
     (
         Status::Submitted,
@@ -76,6 +120,13 @@ const ALLOWED: [(Status, Action, UserRole, bool, Status); 6] = [
         false,
         Status::Rejected,
     ),
+    (
+        Status::Submitted,
+        Action::Resubmit,
+        UserRole::Applicant,
+        true,
+        Status::Submitted,
+    ),
 ];
 
 #[test]
@@ -88,6 +139,7 @@ fn the_transition_table() {
                     let actor = if own { APPLICANT } else { OTHER };
                     let expected = ALLOWED
                         .iter()
+                        .filter(|t| t.1 != Action::Resubmit)
                         .find(|(s, a, r, o, _)| {
                             *s == status && *a == action && *r == role && *o == own
                         })
@@ -102,7 +154,7 @@ fn the_transition_table() {
             }
         }
     }
-    assert_eq!(checked, 5 * 5 * 5 * 2);
+    assert_eq!(checked, 6 * 8 * 5 * 2);
 }
 
 #[test]
@@ -140,7 +192,8 @@ fn prohibited_not_approvable_and_incomplete_are_never_approved() {
         Verdict::Incomplete,
     ] {
         let app = Application {
-            verdict,
+            current: judged(3, verdict),
+            pinned: Some(judged(3, verdict)),
             ..application(Status::Submitted)
         };
         for role in UserRole::ALL {
@@ -166,7 +219,7 @@ fn submission_needs_a_judgement_that_could_be_approved() {
         Verdict::Incomplete,
     ] {
         let app = Application {
-            verdict,
+            current: judged(3, verdict),
             ..application(Status::PreConsultation)
         };
         assert_eq!(
@@ -178,7 +231,7 @@ fn submission_needs_a_judgement_that_could_be_approved() {
         );
     }
     let conditional = Application {
-        verdict: Verdict::Conditional,
+        current: judged(3, Verdict::Conditional),
         ..application(Status::PreConsultation)
     };
     assert_eq!(
@@ -191,9 +244,14 @@ fn submission_needs_a_judgement_that_could_be_approved() {
 }
 
 fn conditional<'a>(required: &[Role], acceptances: &'a [Acceptance]) -> Application<'a> {
-    Application {
+    let judged = Judged {
         verdict: Verdict::Conditional,
         required_approvals: Approvals::of(required),
+        ..judged(3, Verdict::Conditional)
+    };
+    Application {
+        current: judged,
+        pinned: Some(judged),
         acceptances,
         ..application(Status::Submitted)
     }
@@ -265,7 +323,10 @@ fn approval_refuses_what_changed_since_the_reviewer_looked() {
     stale.seen_assessment_version = None;
     assert_eq!(decide(&app, &stale), Err(Refusal::VersionNotShown));
     let revised = Application {
-        profile_current: false,
+        pinned: Some(Judged {
+            profile_current: false,
+            ..judged(3, Verdict::Approvable)
+        }),
         ..application(Status::Submitted)
     };
     assert_eq!(
@@ -343,26 +404,158 @@ fn acceptances_are_recorded_by_the_right_role_with_a_reason_once() {
 }
 
 #[test]
-fn assessments_are_frozen_under_review_and_edited_by_registrars_only() {
+fn assessments_are_edited_by_registrars_only() {
     for role in [UserRole::Applicant, UserRole::Approver] {
-        assert_eq!(may_edit_assessment(role, None), Ok(()));
-        assert_eq!(may_edit_assessment(role, Some(Status::Draft)), Ok(()));
-        assert_eq!(
-            may_edit_assessment(role, Some(Status::PreConsultation)),
-            Ok(())
-        );
-        assert_eq!(
-            may_edit_assessment(role, Some(Status::Submitted)),
-            Err(Refusal::AssessmentFrozen {
-                status: Status::Submitted
-            })
-        );
+        assert_eq!(may_edit_assessment(role), Ok(()));
     }
     for role in [UserRole::Ciso, UserRole::Auditor, UserRole::Admin] {
+        assert_eq!(may_edit_assessment(role), Err(Refusal::CannotEdit { role }));
+    }
+}
+
+/// The application after its assessment moved on from the pinned version 3 to 4.
+fn changed_after_submission<'a>(acceptances: &'a [Acceptance]) -> Application<'a> {
+    Application {
+        current: judged(4, Verdict::Approvable),
+        acceptances,
+        ..conditional(&[Role::Approver], acceptances)
+    }
+}
+
+#[test]
+fn nothing_is_decided_on_a_pinned_version_the_assessment_has_moved_on_from() {
+    let accepted = [accepted(Role::Approver, 3, "代替サービスがない")];
+    let app = changed_after_submission(&accepted);
+    assert!(app.changed_since_pinned());
+    let changed = Err(Refusal::ChangedSinceSubmission {
+        submitted: 3,
+        current: 4,
+    });
+    for action in [Action::Approve, Action::Reject] {
         assert_eq!(
-            may_edit_assessment(role, None),
-            Err(Refusal::CannotEdit { role })
+            decide(&app, &request(OTHER, UserRole::Approver, action)),
+            changed,
+            "{action:?}"
         );
+    }
+    assert_eq!(
+        may_accept(&app, OTHER, UserRole::Ciso, Role::Ciso, "理由"),
+        changed.map(|_| ())
+    );
+    // What the approver may still do: return it. What the applicant may do: re-submit.
+    assert_eq!(
+        available_actions(&app, OTHER, UserRole::Approver),
+        [Action::Return]
+    );
+    assert_eq!(
+        available_actions(&app, APPLICANT, UserRole::Applicant),
+        [Action::Resubmit]
+    );
+    // Unchanged, there is nothing to re-submit.
+    assert_eq!(
+        decide(
+            &conditional(&[Role::Approver], &accepted),
+            &request(APPLICANT, UserRole::Applicant, Action::Resubmit)
+        ),
+        Err(Refusal::NothingToResubmit)
+    );
+}
+
+#[test]
+fn resubmission_pins_a_version_that_could_be_approved() {
+    let app = Application {
+        current: judged(4, Verdict::Incomplete),
+        ..changed_after_submission(&[])
+    };
+    assert_eq!(
+        decide(
+            &app,
+            &request(APPLICANT, UserRole::Applicant, Action::Resubmit)
+        ),
+        Err(Refusal::VerdictBlocksSubmission {
+            verdict: Verdict::Incomplete
+        })
+    );
+    assert_eq!(
+        decide(
+            &changed_after_submission(&[]),
+            &request(APPLICANT, UserRole::Applicant, Action::Resubmit)
+        ),
+        Ok(Status::Submitted)
+    );
+}
+
+#[test]
+fn approval_is_of_the_pinned_version_and_its_acceptances() {
+    // Approved as pinned (conditional, version 3), whatever the assessment judged now says.
+    let accepted = [accepted(Role::Approver, 3, "代替サービスがない")];
+    let app = Application {
+        current: judged(3, Verdict::Incomplete),
+        ..conditional(&[Role::Approver], &accepted)
+    };
+    assert_eq!(
+        decide(&app, &request(OTHER, UserRole::Approver, Action::Approve)),
+        Ok(Status::Approved)
+    );
+}
+
+/// An application under a profile that requires pre-consultation (周南市基準 5(2)①).
+fn consulted(status: Status, consulted_version: Option<i64>) -> Application<'static> {
+    Application {
+        consultation_required: true,
+        consulted_version,
+        ..application(status)
+    }
+}
+
+#[test]
+fn a_required_consultation_must_be_answered_for_the_version_submitted() {
+    let submit = request(APPLICANT, UserRole::Applicant, Action::Submit);
+    for status in [Status::Draft, Status::PreConsultation] {
+        assert_eq!(
+            decide(&consulted(status, None), &submit),
+            Err(Refusal::ConsultationRequired),
+            "{status:?}"
+        );
+    }
+    assert_eq!(
+        decide(&consulted(Status::Consulted, Some(2)), &submit),
+        Err(Refusal::ConsultationStale {
+            consulted: 2,
+            current: 3
+        })
+    );
+    assert_eq!(
+        decide(&consulted(Status::Consulted, Some(3)), &submit),
+        Ok(Status::Submitted)
+    );
+    // After a change, the applicant asks again; the approver answers.
+    let stale = consulted(Status::Consulted, Some(2));
+    assert_eq!(
+        available_actions(&stale, APPLICANT, UserRole::Applicant),
+        [Action::StartPreConsultation]
+    );
+    let asked = consulted(Status::PreConsultation, Some(2));
+    assert_eq!(
+        available_actions(&asked, OTHER, UserRole::Approver),
+        [Action::ConcludeConsultation, Action::RequestRevision]
+    );
+    assert!(available_actions(&asked, APPLICANT, UserRole::Applicant).is_empty());
+    let mut revise = request(OTHER, UserRole::Approver, Action::RequestRevision);
+    revise.comment = "";
+    assert_eq!(
+        decide(&asked, &revise),
+        Err(Refusal::CommentRequired {
+            action: Action::RequestRevision
+        })
+    );
+}
+
+#[test]
+fn an_optional_consultation_may_be_skipped() {
+    let submit = request(APPLICANT, UserRole::Applicant, Action::Submit);
+    for status in [Status::Draft, Status::PreConsultation, Status::Consulted] {
+        assert_eq!(decide(&application(status), &submit), Ok(Status::Submitted));
     }
 }
 

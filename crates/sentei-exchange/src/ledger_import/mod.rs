@@ -252,7 +252,8 @@ fn entry_of(
     };
     let abolished = match cell(Field::Status) {
         Some((col, status)) => match normalize(&status).as_str() {
-            "" | "利用中" | "使用中" | "有効" | "運用中" => false,
+            // 期限切れ is how sentei's own export marks an entry in use past its period.
+            "" | "利用中" | "使用中" | "有効" | "運用中" | "期限切れ" => false,
             "廃止" | "廃止済" | "廃止済み" => true,
             _ => {
                 problems.push(Problem {

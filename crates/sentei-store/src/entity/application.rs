@@ -21,6 +21,18 @@ pub struct Model {
     pub version: i64,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// `new`, `change` or `renewal` (`sentei_core::workflow::Kind`).
+    pub kind: String,
+    /// The ledger entry a change or renewal is for.
+    pub ledger_entry_id: Option<i64>,
+    /// What submission pinned: the assessment version decided on, under which profile, its
+    /// verdict and judgement JSON, and when. Empty before submission and after a return.
+    pub pinned_version: Option<i64>,
+    pub pinned_profile_id: Option<String>,
+    pub pinned_profile_version: Option<String>,
+    pub pinned_verdict: Option<String>,
+    pub pinned_judgement: Option<String>,
+    pub pinned_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,8 @@ pub struct Model {
     pub comment: String,
     pub recorded_by: Option<i64>,
     pub recorded_at: TimeDateTimeWithTimeZone,
+    /// The approved application the version came from, if any.
+    pub application_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod application;
 pub mod application_event;
 pub mod assessment;
 pub mod assessment_attachment;
+pub mod assessment_version;
 pub mod attachment;
 pub mod audit_record;
 pub mod ledger_count;

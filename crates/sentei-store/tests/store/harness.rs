@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock};
 
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::ConnectionTrait;
 use sentei_core::assessment::Catalog;
 use sentei_core::builtin_profiles;
 use sentei_core::workflow::UserRole;
@@ -33,8 +33,7 @@ pub struct Fixture {
     pub auditor: Actor,
     pub admin: Actor,
     pub operator: Actor,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
+    database: Database,
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -63,8 +62,17 @@ where
     }
 }
 
-impl Fixture {
-    async fn new(kind: Kind) -> Option<Fixture> {
+/// A fresh database with no schema yet: an SQLite file in a temporary directory, or a
+/// PostgreSQL database made for the test and dropped by [`Database::drop`].
+pub struct Database {
+    pub url: DatabaseUrl,
+    dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Database {
+    /// `None` for PostgreSQL when no server is configured.
+    pub async fn new(kind: Kind) -> Option<Database> {
         let dir = tempfile::tempdir().unwrap();
         let (url, pg) = match kind {
             Kind::Sqlite => (DatabaseUrl::sqlite(&dir.path().join("sentei.db")), None),
@@ -76,7 +84,7 @@ impl Fixture {
                     COUNTER.fetch_add(1, Ordering::SeqCst),
                     time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000
                 );
-                let server = Database::connect(&admin).await.unwrap();
+                let server = sea_orm::Database::connect(&admin).await.unwrap();
                 server
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
@@ -91,6 +99,25 @@ impl Fixture {
                 )
             }
         };
+        Some(Database { url, dir, pg })
+    }
+
+    pub async fn drop(self) {
+        if let Some((admin, name)) = self.pg {
+            let server = sea_orm::Database::connect(&admin).await.unwrap();
+            let _ = server
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            let _ = server.close().await;
+        }
+        drop(self.dir);
+    }
+}
+
+impl Fixture {
+    async fn new(kind: Kind) -> Option<Fixture> {
+        let database = Database::new(kind).await?;
+        let url = database.url.clone();
         let store = Store::open(&url).await.unwrap();
         store.create_organization("shunan", "周南市").await.unwrap();
         let operator = store.operator("shunan").await.unwrap();
@@ -129,20 +156,13 @@ impl Fixture {
             auditor,
             admin,
             operator,
-            _dir: dir,
-            pg,
+            database,
         })
     }
 
     async fn finish(self) {
         self.store.close().await.unwrap();
-        if let Some((admin, name)) = self.pg {
-            let server = Database::connect(&admin).await.unwrap();
-            let _ = server
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await;
-            let _ = server.close().await;
-        }
+        self.database.drop().await;
     }
 }
 

@@ -134,13 +134,25 @@ both!(only_the_approver_keeps_the_ledger, |f| {
     }
 });
 
-both!(entries_expiring_soon_are_listed_soonest_first, |f| {
-    // Three entries ending 2027-03-31; move two of them.
+both!(entries_expiring_soon_are_listed_expired_first, |f| {
+    // Four entries ending 2027-03-31; move three of them.
     let ids = [
         approved_entry(&f).await,
         approved_entry(&f).await,
         approved_entry(&f).await,
+        approved_entry(&f).await,
     ];
+    let mut ended = f
+        .store
+        .ledger_entry(&f.approver, ids[3])
+        .await
+        .unwrap()
+        .fields;
+    ended.period_end = date!(2027 - 02 - 20);
+    f.store
+        .change_ledger(&f.approver, ids[3], 1, ended, "契約終了日の訂正")
+        .await
+        .unwrap();
     f.store
         .extend_ledger(&f.approver, ids[1], 1, date!(2027 - 05 - 15), "")
         .await
@@ -155,16 +167,35 @@ both!(entries_expiring_soon_are_listed_soonest_first, |f| {
         page_size: 50,
         ..Default::default()
     };
+    let today = date!(2027 - 03 - 01);
     let in_30 = f.store.ledger(&f.auditor, &query(30)).await.unwrap();
     assert_eq!(
         in_30.items.iter().map(|e| e.id).collect::<Vec<_>>(),
-        [ids[0]]
+        [ids[3], ids[0]],
+        "the expired first"
     );
+    assert!(in_30.items[0].is_expired(today));
+    assert!(!in_30.items[1].is_expired(today));
     let in_90 = f.store.ledger(&f.auditor, &query(90)).await.unwrap();
     assert_eq!(
         in_90.items.iter().map(|e| e.id).collect::<Vec<_>>(),
-        [ids[0], ids[1]],
+        [ids[3], ids[0], ids[1]],
         "abolished ones are not expiring"
+    );
+    assert_eq!(
+        f.store
+            .ledger_expired_count(&f.auditor, today)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        f.store
+            .ledger_expired_count(&f.auditor, date!(2027 - 02 - 20))
+            .await
+            .unwrap(),
+        0,
+        "in use on its last day"
     );
     let all = f
         .store
@@ -177,13 +208,13 @@ both!(entries_expiring_soon_are_listed_soonest_first, |f| {
         )
         .await
         .unwrap();
-    assert_eq!(all.total, 3);
+    assert_eq!(all.total, 4);
     let active = f
         .store
         .ledger(&f.auditor, &LedgerQuery::default())
         .await
         .unwrap();
-    assert_eq!(active.total, 2);
+    assert_eq!(active.total, 3);
     let searched = f
         .store
         .ledger(
@@ -195,7 +226,7 @@ both!(entries_expiring_soon_are_listed_soonest_first, |f| {
         )
         .await
         .unwrap();
-    assert_eq!(searched.total, 2);
+    assert_eq!(searched.total, 3);
     let none = f
         .store
         .ledger(

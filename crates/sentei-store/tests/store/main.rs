@@ -8,7 +8,9 @@ mod steps;
 
 mod accounts;
 mod audit;
+mod frozen;
 mod ledger;
+mod migration;
 mod records;
 mod sessions;
 mod workflow;

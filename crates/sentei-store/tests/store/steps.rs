@@ -1,6 +1,6 @@
 //! Common steps: a service, an assessment, an application, taken as far as a test needs.
 
-use sentei_core::workflow::Action;
+use sentei_core::workflow::{Action, Kind};
 use sentei_store::{ApplicationView, NewApplication, NewService, ServiceView, StoredAssessment};
 use time::macros::date;
 
@@ -66,6 +66,8 @@ pub async fn draft(f: &Fixture, document: &str) -> (ApplicationView, StoredAsses
                 user_scope: "市民課内に限る".to_owned(),
                 period_start: date!(2026 - 04 - 01),
                 period_end: date!(2027 - 03 - 31),
+                kind: Kind::New,
+                ledger_entry_id: None,
             },
         )
         .await

@@ -357,27 +357,116 @@ both!(
     }
 );
 
-both!(assessments_are_frozen_while_under_review, |f| {
-    let (_, assessment) = submitted(&f, APPROVABLE).await;
-    let refused = f
-        .store
-        .save_assessment(
-            &f.applicant,
-            &CATALOG,
-            assessment.id,
-            assessment.version,
-            NOT_APPROVABLE,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            refused,
-            StoreError::Refused(Refusal::AssessmentFrozen { .. })
-        ),
-        "{refused}"
-    );
-});
+both!(
+    an_assessment_changed_under_review_is_re_submitted_before_a_decision,
+    |f| {
+        let (app, assessment) = submitted(&f, APPROVABLE).await;
+        // The assessment may still change: a new version the application does not follow.
+        let saved = f
+            .store
+            .save_assessment(
+                &f.applicant,
+                &CATALOG,
+                assessment.id,
+                assessment.version,
+                NOT_APPROVABLE,
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.version, assessment.version + 1);
+        let review = f.store.review(&f.approver, &CATALOG, app.id).await.unwrap();
+        assert_eq!(review.assessment_version, assessment.version, "pinned");
+        assert_eq!(review.verdict.as_str(), "approvable", "as submitted");
+        assert!(review.changed_since_pinned);
+        assert_eq!(review.actions, [Action::Return]);
+        let refused = f
+            .store
+            .act(
+                &f.approver,
+                &CATALOG,
+                app.id,
+                Action::Approve,
+                "",
+                Some(assessment.version),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                StoreError::Refused(Refusal::ChangedSinceSubmission {
+                    submitted: 1,
+                    current: 2
+                })
+            ),
+            "{refused}"
+        );
+        // Re-submitting a blocked judgement is refused; a good one is pinned anew.
+        let blocked = f
+            .store
+            .act(&f.applicant, &CATALOG, app.id, Action::Resubmit, "", None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                blocked,
+                StoreError::Refused(Refusal::VerdictBlocksSubmission { .. })
+            ),
+            "{blocked}"
+        );
+        let fixed = f
+            .store
+            .save_assessment(
+                &f.applicant,
+                &CATALOG,
+                assessment.id,
+                saved.version,
+                APPROVABLE,
+            )
+            .await
+            .unwrap();
+        let resubmitted = f
+            .store
+            .act(&f.applicant, &CATALOG, app.id, Action::Resubmit, "", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            resubmitted.pinned.as_ref().map(|p| p.assessment_version),
+            Some(fixed.version)
+        );
+        let approved = f
+            .store
+            .act(
+                &f.approver,
+                &CATALOG,
+                app.id,
+                Action::Approve,
+                "",
+                Some(fixed.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(approved.status, Status::Approved);
+        let events = f
+            .store
+            .application_events(&f.auditor, app.id)
+            .await
+            .unwrap();
+        let versions: Vec<(&str, i64)> = events
+            .iter()
+            .map(|e| (e.action.as_str(), e.assessment_version))
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                ("start_pre_consultation", 1),
+                ("submit", 1),
+                ("resubmit", 3),
+                ("approve", 3)
+            ]
+        );
+    }
+);
 
 both!(two_reviewers_approving_at_once_approve_once, |f| {
     let (app, assessment) = submitted(&f, APPROVABLE).await;
@@ -445,6 +534,8 @@ both!(roles_that_may_not_act_are_refused, |f| {
                 user_scope: "y".into(),
                 period_start: time::macros::date!(2026 - 01 - 01),
                 period_end: time::macros::date!(2026 - 12 - 31),
+                kind: sentei_core::workflow::Kind::New,
+                ledger_entry_id: None,
             },
         )
         .await

@@ -351,6 +351,9 @@ fn report_body(report: Report) -> ReportBody {
         acceptances,
         history,
         items,
+        pinned: review.pinned,
+        current_assessment_version: review.current_assessment_version,
+        changed_since_pinned: review.changed_since_pinned,
         application: application_body(app.clone()),
     }
 }

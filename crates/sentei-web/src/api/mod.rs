@@ -25,7 +25,7 @@ use types::ApplicationBody;
         registry::me, registry::profiles, registry::profile, registry::judge_document,
         registry::services, registry::create_service, registry::service, registry::create_assessment,
         registry::assessment, registry::save_assessment,
-        workflow::applications, workflow::create, workflow::application, workflow::act, workflow::accept,
+        workflow::applications, workflow::create, workflow::application, workflow::changes, workflow::act, workflow::accept,
         records::ledger, records::entry, records::extend, records::change, records::abolish,
         ledger_import::import,
         records::audit, records::verify, records::dashboard,
@@ -99,6 +99,9 @@ pub fn application_body(a: ApplicationView) -> ApplicationBody {
         period_end: a.period_end.to_string(),
         status: a.status.as_str().to_owned(),
         version: a.version,
+        kind: a.kind.as_str().to_owned(),
+        ledger_entry_id: a.ledger_entry_id,
+        pinned_assessment_version: a.pinned.map(|p| p.assessment_version),
     }
 }
 

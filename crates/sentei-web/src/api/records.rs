@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 fn ledger_body(e: LedgerEntryView) -> LedgerBody {
     LedgerBody {
+        expired: e.is_expired(layout::today()),
         id: e.id,
         version: e.version,
         status: if e.abolished { "abolished" } else { "active" }.to_owned(),
@@ -26,7 +27,7 @@ fn ledger_body(e: LedgerEntryView) -> LedgerBody {
     }
 }
 
-/// The ledger, filtered; with `expiring`, the entries ending soonest first.
+/// The ledger, filtered; with `expiring`, the expired and those ending soonest first.
 #[utoipa::path(get, path = "/api/v1/ledger", tag = "ledger", params(LedgerFilters),
     responses((status = 200, body = LedgerPage)))]
 pub async fn ledger(
@@ -43,6 +44,7 @@ pub async fn ledger(
                 classification: nonempty(f.classification),
                 include_abolished: f.include_abolished,
                 expiring_within: f.expiring,
+                expired_only: f.expired,
                 today: Some(layout::today()),
                 page: f.page,
                 page_size: f.page_size,
@@ -67,13 +69,25 @@ pub async fn entry(
 ) -> Result<Json<LedgerDetail>, ApiError> {
     let entry = state.store.ledger_entry(&signed.actor, id).await?;
     let history = state.store.ledger_history(&signed.actor, id).await?;
+    let changed_after_approval = match entry.application_id {
+        Some(app) => {
+            state
+                .store
+                .review(&signed.actor, &state.catalog, app)
+                .await?
+                .changed_since_pinned
+        }
+        None => false,
+    };
     Ok(Json(LedgerDetail {
+        changed_after_approval,
         entry: ledger_body(entry),
         history: history
             .into_iter()
             .map(|v| LedgerVersionBody {
                 version: v.version,
                 kind: v.kind.as_str().to_owned(),
+                application_id: v.application_id,
                 fields: serde_json::to_value(&v.fields).unwrap_or_default(),
                 comment: v.comment,
                 recorded_by: v.recorded_by,
@@ -231,6 +245,7 @@ pub async fn dashboard(
         verdicts: verdicts.into(),
         expiring_30: store.ledger(actor, &expiring(30)).await?.total,
         expiring_90: store.ledger(actor, &expiring(90)).await?.total,
+        expired: store.ledger_expired_count(actor, layout::today()).await?,
         waiting_for_me: store
             .waiting_for(actor)
             .await?

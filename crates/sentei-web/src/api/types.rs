@@ -129,9 +129,15 @@ pub struct ApplicationBody {
     pub user_scope: String,
     pub period_start: String,
     pub period_end: String,
-    /// draft, pre_consultation, submitted, approved or rejected.
+    /// draft, pre_consultation, consulted, submitted, approved or rejected.
     pub status: String,
     pub version: i64,
+    /// new, change or renewal.
+    pub kind: String,
+    /// The ledger entry a change or renewal is for.
+    pub ledger_entry_id: Option<i64>,
+    /// The assessment version pinned at submission: what the application is decided on.
+    pub pinned_assessment_version: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -162,6 +168,10 @@ pub struct NewApplicationBody {
     pub period_start: String,
     /// YYYY-MM-DD
     pub period_end: String,
+    /// new (the default), change or renewal (更新: the period must end later).
+    pub kind: Option<String>,
+    /// The ledger entry a change or renewal is for.
+    pub ledger_entry_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -188,11 +198,25 @@ pub struct EventBody {
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationDetail {
     pub application: ApplicationBody,
+    /// The verdict, reasons, approvals and assessment version decided on: pinned at
+    /// submission, the assessment as it stands before.
     pub verdict: String,
     pub reasons: Vec<String>,
     pub required_approvals: Vec<String>,
     pub assessment_version: i64,
     pub profile_current: bool,
+    /// Whether the version decided on is pinned (the application was submitted).
+    pub pinned: bool,
+    /// The assessment as it stands now.
+    pub current_assessment_version: i64,
+    pub current_verdict: String,
+    /// The assessment changed after it was pinned: pending, it must be re-submitted or
+    /// returned before a decision; approved, 承認後に変更あり (see `/changes`).
+    pub changed_since_pinned: bool,
+    /// Whether the profile requires a 協議済 answer before submission.
+    pub consultation_required: bool,
+    /// The assessment version the latest 協議済 answer was given for.
+    pub consulted_version: Option<i64>,
     pub acceptances: Vec<AcceptanceBody>,
     /// The actions the caller may take now.
     pub actions: Vec<String>,
@@ -203,7 +227,8 @@ pub struct ApplicationDetail {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ActionBody {
-    /// start_pre_consultation, submit, return, approve or reject.
+    /// start_pre_consultation, conclude_consultation (協議済), request_revision (要修正),
+    /// submit, resubmit, return, approve or reject.
     pub action: String,
     #[serde(default)]
     pub comment: String,
@@ -214,6 +239,25 @@ pub struct ActionBody {
 #[derive(Deserialize, ToSchema)]
 pub struct AcceptBody {
     pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DifferenceBody {
+    /// What differs, in Japanese: 判定, a fact's label, or 項目 5.
+    pub subject: String,
+    /// The item's id, when an item's answer differs.
+    pub item: Option<String>,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangesBody {
+    pub application_id: i64,
+    /// The version the application pinned (approved or submitted).
+    pub pinned_version: i64,
+    pub current_version: i64,
+    pub differences: Vec<DifferenceBody>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -228,7 +272,10 @@ pub struct LedgerBody {
     pub profile_id: String,
     pub profile_version: String,
     pub verdict: String,
+    /// The approved application the entry stands on (the latest change or renewal).
     pub application_id: Option<i64>,
+    /// In use, but the period ended before today (期限切れ).
+    pub expired: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -242,8 +289,10 @@ pub struct LedgerPage {
 #[derive(Serialize, ToSchema)]
 pub struct LedgerVersionBody {
     pub version: i64,
-    /// registered, extended, changed or abolished.
+    /// registered, imported, extended, changed, renewed or abolished.
     pub kind: String,
+    /// The approved application the version came from, if any.
+    pub application_id: Option<i64>,
     #[schema(value_type = Object)]
     pub fields: Value,
     pub comment: String,
@@ -255,6 +304,8 @@ pub struct LedgerVersionBody {
 pub struct LedgerDetail {
     pub entry: LedgerBody,
     pub history: Vec<LedgerVersionBody>,
+    /// The assessment changed after the approval the entry stands on (承認後に変更あり).
+    pub changed_after_approval: bool,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -263,8 +314,12 @@ pub struct LedgerFilters {
     #[serde(default)]
     pub search: String,
     pub classification: Option<String>,
-    /// Only active entries whose period ends within this many days (JST).
+    /// Only active entries whose period ends within this many days (JST) or has already
+    /// ended (期限切れ), the expired first.
     pub expiring: Option<u16>,
+    /// Only active entries whose period has ended (期限切れ).
+    #[serde(default)]
+    pub expired: bool,
     #[serde(default)]
     pub include_abolished: bool,
     #[serde(default)]
@@ -392,8 +447,11 @@ pub struct Dashboard {
     /// Services by the verdict of their latest assessment.
     #[schema(value_type = Object)]
     pub verdicts: Value,
+    /// Entries expiring within 30 / 90 days, the already expired included.
     pub expiring_30: u64,
     pub expiring_90: u64,
+    /// Entries in use whose period has ended (期限切れ).
+    pub expired: u64,
     pub waiting_for_me: Vec<ApplicationBody>,
 }
 
@@ -536,7 +594,8 @@ pub struct ReportAcceptance {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReportEvent {
-    /// start_pre_consultation, submit, return, approve or reject.
+    /// start_pre_consultation, conclude_consultation, request_revision, submit, resubmit,
+    /// return, approve or reject.
     pub action: String,
     /// The action in Japanese.
     pub action_label: String,
@@ -574,6 +633,12 @@ pub struct ReportItemBody {
 #[derive(Serialize, ToSchema)]
 pub struct ReportBody {
     pub application: ApplicationBody,
+    /// Whether the report shows a pinned version (the application was submitted); before
+    /// that, the assessment as it stands.
+    pub pinned: bool,
+    /// The assessment as it stands now, and whether it changed after the version reported.
+    pub current_assessment_version: i64,
+    pub changed_since_pinned: bool,
     pub applicant_name: String,
     pub service: ReportService,
     pub profile: ReportProfile,

@@ -5,7 +5,7 @@ use axum::{Extension, Json};
 
 use crate::extract::ApiJson;
 use sentei_core::judgement::Role;
-use sentei_core::workflow::{Action, Status};
+use sentei_core::workflow::{Action, Kind, Status};
 use sentei_store::NewApplication;
 
 use super::types::*;
@@ -60,13 +60,23 @@ pub async fn create(
                 user_scope: body.user_scope,
                 period_start: date(&body.period_start)?,
                 period_end: date(&body.period_end)?,
+                kind: match body.kind.as_deref().filter(|k| !k.is_empty()) {
+                    None => Kind::New,
+                    Some(name) => Kind::parse(name).ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "種類 {name} はありません（new, change, renewal のいずれかです）"
+                        ))
+                    })?,
+                },
+                ledger_entry_id: body.ledger_entry_id,
             },
         )
         .await?;
     Ok(Json(application_body(app)))
 }
 
-/// An application judged afresh, with what the caller may do and its history.
+/// An application with what it is decided on (pinned at submission), whether its assessment
+/// changed since, what the caller may do and its history.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 404, body = ErrorBody)))]
 pub async fn application(
@@ -89,6 +99,12 @@ pub async fn application(
             .collect(),
         assessment_version: review.assessment_version,
         profile_current: review.profile_current,
+        pinned: review.pinned,
+        current_assessment_version: review.current_assessment_version,
+        current_verdict: review.current_verdict.as_str().to_owned(),
+        changed_since_pinned: review.changed_since_pinned,
+        consultation_required: review.consultation_required,
+        consulted_version: review.consulted_version,
         acceptances: review
             .acceptances
             .into_iter()
@@ -119,6 +135,36 @@ pub async fn application(
             })
             .collect(),
         application: application_body(review.application),
+    }))
+}
+
+/// What changed in an application's assessment after the version it pinned: facts and
+/// answers, before and after, in Japanese (empty before submission).
+#[utoipa::path(get, path = "/api/v1/applications/{id}/changes", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = ChangesBody), (status = 404, body = ErrorBody)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+) -> Result<Json<ChangesBody>, ApiError> {
+    let changes = state
+        .store
+        .changes_since_pinned(&signed.actor, &state.catalog, id)
+        .await?;
+    Ok(Json(ChangesBody {
+        application_id: changes.application.id,
+        pinned_version: changes.pinned_version,
+        current_version: changes.current_version,
+        differences: changes
+            .differences
+            .into_iter()
+            .map(|d| DifferenceBody {
+                subject: d.subject,
+                item: d.item,
+                before: d.before,
+                after: d.after,
+            })
+            .collect(),
     }))
 }
 

@@ -18,7 +18,7 @@ use sentei_core::assessment::Catalog;
 use sentei_core::facts::{CERTIFICATIONS, FACTS, MODEL};
 use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
 use sentei_core::profile::Meaning;
-use sentei_core::workflow::may_edit_assessment;
+use sentei_core::workflow::{Status, may_edit_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use sentei_store::{StoreError, StoredAssessment};
 
@@ -83,7 +83,8 @@ pub struct EditorPage<'a> {
     form_version: i64,
     updated: String,
     editable: bool,
-    frozen: Option<String>,
+    /// What saving means for the applications that use this assessment.
+    notes: Vec<String>,
     conflict: Option<String>,
     verdict: Option<VerdictView>,
     problems: Vec<String>,
@@ -229,6 +230,32 @@ pub async fn save(
     }
 }
 
+/// What saving this assessment means for the applications pinned to one of its versions.
+fn pinned_notes(using: &[sentei_store::ApplicationView], version: i64) -> Vec<String> {
+    using
+        .iter()
+        .filter_map(|a| {
+            let pinned = a.pinned.as_ref()?;
+            let at = pinned.assessment_version;
+            Some(match a.status {
+                Status::Submitted if at == version => format!(
+                    "申請 {} は、この評価の版 {at} で申請中です。保存すると新しい版になり、申請者が再申請するまで承認も却下もされません。",
+                    a.id
+                ),
+                Status::Submitted => format!(
+                    "申請 {} は版 {at} で申請されたままです。現在の版で判断するには、申請者が再申請してください。",
+                    a.id
+                ),
+                Status::Approved => format!(
+                    "申請 {} は、この評価の版 {at} で承認されています。保存した変更は、変更申請が承認されるまで台帳に反映されません。",
+                    a.id
+                ),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
 async fn editor<'a>(
     state: &'a AppState,
     signed: &Signed,
@@ -238,11 +265,11 @@ async fn editor<'a>(
 ) -> Result<EditorPage<'a>, AppError> {
     let profile = profile_of(&state.catalog, stored)?;
     // Two independent reads, side by side rather than one after the other.
-    let (service, review, links) = tokio::try_join!(
+    let (service, using, links) = tokio::try_join!(
         state.store.service(&signed.actor, stored.service_id),
         state
             .store
-            .assessment_review_status(&signed.actor, stored.id),
+            .applications_of_assessment(&signed.actor, stored.id),
         state.store.vendor_links(&signed.actor, stored.id),
     )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, form);
@@ -252,8 +279,12 @@ async fn editor<'a>(
             problems.push(problem);
         }
     }
-    let frozen = may_edit_assessment(signed.actor.role(), review).err();
-    let editable = signed.actor.can(Capability::Register) && frozen.is_none();
+    let editable = may_edit_assessment(signed.actor.role()).is_ok();
+    let notes = if editable {
+        pinned_notes(&using, stored.version)
+    } else {
+        Vec::new()
+    };
     let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), form);
     Ok(EditorPage {
         layout: Layout::new(
@@ -271,9 +302,7 @@ async fn editor<'a>(
         form_version: stored.version,
         updated: layout::time(stored.updated_at),
         editable,
-        frozen: frozen
-            .filter(|_| signed.actor.can(Capability::Register))
-            .map(|r| r.to_string()),
+        notes,
         conflict: None,
         verdict: judged.as_ref().map(|(_, v)| v.clone_view()),
         problems,

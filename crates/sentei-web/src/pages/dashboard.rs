@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[template(path = "dashboard.html")]
 pub struct Dashboard {
     layout: Layout,
+    expired: u64,
     expiring_30: u64,
     expiring_90: u64,
     waiting: Vec<WaitingRow>,
@@ -50,6 +51,7 @@ pub async fn show(
     };
     let expiring_30 = store.ledger(actor, &expiring(30)).await?.total;
     let expiring_90 = store.ledger(actor, &expiring(90)).await?.total;
+    let expired = store.ledger_expired_count(actor, layout::today()).await?;
     let waiting = store.waiting_for(actor).await?;
     let names = ServiceNames::load(&state, actor, waiting.iter().map(|a| a.service_id)).await?;
     let waiting = waiting
@@ -94,6 +96,7 @@ pub async fn show(
         .collect();
     Ok(Dashboard {
         layout: Layout::new("ホーム", Some(&signed), "/").with_notice(done.done.as_deref()),
+        expired,
         expiring_30,
         expiring_90,
         waiting,

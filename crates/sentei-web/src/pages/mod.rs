@@ -2,12 +2,14 @@
 //! core rules), and renders a template; none decides a rule itself.
 
 pub mod account;
+pub mod application_view;
 pub mod applications;
 mod assessment_form;
 pub mod assessments;
 pub mod audit;
 pub mod dashboard;
 pub mod ledger;
+pub mod ledger_entry;
 pub mod ledger_import;
 pub mod login;
 pub mod profiles;

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Path, State};
-use sentei_core::profile::{Meaning, RuleKind, describe_items};
+use sentei_core::profile::{Meaning, PreConsultation, RuleKind, describe_items};
 
 use crate::auth::Signed;
 use crate::error::{AppError, PageError};
@@ -55,6 +55,8 @@ pub struct ProfilePage {
     source: String,
     version: String,
     description: String,
+    /// Whether applications need a 協議済 pre-consultation, in one sentence.
+    consultation: String,
     levels: Vec<(String, String)>,
     rules: Vec<(&'static str, String, String, String)>,
     items: Vec<ItemRow>,
@@ -75,6 +77,18 @@ pub async fn show(
         source: profile.source.document.clone(),
         version: profile.version.clone(),
         description: profile.description.clone(),
+        consultation: match (profile.pre_consultation, &profile.pre_consultation_citation) {
+            (PreConsultation::Required, Some(citation)) => format!(
+                "利用申請の前に、許可権限者との事前協議で「協議済」の回答が必要です（{citation}）。"
+            ),
+            (PreConsultation::Required, None) => {
+                "利用申請の前に、許可権限者との事前協議で「協議済」の回答が必要です。".to_owned()
+            }
+            (PreConsultation::Optional, _) => {
+                "事前協議は任意です（協議してから申請しても、直接申請してもかまいません）。"
+                    .to_owned()
+            }
+        },
         levels: profile
             .levels
             .iter()

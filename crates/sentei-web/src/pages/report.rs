@@ -1,17 +1,18 @@
 //! The printable assessment report of an application: designed for A4 paper (print CSS), to
 //! file with the approval. The service, the profile and its version, the verdict and its
 //! reasons, every item with its answer, evidence and outcome, the acceptances, and the history
-//! with names and dates (和暦 beside ISO dates).
+//! with names and dates (和暦 beside ISO dates) — all as pinned when the application was
+//! submitted, so the record shows what was decided however the assessment changes afterwards.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Path, State};
-use sentei_core::judge;
 use sentei_core::judgement::{AnswerStatus, Outcome};
+use sentei_core::record::RecordedJudgement;
 use sentei_store::Actor;
 
-use super::applications::{self, DetailPage, Gathered};
+use super::application_view::{self, DetailPage, Gathered};
 use crate::auth::Signed;
 use crate::error::{AppError, PageError};
 use crate::layout;
@@ -65,58 +66,60 @@ pub(crate) struct Report {
     pub(crate) items: Vec<ReportItem>,
 }
 
-/// Gathers an application's report: the application as its page shows it, and its
-/// assessment judged item by item.
+/// Gathers an application's report: the application as its page shows it, and the version
+/// it is decided on (pinned at submission) item by item, as recorded.
 pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<Report, AppError> {
     let application = Gathered::load(state, actor, id).await?;
-    let stored = state
-        .store
-        .assessment(actor, application.review.application.assessment_id)
-        .await?;
-    let (profile, assessment) = super::read_stored(state, &stored)?;
-    let judgement = judge(profile, &assessment);
-    let texts = profile
+    let review = &application.review;
+    let recorded = RecordedJudgement::parse(&review.judgement).map_err(|_| {
+        AppError::Refused("この申請の判定の記録を読めません。管理者に連絡してください".to_owned())
+    })?;
+    let profile = state.catalog.get(&recorded.profile.id);
+    let extra = |id: &str| {
+        review
+            .document
+            .as_ref()
+            .and_then(|d| d["extra_items"].as_array())
+            .and_then(|items| items.iter().find(|e| e["id"] == id))
+            .map(|e| {
+                (
+                    vec!["個別の選定条件".to_owned()],
+                    e["text"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+    };
+    let items = recorded
         .items
         .iter()
-        .map(|i| (i.category.clone(), i.text.as_str()))
-        .chain(
-            assessment
-                .extra_items
-                .iter()
-                .map(|e| (vec!["個別の選定条件".to_owned()], e.text.as_str())),
-        );
-    let items = judgement
-        .items
-        .iter()
-        .zip(texts)
-        .map(|(j, (categories, text))| ReportItem {
-            id: j.id.to_owned(),
-            categories,
-            text: text.to_owned(),
-            level: j.level.to_owned(),
-            applies: j.applies,
-            why: j.why.to_owned(),
-            answer: j.answer,
-            reason: j.reason.unwrap_or_default().to_owned(),
-            evidence: j.evidence.unwrap_or_default().to_owned(),
-            outcome: j.outcome,
+        .map(|j| {
+            let (categories, text) = profile
+                .and_then(|p| p.item(&j.id))
+                .map(|i| (i.category.clone(), i.text.clone()))
+                .or_else(|| extra(&j.id))
+                .unwrap_or_default();
+            ReportItem {
+                id: j.id.clone(),
+                categories,
+                text,
+                level: j.level.clone(),
+                applies: j.applies,
+                why: j.why.clone(),
+                answer: j.answer,
+                reason: j.reason.clone().unwrap_or_default(),
+                evidence: j.evidence.clone().unwrap_or_default(),
+                outcome: j.outcome,
+            }
         })
         .collect();
-    let classification = judgement.classification.to_owned();
-    let classification_label = sentei_core::facts::CLASSIFICATIONS
-        .get(usize::from(
-            assessment.facts.value(sentei_core::facts::CLASSIFICATION),
-        ))
-        .map_or_else(|| classification.clone(), |c| c.label.to_owned());
     Ok(Report {
-        application,
-        profile_title: profile.title.clone(),
-        profile_id: profile.id.clone(),
-        profile_version: stored.profile_version.clone(),
-        classification,
-        classification_label,
-        provider: assessment.service.provider.clone(),
+        profile_title: profile.map_or_else(|| recorded.profile.id.clone(), |p| p.title.clone()),
+        profile_id: recorded.profile.id.clone(),
+        profile_version: recorded.profile.version.clone(),
+        classification_label: recorded.classification_label().to_owned(),
+        classification: recorded.classification.clone(),
+        provider: recorded.service.provider.clone(),
         items,
+        application,
     })
 }
 
@@ -141,7 +144,7 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<ReportPage, PageError> {
     let report = gather(&state, &signed.actor, id).await?;
-    let app = applications::detail_page(&signed, &report.application);
+    let app = application_view::detail_page(&signed, &report.application);
     Ok(ReportPage {
         profile_title: report.profile_title,
         profile_id: report.profile_id,

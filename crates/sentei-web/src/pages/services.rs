@@ -214,6 +214,7 @@ struct AssessmentRow {
 
 struct ApplicationRow {
     id: i64,
+    kind: &'static str,
     status: &'static str,
     purpose: String,
     period: String,
@@ -257,6 +258,7 @@ pub async fn show(
         .filter(|a| a.service_id == id)
         .map(|a| ApplicationRow {
             id: a.id,
+            kind: a.kind.label(),
             status: a.status.label(),
             purpose: a.purpose,
             period: format!(

@@ -546,6 +546,8 @@ async fn the_report_names_who_accepted_and_when() {
                 user_scope: "全庁".into(),
                 period_start: time::macros::date!(2026 - 12 - 01),
                 period_end: time::macros::date!(2027 - 11 - 30),
+                kind: sentei_core::workflow::Kind::New,
+                ledger_entry_id: None,
             },
         )
         .await

@@ -105,6 +105,8 @@ impl Web {
             user_scope: "課内".into(),
             period_start: time::macros::date!(2026 - 04 - 01),
             period_end: time::macros::date!(2027 - 03 - 31),
+            kind: sentei_core::workflow::Kind::New,
+            ledger_entry_id: None,
         };
         let approved = store
             .create_application(&applicant, new(assessment.id))

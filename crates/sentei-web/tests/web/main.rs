@@ -7,6 +7,7 @@ mod api;
 mod api_exchange;
 mod harness;
 mod ledger_import;
+mod lifecycle;
 mod pages;
 mod security;
 mod sheets;

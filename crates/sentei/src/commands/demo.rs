@@ -1,4 +1,6 @@
-//! A demonstration municipality: a user for every role and services in every state.
+//! A demonstration municipality: a user for every role and services in every state — drafts,
+//! consultations, applications under review, approvals (one changed afterwards), renewals,
+//! and ledger entries expiring soon, expired and abolished.
 //!
 //! Each service is taken through its steps with the ordinary store calls, one transaction per
 //! step, and a line is printed once its last step has committed. The durability test kills this
@@ -8,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 
 use sentei_core::assessment::Catalog;
-use sentei_core::workflow::{Action, UserRole};
+use sentei_core::workflow::{Action, Kind, UserRole};
 use sentei_store::{Actor, NewApplication, NewService, NewUser, Store, StoreError};
 use time::Duration;
 
@@ -61,6 +63,10 @@ const NEEDS_CISO: &str = "profile: sakai\nservice: { name: x, provider: y }\nfac
 const RISKS_DECIDED: &str = "profile: shunan-2023\nservice: { name: x, provider: y }\nfacts: { classification: \"1\" }\nanswers:\n  default: met\n  items:\n    risk-3: { status: unmet, reason: 公開済みの情報のみを扱うため受容する }\n";
 const INCOMPLETE: &str = "profile: ward-annex\nservice: { name: x, provider: y }\nfacts: { classification: \"2\" }\nanswers:\n  items:\n    \"1\": met\n    \"2\": met\n";
 const NOT_APPROVABLE: &str = "profile: city-checklist\nservice: { name: x, provider: y }\nfacts: { classification: \"2\" }\nanswers:\n  default: met\n  items:\n    \"1.12\": { status: unmet, reason: バックアップが海外に保存される }\n";
+/// 周南市: backups kept abroad (item 18, 推奨): conditional on the approver's acceptance.
+const BACKUPS_ABROAD: &str = "profile: shunan-2023\nservice: { name: x, provider: y }\nfacts: { classification: \"2\", certifications: [ismap, csp_iso27001, csp_iso27017] }\nanswers:\n  default: met\n  items:\n    \"18\": { status: unmet, reason: バックアップの複製が国外のデータセンターにも保存されるため }\n";
+/// The same after approval, with item 18 met: the approval shows 承認後に変更あり.
+const BACKUPS_MOVED: &str = "profile: shunan-2023\nservice: { name: x, provider: y }\nfacts: { classification: \"2\", certifications: [ismap, csp_iso27001, csp_iso27017] }\nanswers:\n  default: met\n  items:\n    \"18\": { status: met, evidence: 国内のみで保管する旨の確認書 }\n";
 
 /// Where each demo service ends up, in turn.
 #[derive(Clone, Copy, Debug)]
@@ -76,9 +82,19 @@ enum Fate {
     Abolished,
     RisksAccepted,
     Blocked,
+    /// Approved; the period ends in a few weeks.
+    ExpiringSoon,
+    /// Approved; the period ended days ago (期限切れ).
+    Expired,
+    /// Approved as conditional; the assessment edited afterwards (承認後に変更あり).
+    ChangedAfterApproval,
+    /// Approved; a renewal application (更新申請) waits for the approver.
+    RenewalPending,
+    /// The consultation answered 協議済; the applicant has yet to apply.
+    Consulted,
 }
 
-const FATES: [Fate; 11] = [
+const FATES: [Fate; 16] = [
     Fate::Approved,
     Fate::ApprovedWithAcceptances,
     Fate::Submitted,
@@ -90,6 +106,11 @@ const FATES: [Fate; 11] = [
     Fate::Abolished,
     Fate::RisksAccepted,
     Fate::Blocked,
+    Fate::ExpiringSoon,
+    Fate::Expired,
+    Fate::ChangedAfterApproval,
+    Fate::RenewalPending,
+    Fate::Consulted,
 ];
 
 struct Cast {
@@ -202,13 +223,23 @@ async fn create(
         Fate::RisksAccepted => RISKS_DECIDED,
         Fate::Draft => INCOMPLETE,
         Fate::Blocked => NOT_APPROVABLE,
+        Fate::ChangedAfterApproval => BACKUPS_ABROAD,
         _ => APPROVABLE,
     };
     let assessment = store
         .create_assessment(applicant, catalog, service.id, document)
         .await?;
-    // Periods end from a few days to a year and a half away, so some are expiring soon.
-    let start = today_in_japan() - Duration::days(i64::from(n % 365));
+    // Periods end about a year away, some within weeks, one already past.
+    let today = today_in_japan();
+    let (start, end) = match fate {
+        Fate::ExpiringSoon => (today - Duration::days(345), today + Duration::days(20)),
+        Fate::Expired => (today - Duration::days(375), today - Duration::days(10)),
+        Fate::RenewalPending => (today - Duration::days(320), today + Duration::days(45)),
+        _ => {
+            let start = today - Duration::days(i64::from(n % 365));
+            (start, start + Duration::days(365 + i64::from(n % 7) * 30))
+        }
+    };
     let app = store
         .create_application(
             applicant,
@@ -218,7 +249,9 @@ async fn create(
                 purpose: format!("{name}を使った業務（デモ）"),
                 user_scope: "課内の職員に限る".to_owned(),
                 period_start: start,
-                period_end: start + Duration::days(365 + i64::from(n % 7) * 30),
+                period_end: end,
+                kind: Kind::New,
+                ledger_entry_id: None,
             },
         )
         .await?;
@@ -249,6 +282,15 @@ async fn create(
     if matches!(fate, Fate::PreConsultation) {
         return Ok((service.id, app.id, "pre_consultation"));
     }
+    act(
+        &cast.approver,
+        Action::ConcludeConsultation,
+        "内容を確認しました。申請してください",
+    )
+    .await?;
+    if matches!(fate, Fate::Consulted) {
+        return Ok((service.id, app.id, "consulted"));
+    }
     act(applicant, Action::Submit, "").await?;
     match fate {
         Fate::Submitted => return Ok((service.id, app.id, "submitted")),
@@ -269,6 +311,16 @@ async fn create(
             )
             .await?;
             return Ok((service.id, app.id, "rejected"));
+        }
+        Fate::ChangedAfterApproval => {
+            store
+                .accept(
+                    &cast.approver,
+                    catalog,
+                    app.id,
+                    "国外の保管先にも日本法が適用されることを契約で確認した",
+                )
+                .await?;
         }
         Fate::ApprovedWithAcceptances => {
             store
@@ -291,6 +343,24 @@ async fn create(
         _ => {}
     }
     act(&cast.approver, Action::Approve, "承認します").await?;
+    match fate {
+        Fate::ChangedAfterApproval => {
+            store
+                .save_assessment(
+                    applicant,
+                    catalog,
+                    assessment.id,
+                    assessment.version,
+                    BACKUPS_MOVED,
+                )
+                .await?;
+        }
+        Fate::RenewalPending => {
+            let renewal = renew(store, catalog, cast, applicant, &app).await?;
+            return Ok((service.id, renewal, "submitted"));
+        }
+        _ => {}
+    }
     if matches!(fate, Fate::Extended | Fate::Abolished) {
         let entry = store
             .ledger(
@@ -331,4 +401,52 @@ async fn create(
         }
     }
     Ok((service.id, app.id, "approved"))
+}
+
+/// A renewal application for an approved application's entry, a year longer, taken through
+/// consultation to submission; returns its id.
+async fn renew(
+    store: &Store,
+    catalog: &Catalog,
+    cast: &Cast,
+    applicant: &Actor,
+    approved: &sentei_store::ApplicationView,
+) -> Result<i64, StoreError> {
+    let entry = store
+        .ledger_entry_of_application(applicant, approved.id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("台帳の項目が見つかりません".to_owned()))?;
+    let renewal = store
+        .create_application(
+            applicant,
+            NewApplication {
+                service_id: approved.service_id,
+                assessment_id: approved.assessment_id,
+                purpose: approved.purpose.clone(),
+                user_scope: approved.user_scope.clone(),
+                period_start: approved.period_start,
+                period_end: approved.period_end + Duration::days(365),
+                kind: Kind::Renewal,
+                ledger_entry_id: Some(entry),
+            },
+        )
+        .await?;
+    for (actor, action, comment) in [
+        (
+            applicant,
+            Action::StartPreConsultation,
+            "契約を1年更新します",
+        ),
+        (
+            &cast.approver,
+            Action::ConcludeConsultation,
+            "更新してください",
+        ),
+        (applicant, Action::Submit, ""),
+    ] {
+        store
+            .act(actor, catalog, renewal.id, action, comment, None)
+            .await?;
+    }
+    Ok(renewal.id)
 }

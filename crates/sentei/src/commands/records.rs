@@ -25,11 +25,12 @@ pub async fn ledger(
 ) -> Result<String, Failure> {
     let store = open(config).await?;
     let actor = operator(&store, org).await?;
+    let today = today_in_japan();
     let query = LedgerQuery {
         search: search.to_owned(),
         include_abolished,
         expiring_within: expiring,
-        today: Some(today_in_japan()),
+        today: Some(today),
         ..LedgerQuery::default()
     };
     let entries = store
@@ -37,11 +38,11 @@ pub async fn ledger(
         .await
         .map_err(|e| store_failure(&e))?;
     Ok(match format {
-        LedgerFormat::Table => table(&entries),
-        LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries)
+        LedgerFormat::Table => table(&entries, today),
+        LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries, today)
             .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?,
         LedgerFormat::CsvCp932 => {
-            let csv = sentei_exchange::ledger_csv::write(&entries)
+            let csv = sentei_exchange::ledger_csv::write(&entries, today)
                 .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
             let (bytes, replaced) = sentei_exchange::ledger_csv::to_cp932(&csv);
             if replaced > 0 {
@@ -57,24 +58,16 @@ pub async fn ledger(
                     "Excel ファイルは端末に表示できません。`> 台帳.xlsx` のようにファイルへ書き出してください",
                 ));
             }
-            let bytes = sentei_exchange::ledger_xlsx::write(&entries)
+            let bytes = sentei_exchange::ledger_xlsx::write(&entries, today)
                 .map_err(|e| Failure::internal(format!("Excel ファイルを書けません（{e}）")))?;
             let _ = crate::files::write_stdout_bytes(&bytes);
             String::new()
         }
-        LedgerFormat::Json => json(&entries),
+        LedgerFormat::Json => json(&entries, today),
     })
 }
 
-fn status(entry: &LedgerEntryView) -> &'static str {
-    if entry.abolished {
-        "廃止"
-    } else {
-        "利用中"
-    }
-}
-
-fn table(entries: &[LedgerEntryView]) -> String {
+fn table(entries: &[LedgerEntryView], today: time::Date) -> String {
     let mut rows = vec![
         [
             "番号",
@@ -97,7 +90,7 @@ fn table(entries: &[LedgerEntryView]) -> String {
             f.classification.clone(),
             format!("{} 〜 {}", f.period_start, f.period_end),
             f.applicant_department.clone(),
-            status(e).to_owned(),
+            e.state_label(today).to_owned(),
         ]);
     }
     let mut out = columns(&rows);
@@ -105,7 +98,7 @@ fn table(entries: &[LedgerEntryView]) -> String {
     out
 }
 
-fn json(entries: &[LedgerEntryView]) -> String {
+fn json(entries: &[LedgerEntryView], today: time::Date) -> String {
     let list: Vec<_> = entries
         .iter()
         .map(|e| {
@@ -113,6 +106,7 @@ fn json(entries: &[LedgerEntryView]) -> String {
                 "id": e.id,
                 "version": e.version,
                 "status": if e.abolished { "abolished" } else { "active" },
+                "expired": e.is_expired(today),
                 "fields": e.fields,
                 "profile": { "id": e.profile_id, "version": e.profile_version },
                 "verdict": e.verdict,

@@ -31,10 +31,10 @@ pub async fn serve(
 ) -> Result<String, Failure> {
     init_logging();
     let catalog = catalog(profiles_dir)?;
+    let store = open(config).await?;
     // Held while serving: `sentei restore` will not replace the database under a server.
     let _serving = sentei_store::ServingLock::take(&config.database_url)
         .map_err(|e| super::store_failure(&e))?;
-    let store = open(config).await?;
     first_run(&store, &options.org_name).await?;
     // The demo municipality is loaded once; later starts find it there.
     if options.demo && store.organization(super::demo::DEMO_ORG).await.is_err() {

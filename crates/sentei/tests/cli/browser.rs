@@ -1,7 +1,8 @@
 //! The whole journey in a real browser (headless Chromium through chromedriver) against
 //! `sentei serve --demo`: an applicant registers a service and fills its check sheet, with two
-//! 推奨 items unmet and their reasons; the live preview shows the judgement; the application is
-//! submitted; the approver records the acceptance and approves; the ledger lists the service;
+//! 推奨 items unmet and their reasons; the live preview shows the judgement; the approver
+//! answers the pre-consultation 協議済 and the application is submitted; the approver records
+//! the acceptance and approves; the ledger lists the service;
 //! the approver reads in an old ledger from a CSV file after its preview;
 //! the auditor finds the approval in the verified audit trail.
 //!
@@ -112,26 +113,63 @@ async fn browser(driver: &str, profile_dir: &std::path::Path) -> Client {
         .unwrap()
 }
 
-struct Journey {
-    client: Client,
+pub(crate) struct Journey {
+    pub(crate) client: Client,
     base: String,
-    shots: PathBuf,
+    pub(crate) shots: PathBuf,
+}
+
+/// `sentei serve --demo` on a free port and a headless Chromium pointed at it, stopped when
+/// dropped; `None`, having said why, when chromedriver is not installed.
+pub(crate) struct Browser {
+    pub(crate) j: Journey,
+    /// Where the server keeps its data; files for uploads go here too.
+    pub(crate) dir: tempfile::TempDir,
+    _server: Running,
+    _driver: Running,
+}
+
+pub(crate) async fn launch() -> Option<Browser> {
+    let Some(driver_binary) = chromedriver() else {
+        assert!(
+            std::env::var_os("SENTEI_REQUIRE_BROWSER").is_none(),
+            "SENTEI_REQUIRE_BROWSER is set but chromedriver is not on PATH"
+        );
+        eprintln!("skipped: chromedriver is not on PATH (apt install chromium chromium-driver)");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start_sentei(dir.path());
+    let (driver, url) = start_chromedriver(&driver_binary);
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let client = browser(&url, &dir.path().join("chromium")).await;
+    Some(Browser {
+        j: Journey {
+            client,
+            base,
+            shots,
+        },
+        dir,
+        _server: server,
+        _driver: driver,
+    })
 }
 
 impl Journey {
-    async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
             .unwrap();
     }
 
-    async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn css(&self, selector: &str) -> fantoccini::elements::Element {
         self.find(Locator::Css(selector)).await
     }
 
     /// Waits for an element; names the page when it never comes.
-    async fn find(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
         let found = self
             .client
             .wait()
@@ -148,7 +186,7 @@ impl Journey {
         }
     }
 
-    async fn type_into(&self, selector: &str, text: &str) {
+    pub(crate) async fn type_into(&self, selector: &str, text: &str) {
         let field = self.css(selector).await;
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
@@ -156,7 +194,7 @@ impl Journey {
 
     /// Clicks an element, scrolled to the middle of the window first as a person would: the
     /// sheet's judgement stays on top of the window and covers what is at its very top.
-    async fn click(&self, selector: &str) {
+    pub(crate) async fn click(&self, selector: &str) {
         let element = self.css(selector).await;
         let center = "arguments[0].scrollIntoView({block: 'center'})";
         let argument = serde_json::to_value(&element).unwrap();
@@ -168,23 +206,23 @@ impl Journey {
     }
 
     /// Clicks a button by its visible label.
-    async fn press(&self, label: &str) {
+    pub(crate) async fn press(&self, label: &str) {
         let xpath = format!("//button[normalize-space(.)='{label}']");
         let button = self.find(Locator::XPath(&xpath)).await;
         button.click().await.unwrap();
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.client.current_url().await.unwrap().to_string()
     }
 
     /// The main text of the page; empty while a new page replaces the old one.
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         self.css("main").await.text().await.unwrap_or_default()
     }
 
     /// Waits until the page's main text contains `needle`.
-    async fn see(&self, needle: &str) {
+    pub(crate) async fn see(&self, needle: &str) {
         let started = Instant::now();
         loop {
             let text = self.text().await;
@@ -201,7 +239,7 @@ impl Journey {
     }
 
     /// Waits until the application's status reads `label`.
-    async fn status_is(&self, label: &str) {
+    pub(crate) async fn status_is(&self, label: &str) {
         let started = Instant::now();
         loop {
             // Empty while the page is being replaced.
@@ -220,7 +258,7 @@ impl Journey {
 
     /// Saves a screenshot of the page at desktop width and at tablet width, and checks that
     /// at both nothing runs off the side of the window.
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         for (width, suffix) in [(DESKTOP, ""), (TABLET, "-tablet")] {
             self.client.set_window_size(width, 1400).await.unwrap();
             let overflow = self
@@ -245,7 +283,7 @@ impl Journey {
         self.client.set_window_size(DESKTOP, 1400).await.unwrap();
     }
 
-    async fn sign_in(&self, login: &str) {
+    pub(crate) async fn sign_in(&self, login: &str) {
         self.open("/login").await;
         self.type_into("#login", login).await;
         self.type_into("#password", PASSWORD).await;
@@ -253,7 +291,7 @@ impl Journey {
         self.css("form[action='/logout']").await;
     }
 
-    async fn sign_out(&self) {
+    pub(crate) async fn sign_out(&self) {
         self.click("form[action='/logout'] button").await;
         self.css("form.login").await;
     }
@@ -261,25 +299,10 @@ impl Journey {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
-    let Some(driver_binary) = chromedriver() else {
-        assert!(
-            std::env::var_os("SENTEI_REQUIRE_BROWSER").is_none(),
-            "SENTEI_REQUIRE_BROWSER is set but chromedriver is not on PATH"
-        );
-        eprintln!("skipped: chromedriver is not on PATH (apt install chromium chromium-driver)");
+    let Some(browser) = launch().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (_server, base) = start_sentei(dir.path());
-    let (_driver, driver) = start_chromedriver(&driver_binary);
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let client = browser(&driver, &dir.path().join("chromium")).await;
-    let j = Journey {
-        client,
-        base,
-        shots,
-    };
+    let (j, dir) = (&browser.j, &browser.dir);
 
     // The applicant registers the service and starts its check sheet.
     j.sign_in("demo-applicant").await;
@@ -365,7 +388,8 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     let source = j.client.source().await.unwrap();
     assert!(source.contains(">SLA 第4条（データの保管場所）</textarea>"));
 
-    // The application: draft, pre-consultation, submission.
+    // The application: draft, pre-consultation answered 協議済 by the approver (周南市基準
+    // 5(2)①), submission.
     j.click("main p a[href^='/services/']").await;
     j.type_into("#purpose", "市民からの問い合わせへの自動応答")
         .await;
@@ -373,8 +397,22 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     j.press("下書きを作る").await;
     j.status_is("下書き").await;
     let application = j.url().await;
+    j.see("この基準では事前協議が必要です").await;
+    j.type_into("#comment", "チャットボットの導入についてご確認ください")
+        .await;
     j.press("事前協議を依頼する").await;
     j.status_is("事前協議中").await;
+    j.sign_out().await;
+    j.sign_in("demo-approver").await;
+    j.client.goto(&application).await.unwrap();
+    j.type_into("#comment", "内容を確認しました。申請してください")
+        .await;
+    j.press("協議済として回答する").await;
+    j.status_is("協議済").await;
+    j.sign_out().await;
+    j.sign_in("demo-applicant").await;
+    j.client.goto(&application).await.unwrap();
+    j.see("「協議済」の回答があります").await;
     j.press("利用申請する").await;
     j.status_is("申請中").await;
     j.shot("2-submitted").await;
@@ -466,5 +504,5 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
     j.shot("5-audit").await;
     j.sign_out().await;
     j.shot("6-login").await;
-    j.client.close().await.unwrap();
+    browser.j.client.close().await.unwrap();
 }

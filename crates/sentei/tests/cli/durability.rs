@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use sea_orm::{ConnectionTrait, Database};
-use sentei_core::workflow::Status;
+use sentei_core::workflow::{Kind, Status};
 use sentei_store::{DatabaseUrl, LedgerQuery, Store};
 
 use crate::{command, sentei_with, text};
@@ -85,18 +85,26 @@ async fn check(url: &DatabaseUrl, committed: &[Committed]) {
         let events = store.application_events(&actor, app.id).await.unwrap();
         let recorded = events.last().map_or("draft", |e| e.to_status.as_str());
         assert_eq!(app.status.as_str(), recorded, "application {}", app.id);
-        // An approved application has exactly one ledger entry, and only an approved one.
-        let entries = ledger
-            .items
-            .iter()
-            .filter(|e| e.application_id == Some(app.id))
-            .count();
+        // An approved application has registered, changed or renewed exactly one ledger
+        // entry, and only an approved one has.
+        let entry = store
+            .ledger_entry_of_application(&actor, app.id)
+            .await
+            .unwrap();
         assert_eq!(
-            entries,
-            usize::from(app.status == Status::Approved),
+            entry.is_some(),
+            app.status == Status::Approved,
             "application {}",
             app.id
         );
+        if app.status == Status::Approved && app.kind == Kind::New {
+            let entries = ledger
+                .items
+                .iter()
+                .filter(|e| e.id == entry.unwrap_or(0))
+                .count();
+            assert_eq!(entries, 1, "application {}", app.id);
+        }
     }
     let chains = store.verify_audit(None).await.unwrap();
     assert!(chains.iter().all(|c| c.result.is_ok()), "{chains:?}");

@@ -31,7 +31,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
         "{first}"
     );
     // Every migration is applied, in order, the first time; none the second.
-    for version in 1..=3 {
+    for version in 1..=4 {
         assert!(
             first.contains(&format!("適用しました: 版 {version}")),
             "{first}"
@@ -39,7 +39,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
     }
     assert!(dir.path().join("sentei-data/sentei.db").exists());
     let again = ok(dir.path(), &["db", "migrate"]);
-    assert!(again.contains("スキーマは最新です（版 3）"), "{again}");
+    assert!(again.contains("スキーマは最新です（版 4）"), "{again}");
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn users_are_added_listed_given_roles_and_passwords() {
         ],
         2,
     );
-    assert!(bad_role.contains("possible values"), "{bad_role}");
+    assert!(bad_role.contains("使える値: applicant"), "{bad_role}");
 
     assert!(ok(d, &["user", "set-role", "tanaka", "auditor"]).contains("監査担当者"));
     let listed = ok(d, &["user", "list"]);
@@ -382,4 +382,29 @@ fn a_database_newer_than_the_binary_is_refused() {
         refused.contains("新しい版の sentei を使ってください"),
         "{refused}"
     );
+}
+
+#[test]
+fn the_demo_has_entries_expiring_soon_expired_changed_and_being_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let loaded = ok(d, &["demo", "load", "--services", "16"]);
+    assert!(loaded.contains("status=consulted"), "{loaded}");
+    let soon = ok(d, &["ledger", "list", "--expiring", "30"]);
+    let states: Vec<&str> = soon
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().last())
+        .collect();
+    // The expired first, then those ending within 30 days.
+    assert_eq!(states, ["期限切れ", "利用中", "件"], "{soon}");
+    let json = ok(d, &["ledger", "list", "--format", "json"]);
+    let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let expired = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["expired"] == true)
+        .count();
+    assert_eq!(expired, 1, "{json}");
 }

@@ -1,0 +1,201 @@
+//! Issue #11 in a real browser: an application approved as 条件付きで承認可能 at assessment
+//! version 2 with the approver's recorded acceptance; then the applicant downloads the check
+//! sheet, edits it and imports it into the same assessment. The approved application, its A4
+//! record and the ledger must still show version 2, 条件付きで承認可能 and the acceptance with
+//! its reason, and say 「承認後に変更あり」 with a page of what changed.
+
+use sentei_core::assessment::Catalog;
+use sentei_core::builtin_profiles;
+use sentei_core::judgement::AnswerStatus;
+use sentei_exchange::sheet::{self, Scope};
+
+use crate::browser::{Journey, launch};
+
+const SERVICE: &str = "庁内問い合わせ対応AI";
+const REASON_18: &str = "バックアップの複製が国外のデータセンターにも保存されるため";
+const ACCEPTANCE: &str = "国外の保管先にも日本法が適用されることを契約で確認したため、受容します";
+
+/// The bytes of a download, fetched by the page itself with the signed-in session.
+async fn download(j: &Journey, path: &str) -> Vec<u8> {
+    let script = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0], { credentials: 'same-origin' })
+            .then(r => r.arrayBuffer())
+            .then(b => done(Array.from(new Uint8Array(b))))
+            .catch(e => done(String(e)));";
+    let bytes = j
+        .client
+        .execute_async(script, vec![serde_json::json!(path)])
+        .await
+        .unwrap();
+    bytes
+        .as_array()
+        .unwrap_or_else(|| panic!("no download of {path}: {bytes}"))
+        .iter()
+        .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
+    let Some(browser) = launch().await else {
+        return;
+    };
+    let (j, dir) = (&browser.j, &browser.dir);
+    let catalog = Catalog::new(builtin_profiles().unwrap());
+    let shunan = catalog.get("shunan-2023").unwrap();
+    let index_of = |id: &str| shunan.items.iter().position(|i| i.id == id).unwrap();
+
+    // The applicant registers the service and fills its assessment (version 1, then 2): on
+    // the ISMAP list, backups kept abroad (item 18, 推奨, unmet with a reason).
+    j.sign_in("demo-applicant").await;
+    j.open("/services/new").await;
+    j.type_into("#name", SERVICE).await;
+    j.type_into("#provider", "例示クラウド株式会社").await;
+    j.press("登録する").await;
+    j.see("作成しました").await;
+    j.css("#profile")
+        .await
+        .select_by_value("shunan-2023")
+        .await
+        .unwrap();
+    j.press("評価を始める").await;
+    j.see("項目（").await;
+    for cert in ["ismap", "csp_iso27001", "csp_iso27017"] {
+        j.click(&format!("input[name='cert'][value='{cert}']"))
+            .await;
+    }
+    for (index, item) in shunan.items.iter().enumerate() {
+        let radio = format!("input[name='s.{index}'][value='met']");
+        if item.certification.is_none()
+            && !item.is_derived()
+            && j.css(&radio).await.is_displayed().await.unwrap()
+        {
+            j.click(&radio).await;
+        }
+    }
+    j.click(&format!("input[name='s.{}'][value='unmet']", index_of("2")))
+        .await;
+    let i18 = index_of("18");
+    j.click(&format!("input[name='s.{i18}'][value='unmet']"))
+        .await;
+    j.type_into(&format!("#r-{i18}"), REASON_18).await;
+    j.press("保存する").await;
+    j.see("保存しました").await;
+    j.see("評価の版: 2").await;
+    let verdict = j.css("#verdict").await.text().await.unwrap();
+    assert!(verdict.contains("条件付きで承認可能"), "{verdict}");
+    let assessment = j.url().await;
+    let assessment_path = assessment
+        .split_once("/assessments/")
+        .map(|(_, rest)| format!("/assessments/{}", rest.split('?').next().unwrap()))
+        .unwrap();
+
+    // Consultation answered 協議済, then the application submitted at version 2.
+    j.click("main p a[href^='/services/']").await;
+    j.type_into("#purpose", "職員からの問い合わせへの自動応答")
+        .await;
+    j.type_into("#user_scope", "全庁").await;
+    j.press("下書きを作る").await;
+    j.status_is("下書き").await;
+    let application = j.url().await;
+    let application = application.split('?').next().unwrap().to_owned();
+    j.press("事前協議を依頼する").await;
+    j.status_is("事前協議中").await;
+    j.sign_out().await;
+    j.sign_in("demo-approver").await;
+    j.client.goto(&application).await.unwrap();
+    j.press("協議済として回答する").await;
+    j.status_is("協議済").await;
+    j.sign_out().await;
+    j.sign_in("demo-applicant").await;
+    j.client.goto(&application).await.unwrap();
+    j.press("利用申請する").await;
+    j.status_is("申請中").await;
+    j.sign_out().await;
+
+    // The approver records the acceptance with its reason and approves version 2.
+    j.sign_in("demo-approver").await;
+    j.client.goto(&application).await.unwrap();
+    j.see("版 2: 申請した版").await;
+    j.type_into("#reason", ACCEPTANCE).await;
+    j.press("受容を記録する").await;
+    j.see("受容を記録しました").await;
+    j.press("承認する").await;
+    j.status_is("承認済み").await;
+    j.sign_out().await;
+
+    // The applicant downloads the check sheet, answers item 18 met, and imports it into the
+    // same assessment.
+    j.sign_in("demo-applicant").await;
+    j.client.goto(&assessment).await.unwrap();
+    j.see("承認されています").await;
+    let bytes = download(j, &format!("{assessment_path}/sheet.xlsx")).await;
+    let mut edited = sheet::import("チェックシート.xlsx", &bytes, &catalog)
+        .unwrap()
+        .assessment;
+    edited.answers[i18] = Some(sentei_core::Answer {
+        status: AnswerStatus::Met,
+        reason: None,
+        evidence: Some("国内のみで保管する旨の確認書".to_owned()),
+    });
+    let file = dir.path().join("記入済みチェックシート.xlsx");
+    std::fs::write(
+        &file,
+        sheet::export(shunan, &edited, Scope::Applicable).unwrap(),
+    )
+    .unwrap();
+    j.css("#sheet")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    j.press("読み込んで変更点を確かめる").await;
+    j.see("国内のみで保管する旨の確認書").await;
+    j.press("この内容で保存する").await;
+    j.see("チェックシートの回答を保存しました").await;
+    j.see("評価の版: 3").await;
+    let verdict = j.css("#verdict").await.text().await.unwrap();
+    assert!(verdict.contains("承認可能"), "{verdict}");
+
+    // The approved application still shows version 2, 条件付きで承認可能 and the acceptance.
+    j.client.goto(&application).await.unwrap();
+    j.status_is("承認済み").await;
+    j.see("版 2: 承認した版").await;
+    j.see(ACCEPTANCE).await;
+    j.see("承認後に変更あり").await;
+    let badge = j.css("dl.facts span.badge").await.text().await.unwrap();
+    assert_eq!(badge, "条件付きで承認可能");
+    j.shot("7-approved-then-changed").await;
+
+    // The difference, fact by fact and answer by answer.
+    j.click("a[href$='/changes']").await;
+    j.see("変更前（版 2）").await;
+    j.see("項目 18").await;
+    j.see(&format!("満たさない（理由: {REASON_18}）")).await;
+    j.see("満たす（根拠: 国内のみで保管する旨の確認書）").await;
+    j.shot("7-changes").await;
+
+    // The A4 record: as approved.
+    j.client
+        .goto(&format!("{application}/report"))
+        .await
+        .unwrap();
+    j.see("判定: 条件付きで承認可能").await;
+    j.see("版 2: 承認した版").await;
+    j.see(ACCEPTANCE).await;
+    j.see(&format!("理由: {REASON_18}")).await;
+    let record = j.text().await;
+    assert!(
+        !record.contains("国内のみで保管する旨の確認書"),
+        "the record shows what was approved, not the later edit"
+    );
+    j.shot("7-report").await;
+
+    // The ledger entry stands on the approval as it was.
+    j.client.goto(&application).await.unwrap();
+    j.click("dl.facts a[href^='/ledger/']").await;
+    j.see("承認後に変更あり").await;
+    j.see("条件付きで承認可能").await;
+    j.shot("7-ledger-entry").await;
+    browser.j.client.close().await.unwrap();
+}
