@@ -287,6 +287,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn verdicts_read_back_from_their_spelling() {
+        for code in [
+            "approvable",
+            "conditional",
+            "incomplete",
+            "not_approvable",
+            "prohibited",
+        ] {
+            assert_eq!(Verdict::parse(code).map(Verdict::as_str), Some(code));
+        }
+        assert_eq!(Verdict::parse("maybe"), None);
+    }
+
+    #[test]
     fn verdicts_order_by_the_contract_precedence() {
         assert!(Verdict::Prohibited > Verdict::NotApprovable);
         assert!(Verdict::NotApprovable > Verdict::Incomplete);

@@ -87,7 +87,7 @@ static LEDGER: LazyLock<Vec<LedgerEntryView>> = LazyLock::new(|| {
 fn ledger_csv_100k(bencher: divan::Bencher) {
     LazyLock::force(&LEDGER);
     bencher.bench(|| {
-        ledger_csv::write(&LEDGER, time::macros::date!(2026 - 04 - 01))
+        ledger_csv::write(&LEDGER, time::macros::date!(2026 - 04 - 01), &CATALOG)
             .unwrap()
             .len()
     });

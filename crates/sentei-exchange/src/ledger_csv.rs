@@ -2,6 +2,8 @@
 //! ends so that Excel opens it as written, and no cell a spreadsheet would run as a formula.
 //! On request the same text in Shift_JIS (CP932), for set-ups that expect it.
 
+use sentei_core::assessment::Catalog;
+use sentei_core::judgement::Verdict;
 use sentei_core::ledger::HEADINGS;
 use sentei_store::LedgerEntryView;
 use time::Date;
@@ -14,9 +16,28 @@ pub fn headings() -> Vec<&'static str> {
     header
 }
 
+/// The criteria an entry was approved under, by their name: 「堺市クラウドサービス利用判断基準
+/// 第2版」. A profile the catalog no longer has is named by its id.
+pub fn profile_name(catalog: &Catalog, id: &str, version: &str) -> String {
+    if id.is_empty() {
+        // Read in from a ledger kept before sentei: approved under no profile of sentei's.
+        return "（既存の台帳から取込）".to_owned();
+    }
+    let title = catalog.get(id).map_or(id, |p| p.title.as_str());
+    format!("{title} 第{version}版")
+}
+
+/// A stored verdict in words (承認可能, 条件付きで承認可能, …).
+pub fn verdict_label(code: &str) -> &str {
+    match Verdict::parse(code) {
+        Some(verdict) => verdict.label(),
+        None => code,
+    }
+}
+
 /// One entry as the cells of an exported row, in the order of [`headings`]; its state
-/// (利用中・期限切れ・廃止) as of `today`.
-pub fn cells(e: &LedgerEntryView, today: Date) -> [String; 14] {
+/// (利用中・期限切れ・廃止) as of `today`; criteria and verdicts by their Japanese names.
+pub fn cells(e: &LedgerEntryView, today: Date, catalog: &Catalog) -> [String; 14] {
     let f = &e.fields;
     [
         e.id.to_string(),
@@ -31,18 +52,17 @@ pub fn cells(e: &LedgerEntryView, today: Date) -> [String; 14] {
         f.user_scope.clone(),
         e.state_label(today).to_owned(),
         e.version.to_string(),
-        if e.profile_id.is_empty() {
-            // Read in from a ledger kept before sentei: approved under no profile of sentei's.
-            "（既存の台帳から取込）".to_owned()
-        } else {
-            format!("{} 版{}", e.profile_id, e.profile_version)
-        },
-        e.verdict.clone(),
+        profile_name(catalog, &e.profile_id, &e.profile_version),
+        verdict_label(&e.verdict).to_owned(),
     ]
 }
 
 /// The ledger entries as CSV text, starting with a byte-order mark; states as of `today`.
-pub fn write(entries: &[LedgerEntryView], today: Date) -> Result<String, csv::Error> {
+pub fn write(
+    entries: &[LedgerEntryView],
+    today: Date,
+    catalog: &Catalog,
+) -> Result<String, csv::Error> {
     // Written once into a buffer of about the right size: for 100,000 entries (17 MB) growing
     // and copying it cost more than writing the CSV.
     let mut buffer = Vec::with_capacity(256 + entries.len() * 192);
@@ -52,7 +72,7 @@ pub fn write(entries: &[LedgerEntryView], today: Date) -> Result<String, csv::Er
         .from_writer(buffer);
     writer.write_record(headings())?;
     for e in entries {
-        writer.write_record(cells(e, today).iter().map(|cell| neutralize(cell)))?;
+        writer.write_record(cells(e, today, catalog).iter().map(|cell| neutralize(cell)))?;
     }
     let bytes = writer
         .into_inner()

@@ -6,11 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+use sentei_core::assessment::Catalog;
 use sentei_core::ledger::LedgerFields;
 use sentei_exchange::ledger_import::{self, LedgerFile};
 use sentei_exchange::{ledger_csv, ledger_xlsx};
 use sentei_store::LedgerEntryView;
 use time::macros::date;
+
+fn catalog() -> Catalog {
+    Catalog::new(sentei_core::builtin_profiles().unwrap())
+}
 
 fn fields(n: usize) -> LedgerFields {
     LedgerFields {
@@ -73,7 +78,7 @@ const LONG_AFTER: time::Date = time::macros::date!(2099 - 01 - 01);
 
 #[test]
 fn our_own_csv_export_reads_back_exactly_in_utf8_and_cp932() {
-    let csv = ledger_csv::write(&entries(), LONG_AFTER).unwrap();
+    let csv = ledger_csv::write(&entries(), LONG_AFTER, &catalog()).unwrap();
     assert!(csv.contains(",期限切れ,"), "{csv}");
     let file = read("台帳.csv", csv.as_bytes());
     assert_same_as_exported(&file);
@@ -92,7 +97,7 @@ fn our_own_csv_export_reads_back_exactly_in_utf8_and_cp932() {
 
 #[test]
 fn our_own_xlsx_export_reads_back_exactly() {
-    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER).unwrap();
+    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER, &catalog()).unwrap();
     let file = read("台帳.xlsx", &bytes);
     assert_same_as_exported(&file);
     assert_eq!(file.rows[1].place, "外部サービス利用台帳 3行目");
@@ -304,7 +309,7 @@ fn files_that_are_not_a_ledger_are_refused_with_the_reason() {
 
 #[test]
 fn hostile_and_malformed_files_are_refused_before_they_cost_anything() {
-    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER).unwrap();
+    let bytes = ledger_xlsx::write(&entries(), LONG_AFTER, &catalog()).unwrap();
     assert!(refused("台帳.xlsx", &bytes[..bytes.len() / 2]).contains("途中で切れています"));
     let huge = vec![b'a'; ledger_import::MAX_FILE_BYTES + 1];
     assert!(refused("台帳.csv", &huge).contains("大きすぎます"));

@@ -156,7 +156,7 @@ pub async fn xlsx(
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
     let entries = all_entries(&state, &signed, &filters).await?;
-    let bytes = sentei_exchange::ledger_xlsx::write(&entries, layout::today())
+    let bytes = sentei_exchange::ledger_xlsx::write(&entries, layout::today(), &state.catalog)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -178,7 +178,7 @@ pub async fn csv(
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
     let entries = all_entries(&state, &signed, &filters).await?;
-    let body = sentei_exchange::ledger_csv::write(&entries, layout::today())
+    let body = sentei_exchange::ledger_csv::write(&entries, layout::today(), &state.catalog)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let cp932 = filters.encoding.as_deref() == Some("cp932");
     let mut response = if cp932 {

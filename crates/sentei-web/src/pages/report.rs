@@ -128,7 +128,6 @@ pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<R
 pub struct ReportPage {
     app: DetailPage,
     profile_title: String,
-    profile_id: String,
     profile_version: String,
     classification: String,
     provider: String,
@@ -147,7 +146,6 @@ pub async fn show(
     let app = application_view::detail_page(&signed, &report.application);
     Ok(ReportPage {
         profile_title: report.profile_title,
-        profile_id: report.profile_id,
         profile_version: report.profile_version,
         classification: report.classification_label,
         provider: report.provider,

@@ -59,6 +59,7 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
             format,
         }) => block_on(records::ledger(
             &config()?,
+            dir,
             org,
             expiring,
             &search,

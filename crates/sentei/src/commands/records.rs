@@ -17,12 +17,15 @@ pub fn today_in_japan() -> time::Date {
 
 pub async fn ledger(
     config: &Config,
+    profiles_dir: Option<&std::path::Path>,
     org: Option<&str>,
     expiring: Option<u16>,
     search: &str,
     include_abolished: bool,
     format: LedgerFormat,
 ) -> Result<String, Failure> {
+    // Criteria are named by their titles in the files people read.
+    let catalog = crate::files::catalog(profiles_dir)?;
     let store = open(config).await?;
     let actor = operator(&store, org).await?;
     let today = today_in_japan();
@@ -39,10 +42,10 @@ pub async fn ledger(
         .map_err(|e| store_failure(&e))?;
     Ok(match format {
         LedgerFormat::Table => table(&entries, today),
-        LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries, today)
+        LedgerFormat::Csv => sentei_exchange::ledger_csv::write(&entries, today, &catalog)
             .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?,
         LedgerFormat::CsvCp932 => {
-            let csv = sentei_exchange::ledger_csv::write(&entries, today)
+            let csv = sentei_exchange::ledger_csv::write(&entries, today, &catalog)
                 .map_err(|e| Failure::internal(format!("CSV を書けません（{e}）")))?;
             let (bytes, replaced) = sentei_exchange::ledger_csv::to_cp932(&csv);
             if replaced > 0 {
@@ -58,7 +61,7 @@ pub async fn ledger(
                     "Excel ファイルは端末に表示できません。`> 台帳.xlsx` のようにファイルへ書き出してください",
                 ));
             }
-            let bytes = sentei_exchange::ledger_xlsx::write(&entries, today)
+            let bytes = sentei_exchange::ledger_xlsx::write(&entries, today, &catalog)
                 .map_err(|e| Failure::internal(format!("Excel ファイルを書けません（{e}）")))?;
             let _ = crate::files::write_stdout_bytes(&bytes);
             String::new()
