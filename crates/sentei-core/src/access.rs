@@ -10,7 +10,8 @@ use crate::workflow::UserRole;
 pub enum Capability {
     /// See services, assessments, applications and the ledger of the organization.
     Read,
-    /// Register services and write assessments.
+    /// Register services and write assessments (those of one's own department: see
+    /// [`crate::workflow::may_author_assessment`]). The approver reviews and does not author.
     Register,
     /// Create applications and move one's own through draft, pre-consultation and submission.
     Apply,
@@ -45,7 +46,7 @@ pub fn can(role: UserRole, capability: Capability) -> bool {
     use UserRole as R;
     match capability {
         C::Read => true,
-        C::Register => matches!(role, R::Applicant | R::Approver),
+        C::Register => role == R::Applicant,
         C::Apply => role == R::Applicant,
         C::Review | C::KeepLedger => role == R::Approver,
         C::AcceptAsCiso => role == R::Ciso,
@@ -69,7 +70,7 @@ mod tests {
             ),
             (
                 UserRole::Approver,
-                [true, true, false, true, false, true, false, false],
+                [true, false, false, true, false, true, false, false],
             ),
             (
                 UserRole::Ciso,

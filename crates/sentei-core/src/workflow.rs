@@ -270,6 +270,8 @@ pub enum Refusal {
     AlreadyAccepted { role: Role },
     #[error("{}は評価を編集できません", role.label())]
     CannotEdit { role: UserRole },
+    #[error("この評価は{owner}の評価です。編集できるのは{owner}の情報セキュリティ管理者だけです")]
+    OtherDepartment { owner: String },
     #[error("「{}」の申請に使われている評価は編集できません", status.label())]
     AssessmentFrozen { status: Status },
 }
@@ -399,12 +401,37 @@ pub fn may_accept(
     Ok(())
 }
 
-/// Decides whether the actor may change an assessment; `status` is that of the open
-/// application using it, if any. Assessments are frozen while under review.
-pub fn may_edit_assessment(actor_role: UserRole, status: Option<Status>) -> Result<(), Refusal> {
-    if !matches!(actor_role, UserRole::Applicant | UserRole::Approver) {
+/// Who writes an assessment: its department's information security manager (申請する課), or
+/// a vendor through a link that department issued (the link acts for the department). The
+/// approver reviews what the department wrote and never writes it, so that the person who
+/// approves is never also its author; the CISO, auditors and administrators do not write it
+/// either.
+pub fn may_author_assessment(
+    actor_role: UserRole,
+    actor_department: &str,
+    owner_department: &str,
+) -> Result<(), Refusal> {
+    if actor_role != UserRole::Applicant {
         return Err(Refusal::CannotEdit { role: actor_role });
     }
+    if actor_department.trim() != owner_department.trim() {
+        return Err(Refusal::OtherDepartment {
+            owner: owner_department.trim().to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Decides whether the actor may change an assessment owned by `owner_department`; `status`
+/// is that of the open application using it, if any. Only its author may (see
+/// [`may_author_assessment`]), and not while it is under review.
+pub fn may_edit_assessment(
+    actor_role: UserRole,
+    actor_department: &str,
+    owner_department: &str,
+    status: Option<Status>,
+) -> Result<(), Refusal> {
+    may_author_assessment(actor_role, actor_department, owner_department)?;
     match status {
         Some(status @ Status::Submitted) => Err(Refusal::AssessmentFrozen { status }),
         _ => Ok(()),

@@ -53,14 +53,15 @@ impl Actor {
     }
 
     /// A vendor answering through a link: known by the link, never a user. Made only by the
-    /// vendor-link methods, which confine it to the link's one assessment.
-    pub(crate) fn vendor(org_id: i64, link_id: i64, contact: &str) -> Actor {
+    /// vendor-link methods, which confine it to the link's one assessment. It acts for the
+    /// department the assessment belongs to, which issued the link.
+    pub(crate) fn vendor(org_id: i64, link_id: i64, contact: &str, department: &str) -> Actor {
         Actor {
             user_id: None,
             org_id,
             login: format!("vendor:{link_id}"),
             display_name: format!("{contact}（回答リンク）"),
-            department: String::new(),
+            department: department.to_owned(),
             // What a vendor may do to the assessment is what its applicant may: answer it
             // until it is under review.
             role: UserRole::Applicant,

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
 use sentei_core::assessment::{Catalog, Service};
-use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::workflow::{Refusal, Status, may_edit_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use serde_json::json;
 
@@ -30,6 +30,8 @@ pub struct StoredAssessment {
     pub judgement: Box<serde_json::value::RawValue>,
     pub updated_by: i64,
     pub updated_at: time::OffsetDateTime,
+    /// The department it belongs to, which alone writes it.
+    pub department: String,
 }
 
 impl TryFrom<assessment::Model> for StoredAssessment {
@@ -53,6 +55,7 @@ impl TryFrom<assessment::Model> for StoredAssessment {
             verdict: m.verdict,
             updated_by: m.updated_by,
             updated_at: m.updated_at,
+            department: m.department,
         })
     }
 }
@@ -69,7 +72,8 @@ struct Judged<'c> {
 
 impl Store {
     /// Creates an assessment of a service from an assessment document (YAML or JSON). The
-    /// document's service name and provider are replaced by the registry's.
+    /// document's service name and provider are replaced by the registry's. It belongs to the
+    /// actor's department.
     pub async fn create_assessment(
         &self,
         actor: &Actor,
@@ -93,6 +97,7 @@ impl Store {
             verdict: Set(judged.verdict.to_owned()),
             judgement: Set(judged.judgement),
             updated_by: Set(user),
+            department: Set(actor.department().trim().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -149,6 +154,8 @@ impl Store {
         let current = self.assessment_row(actor, id).await?;
         may_edit_assessment(
             actor.role(),
+            actor.department(),
+            &current.department,
             self.assessment_review_status(actor, id).await?,
         )?;
         let service = self.service_row(actor, current.service_id).await?;
@@ -249,6 +256,23 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| StoreError::not_found("評価", id))
+    }
+
+    /// Why the actor may not change the assessment now, if they may not: the rule of
+    /// [`may_edit_assessment`], for pages to show the editor read-only with the reason.
+    pub async fn edit_refusal(
+        &self,
+        actor: &Actor,
+        assessment: &StoredAssessment,
+    ) -> Result<Option<Refusal>, StoreError> {
+        let status = self.assessment_review_status(actor, assessment.id).await?;
+        Ok(may_edit_assessment(
+            actor.role(),
+            actor.department(),
+            &assessment.department,
+            status,
+        )
+        .err())
     }
 
     /// `Submitted` if an application of the actor's organization using the assessment is under

@@ -51,7 +51,13 @@ impl Store {
                 "空のファイルは添付できません".to_owned(),
             ));
         }
-        self.assessment_row(actor, assessment_id).await?;
+        let stored: crate::StoredAssessment = self
+            .assessment_row(actor, assessment_id)
+            .await?
+            .try_into()?;
+        if let Some(refusal) = self.edit_refusal(actor, &stored).await? {
+            return Err(refusal.into());
+        }
         let file_name = display_name(file_name);
         let media_type =
             if media_type.len() <= 100 && media_type.is_ascii() && !media_type.is_empty() {

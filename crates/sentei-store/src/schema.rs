@@ -8,7 +8,7 @@
 
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ForeignKey, Func, Index, IndexCreateStatement, Query, Table,
-    TableCreateStatement,
+    TableAlterStatement, TableCreateStatement, UpdateStatement,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
@@ -18,7 +18,19 @@ struct Migration {
     version: i64,
     name: &'static str,
     tables: fn() -> Vec<TableCreateStatement>,
+    /// Changes to existing tables, applied after the new tables and before the indexes.
+    changes: fn() -> Vec<Change>,
     indexes: fn() -> Vec<IndexCreateStatement>,
+}
+
+/// A change to a table that exists already: a new column, or filling one in.
+enum Change {
+    Alter(TableAlterStatement),
+    Update(Box<UpdateStatement>),
+}
+
+fn no_changes() -> Vec<Change> {
+    Vec::new()
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -26,19 +38,29 @@ const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "registry, workflow, ledger and audit trail",
         tables: v1_tables,
+        changes: no_changes,
         indexes: v1_indexes,
     },
     Migration {
         version: 2,
         name: "sessions, sign-in throttling and API tokens",
         tables: v2_tables,
+        changes: no_changes,
         indexes: v2_indexes,
     },
     Migration {
         version: 3,
         name: "vendor answer links",
         tables: v3_tables,
+        changes: no_changes,
         indexes: v3_indexes,
+    },
+    Migration {
+        version: 4,
+        name: "security hardening (issue 12)",
+        tables: v4_tables,
+        changes: v4_changes,
+        indexes: v4_indexes,
     },
 ];
 
@@ -101,6 +123,12 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<(i64, &'static str)>
         let txn = db.begin().await?;
         for table in (migration.tables)() {
             txn.execute(&table).await?;
+        }
+        for change in (migration.changes)() {
+            match change {
+                Change::Alter(alter) => txn.execute(&alter).await?,
+                Change::Update(update) => txn.execute(&*update).await?,
+            };
         }
         for index in (migration.indexes)() {
             txn.execute(&index).await?;
@@ -512,4 +540,51 @@ fn v3_tables() -> Vec<TableCreateStatement> {
 
 fn v3_indexes() -> Vec<IndexCreateStatement> {
     vec![index("vendor_links", &["assessment_id"], false)]
+}
+
+fn v4_tables() -> Vec<TableCreateStatement> {
+    vec![]
+}
+
+/// A text column added to an existing table: NOT NULL, empty in the rows already there.
+fn add_text(table: &str, column: &str) -> Change {
+    Change::Alter(
+        Table::alter()
+            .table(Alias::new(table))
+            .add_column(
+                ColumnDef::new(Alias::new(column))
+                    .text()
+                    .not_null()
+                    .default(""),
+            )
+            .to_owned(),
+    )
+}
+
+fn v4_changes() -> Vec<Change> {
+    vec![
+        // The department an assessment belongs to (issue 12, finding 1): only its own
+        // department writes it. Existing assessments belong to the department of the first
+        // application made with them, else to that of the person who saved them last.
+        add_text("assessments", "department"),
+        Change::Update(Box::new(
+            Query::update()
+                .table(Alias::new("assessments"))
+                .value(
+                    Alias::new("department"),
+                    Expr::cust(
+                        "COALESCE(\
+                           (SELECT a.department FROM applications a \
+                            WHERE a.assessment_id = assessments.id ORDER BY a.id LIMIT 1), \
+                           (SELECT u.department FROM users u WHERE u.id = assessments.updated_by), \
+                           '')",
+                    ),
+                )
+                .to_owned(),
+        )),
+    ]
+}
+
+fn v4_indexes() -> Vec<IndexCreateStatement> {
+    vec![]
 }

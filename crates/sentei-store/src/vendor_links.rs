@@ -11,9 +11,10 @@ use sentei_core::assessment::Catalog;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use crate::entity::vendor_link;
+use crate::entity::{assessment, vendor_link};
 use crate::sessions::{hash, random_hex};
 use crate::{Actor, Store, StoreError, StoredAssessment, audit, text_field};
+use sentei_core::workflow::may_author_assessment;
 
 /// Longest a link may stay valid.
 pub const MAX_VENDOR_LINK_DAYS: i64 = 90;
@@ -95,8 +96,10 @@ impl Store {
                 "有効期間は 1〜{MAX_VENDOR_LINK_DAYS} 日で指定してください"
             )));
         }
-        // The assessment must be the actor's organization's.
-        self.assessment_row(actor, assessment_id).await?;
+        // The assessment must be the actor's organization's, and theirs to write: a link
+        // lets a vendor answer for the department that issues it.
+        let owner = self.assessment_row(actor, assessment_id).await?.department;
+        may_author_assessment(actor.role(), actor.department(), &owner)?;
         let token = format!("sv_{}", random_hex()?);
         let now = crate::now();
         let txn = self.begin_write(actor.org_id()).await?;
@@ -154,6 +157,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("回答リンク", link_id))?;
         let assessment_id = link.assessment_id;
+        let owner = self.assessment_row(actor, assessment_id).await?.department;
+        may_author_assessment(actor.role(), actor.department(), &owner)?;
         if link.revoked_at.is_none() {
             let mut active: vendor_link::ActiveModel = link.into();
             active.revoked_at = Set(Some(crate::now()));
@@ -201,7 +206,12 @@ impl Store {
                 .exec(&self.db)
                 .await?;
         }
-        let actor = Actor::vendor(link.org_id, link.id, &link.contact);
+        let department = assessment::Entity::find_by_id(link.assessment_id)
+            .one(&self.db)
+            .await?
+            .map(|a| a.department)
+            .unwrap_or_default();
+        let actor = Actor::vendor(link.org_id, link.id, &link.contact, &department);
         Ok(VendorAccess {
             link: link.into(),
             actor,
@@ -218,10 +228,8 @@ impl Store {
 
     /// Whether the link's assessment may be answered now (not under review).
     pub async fn vendor_may_answer(&self, access: &VendorAccess) -> Result<bool, StoreError> {
-        let status = self
-            .assessment_review_status(&access.actor, access.assessment_id())
-            .await?;
-        Ok(sentei_core::workflow::may_edit_assessment(access.actor.role(), status).is_ok())
+        let stored = self.vendor_assessment(access).await?;
+        Ok(self.edit_refusal(&access.actor, &stored).await?.is_none())
     }
 
     /// Saves the vendor's answers over `expected_version`, as a save by the link's maker

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use sentei_core::workflow::Refusal;
 use sentei_store::StoreError;
 
 #[derive(Debug)]
@@ -70,6 +71,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(m) => AppError::NotFound(m),
             StoreError::Denied(m) => AppError::Forbidden(m),
             StoreError::Conflict { message, .. } => AppError::Conflict(message),
+            // Who may write at all is a question of permission, not of the record's state.
+            StoreError::Refused(
+                r @ (Refusal::CannotEdit { .. } | Refusal::OtherDepartment { .. }),
+            ) => AppError::Forbidden(r.to_string()),
             StoreError::Refused(r) => AppError::Refused(r.to_string()),
             StoreError::Ledger(r) => AppError::Refused(r.to_string()),
             StoreError::Invalid(e) => AppError::Refused(e.to_string()),

@@ -4,7 +4,7 @@
 use sentei_core::judgement::{Approvals, Role, Verdict};
 use sentei_core::workflow::{
     Acceptance, Action, Application, Refusal, Request, Status, UserRole, available_actions, decide,
-    may_accept, may_edit_assessment,
+    may_accept, may_author_assessment, may_edit_assessment,
 };
 
 const APPLICANT: i64 = 1;
@@ -344,26 +344,55 @@ fn acceptances_are_recorded_by_the_right_role_with_a_reason_once() {
 
 #[test]
 fn assessments_are_frozen_under_review_and_edited_by_registrars_only() {
-    for role in [UserRole::Applicant, UserRole::Approver] {
-        assert_eq!(may_edit_assessment(role, None), Ok(()));
-        assert_eq!(may_edit_assessment(role, Some(Status::Draft)), Ok(()));
+    let dept = "情報政策課";
+    let edit = |status| may_edit_assessment(UserRole::Applicant, dept, dept, status);
+    assert_eq!(edit(None), Ok(()));
+    assert_eq!(edit(Some(Status::Draft)), Ok(()));
+    assert_eq!(edit(Some(Status::PreConsultation)), Ok(()));
+    assert_eq!(
+        edit(Some(Status::Submitted)),
+        Err(Refusal::AssessmentFrozen {
+            status: Status::Submitted
+        })
+    );
+    // The reviewer reviews and does not author, even in its own department.
+    for role in [
+        UserRole::Approver,
+        UserRole::Ciso,
+        UserRole::Auditor,
+        UserRole::Admin,
+    ] {
         assert_eq!(
-            may_edit_assessment(role, Some(Status::PreConsultation)),
-            Ok(())
-        );
-        assert_eq!(
-            may_edit_assessment(role, Some(Status::Submitted)),
-            Err(Refusal::AssessmentFrozen {
-                status: Status::Submitted
-            })
-        );
-    }
-    for role in [UserRole::Ciso, UserRole::Auditor, UserRole::Admin] {
-        assert_eq!(
-            may_edit_assessment(role, None),
+            may_edit_assessment(role, dept, dept, None),
             Err(Refusal::CannotEdit { role })
         );
     }
+}
+
+/// Issue 12, finding 1: departments edited each other's assessments.
+#[test]
+fn issue_12_an_assessment_is_written_by_its_own_department_only() {
+    let refused = may_edit_assessment(UserRole::Applicant, "税務課", "情報政策課", None);
+    assert_eq!(
+        refused,
+        Err(Refusal::OtherDepartment {
+            owner: "情報政策課".to_owned()
+        })
+    );
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "この評価は情報政策課の評価です。編集できるのは情報政策課の情報セキュリティ管理者だけです"
+    );
+    assert_eq!(
+        may_author_assessment(UserRole::Applicant, " 情報政策課", "情報政策課 "),
+        Ok(())
+    );
+    assert_eq!(
+        may_author_assessment(UserRole::Approver, "情報政策課", "情報政策課"),
+        Err(Refusal::CannotEdit {
+            role: UserRole::Approver
+        })
+    );
 }
 
 #[test]

@@ -10,5 +10,6 @@ mod accounts;
 mod audit;
 mod ledger;
 mod records;
+mod security;
 mod sessions;
 mod workflow;

@@ -18,7 +18,7 @@ use sentei_core::assessment::Catalog;
 use sentei_core::facts::{CERTIFICATIONS, FACTS, MODEL};
 use sentei_core::judgement::{AnswerSource, Judgement};
 use sentei_core::profile::Meaning;
-use sentei_core::workflow::may_edit_assessment;
+use sentei_core::workflow::may_author_assessment;
 use sentei_core::{Assessment, Profile, judge};
 use sentei_store::{StoreError, StoredAssessment};
 
@@ -236,11 +236,9 @@ async fn editor<'a>(
 ) -> Result<EditorPage<'a>, AppError> {
     let profile = profile_of(&state.catalog, stored)?;
     // Two independent reads, side by side rather than one after the other.
-    let (service, review, links) = tokio::try_join!(
+    let (service, refusal, links) = tokio::try_join!(
         state.store.service(&signed.actor, stored.service_id),
-        state
-            .store
-            .assessment_review_status(&signed.actor, stored.id),
+        state.store.edit_refusal(&signed.actor, stored),
         state.store.vendor_links(&signed.actor, stored.id),
     )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, form);
@@ -250,8 +248,14 @@ async fn editor<'a>(
             problems.push(problem);
         }
     }
-    let frozen = may_edit_assessment(signed.actor.role(), review).err();
-    let editable = signed.actor.can(Capability::Register) && frozen.is_none();
+    let editable = refusal.is_none();
+    // Links are made by whoever may write the assessment, under review or not.
+    let can_link = may_author_assessment(
+        signed.actor.role(),
+        signed.actor.department(),
+        &stored.department,
+    )
+    .is_ok();
     let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), form);
     Ok(EditorPage {
         layout: Layout::new(
@@ -269,7 +273,7 @@ async fn editor<'a>(
         form_version: stored.version,
         updated: layout::time(stored.updated_at),
         editable,
-        frozen: frozen
+        frozen: refusal
             .filter(|_| signed.actor.can(Capability::Register))
             .map(|r| r.to_string()),
         conflict: None,
@@ -293,7 +297,7 @@ async fn editor<'a>(
             .collect(),
         items,
         answer_choices: ANSWER_CHOICES,
-        can_link: signed.actor.can(Capability::Register),
+        can_link,
         links: links.into_iter().map(LinkRow::from).collect(),
     })
 }

@@ -162,8 +162,46 @@ impl Web {
 
     /// A fresh session of a role: (cookie header, CSRF token).
     pub async fn session(&self, role: UserRole) -> (String, String) {
-        let (token, session) = self.store.start_session(self.actor(role)).await.unwrap();
+        self.session_of(self.actor(role)).await
+    }
+
+    /// A fresh session of any user: (cookie header, CSRF token).
+    pub async fn session_of(&self, actor: &Actor) -> (String, String) {
+        let (token, session) = self.store.start_session(actor).await.unwrap();
         (format!("sentei_session={token}"), session.csrf_token)
+    }
+
+    /// Adds a user of the fixture's municipality and signs them in.
+    pub async fn add_user(&self, login: &str, department: &str, role: UserRole) -> Actor {
+        let new = NewUser {
+            login: login.to_owned(),
+            display_name: format!("{login} さん"),
+            department: department.to_owned(),
+            role,
+            password: PASSWORD.to_owned(),
+        };
+        self.store
+            .add_user(self.actor(UserRole::Admin), new)
+            .await
+            .unwrap();
+        self.store
+            .authenticate(login, PASSWORD)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// POST a form as a user, with its CSRF token added.
+    pub async fn post_as(&self, actor: &Actor, path: &str, form: &str) -> Reply {
+        let (cookie, csrf) = self.session_of(actor).await;
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={csrf}&{form}")))
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

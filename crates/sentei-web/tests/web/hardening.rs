@@ -1,0 +1,108 @@
+//! Issue 12: every finding of the outside security test, reproduced through the router as the
+//! attack it was, and kept closed.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use sentei_core::workflow::UserRole;
+use serde_json::{Value, json};
+
+use crate::harness::{Reply, Web, fresh_assessment};
+
+async fn api(web: &Web, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    web.send(request.body(body).unwrap()).await
+}
+
+fn json_of(reply: &Reply) -> Value {
+    serde_json::from_str(&reply.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", reply.status, reply.body))
+}
+
+// Finding 1: any applicant saved any assessment of the organization (another department's,
+// by the page or the API), and the approver could edit what it was about to review.
+#[tokio::test]
+async fn finding_1_departments_and_reviewers_cannot_edit_an_assessment() {
+    let web = Web::new().await;
+    let id = fresh_assessment(&web).await;
+    let other = web
+        .add_user("kobayashi", "税務課", UserRole::Applicant)
+        .await;
+    let form = "version=1&model=saas&f.classification=3";
+    let refused = web
+        .post_as(&other, &format!("/assessments/{id}"), form)
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("この評価は情報政策課の評価です。編集できるのは情報政策課の情報セキュリティ管理者だけです"),
+        "{}",
+        refused.body
+    );
+    // Their editor is read-only and says why; they cannot issue a vendor link for it either.
+    let (cookie, _) = web.session_of(&other).await;
+    let page = web
+        .send(
+            Request::get(format!("/assessments/{id}"))
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("この評価は情報政策課の評価です"));
+    assert!(!page.body.contains("<button>保存する</button>"));
+    assert!(!page.body.contains("回答リンクを発行する"));
+    let link = web
+        .post_as(
+            &other,
+            &format!("/assessments/{id}/vendor-links"),
+            "contact=x&days=14",
+        )
+        .await;
+    assert_eq!(link.status, 403, "{}", link.body);
+
+    // The API the same, through the same store call.
+    let token = web.store.create_token(&other, "tests").await.unwrap().0;
+    let stored = web
+        .store
+        .assessment(web.actor(UserRole::Auditor), id)
+        .await
+        .unwrap();
+    let mut document = stored.document.clone();
+    document["facts"]["classification"] = json!("3");
+    let body = json!({ "version": 1, "document": document });
+    let path = format!("/api/v1/assessments/{id}");
+    let refused = api(&web, &token, "PUT", &path, Some(body.clone())).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        json_of(&refused)["error"]
+            .as_str()
+            .unwrap()
+            .contains("情報政策課の評価です")
+    );
+    // The approver reviews and does not author.
+    let approver = web.token(UserRole::Approver).await;
+    let refused = api(&web, &approver, "PUT", &path, Some(body.clone())).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = web
+        .post(UserRole::Approver, &format!("/assessments/{id}"), form)
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let after = web
+        .store
+        .assessment(web.actor(UserRole::Auditor), id)
+        .await
+        .unwrap();
+    assert_eq!(after.version, 1, "nothing was saved");
+    // Its own department saves it.
+    let own = web.token(UserRole::Applicant).await;
+    let saved = api(&web, &own, "PUT", &path, Some(body)).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+}
