@@ -106,3 +106,72 @@ async fn finding_1_departments_and_reviewers_cannot_edit_an_assessment() {
     let saved = api(&web, &own, "PUT", &path, Some(body)).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 }
+
+/// The sign-in form's CSRF cookie and token.
+async fn login_form(web: &Web, query: &str) -> (String, String, Reply) {
+    let page = web.get(None, &format!("/login{query}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let set = page.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pair = set.split(';').next().unwrap().to_owned();
+    let token = pair.split_once('=').unwrap().1.to_owned();
+    (pair, token, page)
+}
+
+/// Posts the sign-in form; `extra` is appended to the form as it is (already encoded).
+async fn sign_in(web: &Web, login: &str, password: &str, extra: &str) -> Reply {
+    let (cookie, token, _) = login_form(web, "").await;
+    web.send(
+        Request::post("/login")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={token}&login={login}&password={}{extra}",
+                crate::harness::enc(password)
+            )))
+            .unwrap(),
+    )
+    .await
+}
+
+// Finding 2: `next=/\t/evil.example` came back as the Location, which browsers resolve to
+// another host; `\r` / `\n` in it were a 500 after the session had been made.
+#[tokio::test]
+async fn finding_2_sign_in_redirects_only_to_pages_of_this_site() {
+    let web = Web::new().await;
+    for hostile in [
+        "%2F%09%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%2F%2Fevil.example",
+        "%2F%0D%0ASet-Cookie%3A+x%3D1",
+        "%2Fledger%0A",
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%E3%80%80%2Fevil.example",
+        "%2Fapi%2Fv1%2Fme",
+        "%2Fvendor%2Fsv_x",
+    ] {
+        let reply = sign_in(
+            &web,
+            "tanaka",
+            crate::harness::PASSWORD,
+            &format!("&next={hostile}"),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{hostile}: {}", reply.body);
+        assert_eq!(reply.headers[header::LOCATION], "/", "{hostile}");
+        // The form itself never carries it forward either.
+        let (_, _, page) = login_form(&web, &format!("?next={hostile}")).await;
+        assert!(page.body.contains(r#"name="next" value="/""#), "{hostile}");
+    }
+    let path = format!("/services/{}", web.service);
+    let reply = sign_in(
+        &web,
+        "tanaka",
+        crate::harness::PASSWORD,
+        &format!("&next={path}"),
+    )
+    .await;
+    assert_eq!(reply.headers[header::LOCATION], path.as_str());
+}
