@@ -45,7 +45,9 @@ pub use sessions::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
     THROTTLE_WINDOW, TokenView, random_hex,
 };
-pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
+pub use users::{
+    MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
+};
 pub use vendor_links::{MAX_VENDOR_LINK_DAYS, VendorAccess, VendorLinkView};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};

@@ -60,13 +60,24 @@ impl From<api_token::Model> for TokenView {
     }
 }
 
-/// A throttling key for an account.
-pub fn account_key(login: &str) -> String {
-    format!("account:{}", login.trim().to_lowercase())
+/// A throttling key for an account, if the login could be one: the hash of the name, so that
+/// a row's size never depends on what was typed.
+pub fn account_key(login: &str) -> Option<String> {
+    let login = login.trim();
+    if login.len() > crate::MAX_LOGIN_CHARS {
+        return None;
+    }
+    let login = login.to_lowercase();
+    crate::valid_login(&login).then(|| format!("account:{}", hash(&login)))
 }
 
-/// A throttling key for a client address.
+/// A throttling key for a client address (an IP address as text, or `unknown`), bounded.
 pub fn address_key(address: &str) -> String {
+    let address = if address.len() <= 64 {
+        address.to_owned()
+    } else {
+        hash(address)
+    };
     format!("address:{address}")
 }
 
@@ -200,9 +211,12 @@ impl Store {
         let now = crate::now();
         let limits = [
             (account_key(login), MAX_FAILURES_PER_ACCOUNT),
-            (address_key(address), MAX_FAILURES_PER_ADDRESS),
+            (Some(address_key(address)), MAX_FAILURES_PER_ADDRESS),
         ];
-        for (key, limit) in limits {
+        for (key, limit) in limits
+            .into_iter()
+            .filter_map(|(key, limit)| Some((key?, limit)))
+        {
             if let Some(row) = login_failure::Entity::find()
                 .filter(login_failure::Column::Key.eq(&key))
                 .one(&self.db)
@@ -217,14 +231,22 @@ impl Store {
         Ok(None)
     }
 
-    /// Counts a failed sign-in against the account and the address.
+    /// Counts a failed sign-in against the account (if the name could be one) and the address,
+    /// and forgets counts whose window has passed, so the table holds the last window only.
     pub async fn record_sign_in_failure(
         &self,
         login: &str,
         address: &str,
     ) -> Result<(), StoreError> {
         let now = crate::now();
-        for key in [account_key(login), address_key(address)] {
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::WindowStart.lt(now - THROTTLE_WINDOW))
+            .exec(&self.db)
+            .await?;
+        for key in [account_key(login), Some(address_key(address))]
+            .into_iter()
+            .flatten()
+        {
             let row = login_failure::Entity::find()
                 .filter(login_failure::Column::Key.eq(&key))
                 .one(&self.db)
@@ -267,10 +289,12 @@ impl Store {
 
     /// Forgets the failed sign-ins of an account (after a successful one).
     pub async fn clear_sign_in_failures(&self, login: &str) -> Result<(), StoreError> {
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::Key.eq(account_key(login)))
-            .exec(&self.db)
-            .await?;
+        if let Some(key) = account_key(login) {
+            login_failure::Entity::delete_many()
+                .filter(login_failure::Column::Key.eq(key))
+                .exec(&self.db)
+                .await?;
+        }
         Ok(())
     }
 

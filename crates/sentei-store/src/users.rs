@@ -168,6 +168,10 @@ impl Store {
         login: &str,
         password: &str,
     ) -> Result<Option<Actor>, StoreError> {
+        // A name nobody can have is not looked up (nor, so, is a megabyte of one).
+        if !valid_login(login) {
+            return Ok(None);
+        }
         let row = user::Entity::find()
             .filter(user::Column::Login.eq(login.trim()))
             .one(&self.db)
@@ -269,13 +273,22 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-fn check_login(login: &str) -> Result<String, StoreError> {
+/// Longest login name.
+pub const MAX_LOGIN_CHARS: usize = 64;
+
+/// Whether `login` (trimmed) could be someone's login name: 3 to [`MAX_LOGIN_CHARS`] lower-case
+/// letters, digits and `. - _`. What is not is never looked up, counted or shown back.
+pub fn valid_login(login: &str) -> bool {
     let login = login.trim();
-    let valid = (3..=64).contains(&login.len())
+    (3..=MAX_LOGIN_CHARS).contains(&login.len())
         && login
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if valid {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+fn check_login(login: &str) -> Result<String, StoreError> {
+    let login = login.trim();
+    if valid_login(login) {
         Ok(login.to_owned())
     } else {
         Err(StoreError::Rejected(

@@ -1,11 +1,12 @@
 //! Issue 12: the findings of the outside security test that concern the store, each
 //! reproduced as the attack it was, on both databases.
 
+use sea_orm::{ConnectionTrait, Database};
 use sentei_core::workflow::{Refusal, UserRole};
 use sentei_store::{Actor, NewUser, StoreError};
 
 use crate::both;
-use crate::harness::{CATALOG, Fixture, PASSWORD};
+use crate::harness::{CATALOG, Fixture, Kind, PASSWORD};
 use crate::steps::{APPROVABLE, NOT_APPROVABLE, assessment, service};
 
 /// An applicant of another department (税務課) of the same municipality.
@@ -129,5 +130,77 @@ both!(
             refused,
             StoreError::Refused(Refusal::OtherDepartment { .. })
         ));
+    }
+);
+
+/// The keys of the sign-in throttling table, read behind the store's back.
+async fn throttle_keys(f: &Fixture) -> Vec<String> {
+    let db = Database::connect(f.url.expose()).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT key FROM login_failures".to_owned(),
+        ))
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "key").unwrap())
+        .collect()
+}
+
+/// Moves every throttling row a day into the past.
+async fn age_throttle_rows(f: &Fixture) {
+    let sql = match f.kind {
+        Kind::Postgres => {
+            "UPDATE login_failures SET window_start = window_start - interval '1 day'"
+        }
+        Kind::Sqlite => {
+            "UPDATE login_failures SET window_start = '2000' || substr(window_start, 5)"
+        }
+    };
+    let db = Database::connect(f.url.expose()).await.unwrap();
+    db.execute_unprepared(sql).await.unwrap();
+    db.close().await.unwrap();
+}
+
+// Finding 3: a 1 MB login name was stored in the throttling table (ten tries grew the
+// database by 18 MB) and rows were never purged.
+both!(
+    issue_12_failed_sign_ins_keep_small_rows_and_only_recent_ones,
+    |f| {
+        let huge = "a".repeat(1_000_000);
+        for _ in 0..10 {
+            assert!(f.store.authenticate(&huge, "x").await.unwrap().is_none());
+            f.store
+                .record_sign_in_failure(&huge, "192.0.2.1")
+                .await
+                .unwrap();
+        }
+        f.store
+            .record_sign_in_failure("tanaka", "192.0.2.1")
+            .await
+            .unwrap();
+        let keys = throttle_keys(&f).await;
+        assert_eq!(
+            keys.len(),
+            2,
+            "the address and tanaka, not the name: {keys:?}"
+        );
+        assert!(keys.iter().all(|k| k.len() <= 100), "{keys:?}");
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.contains("aaaa") || k.contains("tanaka"))
+        );
+        // A day later, the next failure sweeps the old rows away.
+        age_throttle_rows(&f).await;
+        f.store
+            .record_sign_in_failure("suzuki", "192.0.2.2")
+            .await
+            .unwrap();
+        let keys = throttle_keys(&f).await;
+        assert_eq!(keys.len(), 2, "only suzuki and 192.0.2.2 remain: {keys:?}");
+        assert!(keys.contains(&"address:192.0.2.2".to_owned()));
     }
 );

@@ -162,7 +162,7 @@ pub async fn preview(
     body: String,
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let form = FormState::from_pairs(&form_pairs(&body));
+    let form = FormState::from_pairs(&form_pairs(&body)?);
     if headers.contains_key("hx-request") {
         let profile = profile_of(&state.catalog, &stored)?;
         let (judged, problems) = judge_form(&state.catalog, &stored, &form);
@@ -187,7 +187,7 @@ pub async fn save(
     body: String,
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let pairs = form_pairs(&body);
+    let pairs = form_pairs(&body)?;
     let form = FormState::from_pairs(&pairs);
     let version: i64 = pairs
         .iter()

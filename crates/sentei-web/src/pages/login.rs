@@ -66,6 +66,9 @@ fn render(
     Ok(response)
 }
 
+/// The largest sign-in form read.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
 #[derive(Deserialize)]
 pub struct Credentials {
     login: String,
@@ -88,17 +91,26 @@ pub async fn submit(
         )));
     }
     let next = next_path(Some(&form.next), page_shapes(&state));
-    let login = form.login.trim().to_owned();
+    // What cannot be a login name is neither counted by name nor shown back.
+    let login = if sentei_store::valid_login(&form.login) {
+        form.login.trim().to_owned()
+    } else {
+        String::new()
+    };
     if let Some(minutes) = state.store.sign_in_blocked(&login, &address.0).await? {
         let message = format!(
             "サインインの失敗が続いたため、一時的に受け付けていません。{minutes} 分ほどおいてからお試しください"
         );
         return render(next, login, Some(message), StatusCode::TOO_MANY_REQUESTS);
     }
-    let Some(actor) = state.store.authenticate(&login, &form.password).await? else {
+    let Some(actor) = state
+        .store
+        .authenticate(&form.login, &form.password)
+        .await?
+    else {
         state
             .store
-            .record_sign_in_failure(&login, &address.0)
+            .record_sign_in_failure(&form.login, &address.0)
             .await?;
         let message = "ログイン名またはパスワードが違います".to_owned();
         return render(next, login, Some(message), StatusCode::UNAUTHORIZED);

@@ -204,7 +204,7 @@ pub async fn save(
     uri: axum::http::Uri,
     body: String,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
+    let pairs = form_pairs(&body)?;
     let get = |key: String| {
         pairs
             .iter()

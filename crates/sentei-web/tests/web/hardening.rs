@@ -175,3 +175,46 @@ async fn finding_2_sign_in_redirects_only_to_pages_of_this_site() {
     .await;
     assert_eq!(reply.headers[header::LOCATION], path.as_str());
 }
+
+// Finding 3: a 1 MB login name was stored and shown back; every form field is now bounded
+// before anything stores or shows it.
+#[tokio::test]
+async fn finding_3_long_names_and_fields_are_refused_before_use() {
+    let web = Web::new().await;
+    let huge = "a".repeat(1_000_000);
+    let reply = sign_in(&web, &huge, "x", "").await;
+    assert_eq!(
+        reply.status,
+        413,
+        "{}",
+        &reply.body[..200.min(reply.body.len())]
+    );
+    assert!(reply.body.contains("送信された内容が大きすぎます"));
+    assert!(reply.body.len() < 10_000);
+    // Under the form's limit, a name nobody can have is refused like a wrong password, and
+    // not shown back.
+    let long = "a".repeat(2_000);
+    let reply = sign_in(&web, &long, "x", "").await;
+    assert_eq!(reply.status, 401);
+    assert!(reply.body.contains("ログイン名またはパスワードが違います"));
+    assert!(!reply.body.contains(&"a".repeat(100)));
+    // Any other form: no field longer than the longest text kept.
+    let description = "あ".repeat(20_001);
+    let reply = web
+        .post(
+            UserRole::Applicant,
+            "/services",
+            &format!(
+                "name=x&provider=y&description={}",
+                crate::harness::enc(&description)
+            ),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        413,
+        "{}",
+        &reply.body[..200.min(reply.body.len())]
+    );
+    assert!(reply.body.contains("1 つの欄は 20000 文字まで"));
+}
