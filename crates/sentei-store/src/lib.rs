@@ -46,7 +46,7 @@ pub use sessions::{
     THROTTLE_WINDOW, TokenView, random_hex,
 };
 pub use users::{
-    MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
+    Ended, MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
 };
 pub use vendor_links::{MAX_VENDOR_LINK_DAYS, VendorAccess, VendorLinkView};
 

@@ -204,3 +204,78 @@ both!(
         assert!(keys.contains(&"address:192.0.2.2".to_owned()));
     }
 );
+
+// Finding 6: after an administrator's reset (page or `sentei user passwd`), the user's old
+// session and API tokens kept working.
+both!(
+    issue_12_a_password_reset_ends_every_session_and_token,
+    |f| {
+        let s = &f.store;
+        let (first, _) = s.start_session(&f.approver).await.unwrap();
+        let (second, _) = s.start_session(&f.approver).await.unwrap();
+        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        // Used once, so this server remembers who they belong to.
+        assert!(s.session(&first).await.unwrap().is_some());
+        assert!(s.token_actor(&token).await.unwrap().is_some());
+        let ended = s
+            .reset_password(&f.admin, "suzuki", "reset by the administrator")
+            .await
+            .unwrap();
+        assert_eq!((ended.sessions, ended.tokens), (2, 1));
+        assert!(s.session(&first).await.unwrap().is_none());
+        assert!(s.session(&second).await.unwrap().is_none());
+        assert!(s.token_actor(&token).await.unwrap().is_none());
+        // The command line resets as the operator, the same way.
+        let (third, _) = s.start_session(&f.approver).await.unwrap();
+        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        s.reset_password(&f.operator, "suzuki", "reset on the server")
+            .await
+            .unwrap();
+        assert!(s.session(&third).await.unwrap().is_none());
+        assert!(s.token_actor(&token).await.unwrap().is_none());
+        // Other users keep theirs.
+        let (theirs, _) = s.start_session(&f.applicant).await.unwrap();
+        s.reset_password(&f.admin, "suzuki", "and once again reset")
+            .await
+            .unwrap();
+        assert!(s.session(&theirs).await.unwrap().is_some());
+    }
+);
+
+// Finding 6: a change of one's own password keeps the session it is made from, ends the
+// others, and ends the API tokens when asked to.
+both!(
+    issue_12_changing_ones_own_password_offers_to_end_tokens,
+    |f| {
+        let s = &f.store;
+        let (here, session) = s.start_session(&f.approver).await.unwrap();
+        let (elsewhere, _) = s.start_session(&f.approver).await.unwrap();
+        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        s.change_own_password(
+            &f.approver,
+            "a new and long password",
+            Some(session.id),
+            false,
+        )
+        .await
+        .unwrap();
+        assert!(s.session(&here).await.unwrap().is_some());
+        assert!(s.session(&elsewhere).await.unwrap().is_none());
+        assert!(
+            s.token_actor(&token).await.unwrap().is_some(),
+            "kept unless asked"
+        );
+        let ended = s
+            .change_own_password(
+                &f.approver,
+                "yet another long password",
+                Some(session.id),
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!((ended.sessions, ended.tokens), (0, 1));
+        assert!(s.token_actor(&token).await.unwrap().is_none());
+        assert!(s.session(&here).await.unwrap().is_some());
+    }
+);

@@ -73,9 +73,13 @@ pub async fn show(
 pub struct PasswordForm {
     current: String,
     new: String,
+    /// The check box 「API トークンもすべて無効にする」.
+    #[serde(default)]
+    end_tokens: Option<String>,
 }
 
-/// Changes the user's password after checking the current one; other sessions end.
+/// Changes the user's password after checking the current one; other sessions end, and the
+/// user's API tokens too if they ask.
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
@@ -98,11 +102,16 @@ pub async fn change_password(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    if let Err(error) = state
+    let changed = state
         .store
-        .set_password(&signed.actor, &login, &form.new)
-        .await
-    {
+        .change_own_password(
+            &signed.actor,
+            &form.new,
+            signed.session.as_ref().map(|s| s.id),
+            form.end_tokens.is_some(),
+        )
+        .await;
+    if let Err(error) = changed {
         let AppError::Refused(message) = AppError::from(error) else {
             return Err(PageError(AppError::Internal(
                 "パスワードを変更できません".to_owned(),
@@ -111,10 +120,6 @@ pub async fn change_password(
         let page = page(&state, &signed, None, Some(message), None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    state
-        .store
-        .end_other_sessions(&signed.actor, signed.session.as_ref().map(|s| s.id))
-        .await?;
     Ok(Redirect::to("/account?done=password").into_response())
 }
 

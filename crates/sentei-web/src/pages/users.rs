@@ -31,14 +31,14 @@ pub struct UsersPage {
     layout: Layout,
     users: Vec<Row>,
     roles: Vec<(&'static str, &'static str)>,
-    new_password: Option<(String, String)>,
+    new_password: Option<(String, String, bool)>,
 }
 
 async fn page(
     state: &AppState,
     signed: &Signed,
     done: Option<&str>,
-    new_password: Option<(String, String)>,
+    new_password: Option<(String, String, bool)>,
 ) -> Result<UsersPage, PageError> {
     let users = state.store.users(&signed.actor).await?;
     Ok(UsersPage {
@@ -101,11 +101,14 @@ pub async fn create(
             },
         )
         .await?;
-    Ok(
-        page(&state, &signed, Some("user"), Some((user.login, password)))
-            .await?
-            .into_response(),
+    Ok(page(
+        &state,
+        &signed,
+        Some("user"),
+        Some((user.login, password, false)),
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -137,11 +140,14 @@ pub async fn reset_password(
     let password = generate_password();
     state
         .store
-        .set_password(&signed.actor, &login, &password)
+        .reset_password(&signed.actor, &login, &password)
         .await?;
-    Ok(
-        page(&state, &signed, Some("password"), Some((login, password)))
-            .await?
-            .into_response(),
+    Ok(page(
+        &state,
+        &signed,
+        Some("password"),
+        Some((login, password, true)),
     )
+    .await?
+    .into_response())
 }

@@ -218,3 +218,68 @@ async fn finding_3_long_names_and_fields_are_refused_before_use() {
     );
     assert!(reply.body.contains("1 つの欄は 20000 文字まで"));
 }
+
+// Finding 6: after an administrator's reset, the user's old session and API tokens kept
+// working; a change of one's own password now offers to end the tokens too.
+#[tokio::test]
+async fn finding_6_a_password_reset_signs_the_user_out_everywhere() {
+    let web = Web::new().await;
+    let (cookie, _) = web.session(UserRole::Approver).await;
+    let token = web.token(UserRole::Approver).await;
+    let page = |cookie: String| {
+        web.send(
+            Request::get("/ledger")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    assert_eq!(page(cookie.clone()).await.status, 200);
+    assert_eq!(
+        api(&web, &token, "GET", "/api/v1/me", None).await.status,
+        200
+    );
+    let reset = web
+        .post(UserRole::Admin, "/users/suzuki/password", "")
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert!(
+        reset
+            .body
+            .contains("サインインと API トークンは、すべて無効にしました")
+    );
+    let after = page(cookie).await;
+    assert_eq!(after.status, 303);
+    assert!(
+        after.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert_eq!(
+        api(&web, &token, "GET", "/api/v1/me", None).await.status,
+        401
+    );
+
+    // One's own change: this session goes on; the tokens end when asked.
+    let (cookie, csrf) = web.session(UserRole::Applicant).await;
+    let token = web.token(UserRole::Applicant).await;
+    let changed = web
+        .send(
+            Request::post("/account/password")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={csrf}&current={}&new=a+brand+new+password&end_tokens=1",
+                    crate::harness::enc(crate::harness::PASSWORD)
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(page(cookie).await.status, 200);
+    assert_eq!(
+        api(&web, &token, "GET", "/api/v1/me", None).await.status,
+        401
+    );
+}

@@ -345,3 +345,53 @@ fn a_database_newer_than_the_binary_is_refused() {
         "{refused}"
     );
 }
+
+/// Issue 12, finding 6: `sentei user passwd` left the user's sessions and API tokens working.
+#[test]
+fn issue_12_user_passwd_ends_the_users_sessions_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["org", "add", "shunan", "周南市"]);
+    let out = sentei(
+        d,
+        &[
+            "user",
+            "add",
+            "suzuki",
+            "--name",
+            "鈴木",
+            "--department",
+            "情報政策課",
+            "--role",
+            "approver",
+            "--password-stdin",
+        ],
+        Some("my own long password\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let url = sentei_store::DatabaseUrl::sqlite(&d.join("sentei-data/sentei.db"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (session, token) = runtime.block_on(async {
+        let store = sentei_store::Store::open(&url).await.unwrap();
+        let me = store
+            .authenticate("suzuki", "my own long password")
+            .await
+            .unwrap()
+            .unwrap();
+        let (session, _) = store.start_session(&me).await.unwrap();
+        let (token, _) = store.create_token(&me, "集計").await.unwrap();
+        store.close().await.unwrap();
+        (session, token)
+    });
+    let changed = ok(d, &["user", "passwd", "suzuki"]);
+    assert!(
+        changed.contains("サインイン 1 件と API トークン 1 件を無効にしました"),
+        "{changed}"
+    );
+    runtime.block_on(async {
+        let store = sentei_store::Store::open(&url).await.unwrap();
+        assert!(store.session(&session).await.unwrap().is_none());
+        assert!(store.token_actor(&token).await.unwrap().is_none());
+        store.close().await.unwrap();
+    });
+}
