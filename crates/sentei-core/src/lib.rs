@@ -29,6 +29,7 @@ pub mod judge;
 pub mod judgement;
 pub mod ledger;
 pub mod profile;
+pub mod throttle;
 pub mod wareki;
 pub mod workflow;
 

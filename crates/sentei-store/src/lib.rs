@@ -41,10 +41,7 @@ pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::LedgerImportPlan;
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
-pub use sessions::{
-    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
-    THROTTLE_WINDOW, TokenView, random_hex,
-};
+pub use sessions::{Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView, random_hex};
 pub use users::{
     Ended, MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
 };

@@ -8,7 +8,7 @@
 
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ForeignKey, Func, Index, IndexCreateStatement, Query, Table,
-    TableAlterStatement, TableCreateStatement, UpdateStatement,
+    TableAlterStatement, TableCreateStatement, TableDropStatement, UpdateStatement,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
@@ -27,6 +27,7 @@ struct Migration {
 enum Change {
     Alter(TableAlterStatement),
     Update(Box<UpdateStatement>),
+    Drop(TableDropStatement),
 }
 
 fn no_changes() -> Vec<Change> {
@@ -128,6 +129,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<(i64, &'static str)>
             match change {
                 Change::Alter(alter) => txn.execute(&alter).await?,
                 Change::Update(update) => txn.execute(&*update).await?,
+                Change::Drop(drop) => txn.execute(&drop).await?,
             };
         }
         for index in (migration.indexes)() {
@@ -543,7 +545,21 @@ fn v3_indexes() -> Vec<IndexCreateStatement> {
 }
 
 fn v4_tables() -> Vec<TableCreateStatement> {
-    vec![]
+    vec![
+        // Sign-in attempts per account and per address, reserved before each verification
+        // (issue 12, findings 3 and 7); replaces `login_failures`, which counted afterwards.
+        TableDef::new("sign_in_throttle")
+            .col(
+                ColumnDef::new(Alias::new("key"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .int("attempts")
+            .time("last_at")
+            .time("next_at")
+            .done(),
+    ]
 }
 
 /// A text column added to an existing table: NOT NULL, empty in the rows already there.
@@ -582,9 +598,12 @@ fn v4_changes() -> Vec<Change> {
                 )
                 .to_owned(),
         )),
+        // Failures counted after the fact; nothing in them is needed by the new throttle.
+        Change::Drop(Table::drop().table(Alias::new("login_failures")).to_owned()),
     ]
 }
 
 fn v4_indexes() -> Vec<IndexCreateStatement> {
-    vec![]
+    // Old runs are deleted by their last attempt.
+    vec![index("sign_in_throttle", &["last_at"], false)]
 }

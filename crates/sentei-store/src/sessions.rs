@@ -13,8 +13,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::entity::{api_token, login_failure, session, user};
+use crate::Backend;
+use crate::entity::{api_token, session, sign_in_throttle, user};
 use crate::{Actor, Store, StoreError, audit, text_field};
+use sea_orm::{QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sentei_core::throttle::{self, Decision, Limit, Run};
 
 /// A session ends this long after sign-in, whatever happens.
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
@@ -22,12 +25,14 @@ pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 pub const SESSION_IDLE: Duration = Duration::hours(2);
 /// Last-seen times are refreshed at most this often, so reading pages does not write.
 const TOUCH_AFTER: Duration = Duration::minutes(1);
-/// Failed sign-ins are counted over this window.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed sign-ins allowed per client address within the window.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Whether a sign-in attempt may verify its password now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// Verify it; it has been counted.
+    Granted,
+    /// Not yet: too many attempts for the account or the address. Nothing was counted.
+    Wait { seconds: i64 },
+}
 
 /// A signed-in session.
 #[derive(Clone, Debug)]
@@ -202,99 +207,112 @@ impl Store {
         Ok(())
     }
 
-    /// Whether sign-in is refused for any of these keys; the minutes left if so.
-    pub async fn sign_in_blocked(
+    /// Reserves one attempt to verify a password for `login` from `address`, before it is
+    /// verified: both the account's and the address's runs are read and advanced in one
+    /// transaction (rows locked on PostgreSQL, the write lock taken at once on SQLite), so
+    /// parallel attempts are counted one after another and no more of them are verified than
+    /// the rule of `sentei_core::throttle` lets through. Runs that ended are deleted here too.
+    pub async fn reserve_sign_in(
         &self,
         login: &str,
         address: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Reservation, StoreError> {
         let now = crate::now();
-        let limits = [
-            (account_key(login), MAX_FAILURES_PER_ACCOUNT),
-            (Some(address_key(address)), MAX_FAILURES_PER_ADDRESS),
-        ];
-        for (key, limit) in limits
-            .into_iter()
-            .filter_map(|(key, limit)| Some((key?, limit)))
-        {
-            if let Some(row) = login_failure::Entity::find()
-                .filter(login_failure::Column::Key.eq(&key))
-                .one(&self.db)
-                .await?
-            {
-                let ends = row.window_start + THROTTLE_WINDOW;
-                if now < ends && row.failures >= limit {
-                    return Ok(Some(Ord::max((ends - now).whole_minutes() + 1, 1)));
-                }
-            }
+        let mut keys: Vec<(String, Limit)> = vec![(address_key(address), throttle::PER_ADDRESS)];
+        if let Some(account) = account_key(login) {
+            keys.push((account, throttle::PER_ACCOUNT));
         }
-        Ok(None)
-    }
-
-    /// Counts a failed sign-in against the account (if the name could be one) and the address,
-    /// and forgets counts whose window has passed, so the table holds the last window only.
-    pub async fn record_sign_in_failure(
-        &self,
-        login: &str,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        let now = crate::now();
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::WindowStart.lt(now - THROTTLE_WINDOW))
-            .exec(&self.db)
+        // One order for every transaction, so two never wait for each other's rows.
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
             .await?;
-        for key in [account_key(login), Some(address_key(address))]
-            .into_iter()
-            .flatten()
-        {
-            let row = login_failure::Entity::find()
-                .filter(login_failure::Column::Key.eq(&key))
-                .one(&self.db)
-                .await?;
-            match row {
-                Some(row) if now - row.window_start < THROTTLE_WINDOW => {
-                    login_failure::Entity::update_many()
-                        .col_expr(
-                            login_failure::Column::Failures,
-                            Expr::col(login_failure::Column::Failures).add(1),
-                        )
-                        .filter(login_failure::Column::Id.eq(row.id))
-                        .exec(&self.db)
-                        .await?;
-                }
-                Some(row) => {
-                    login_failure::Entity::update_many()
-                        .col_expr(login_failure::Column::Failures, Expr::value(1))
-                        .col_expr(login_failure::Column::WindowStart, Expr::value(now))
-                        .filter(login_failure::Column::Id.eq(row.id))
-                        .exec(&self.db)
-                        .await?;
-                }
-                None => {
-                    // Two failures at once may both try to insert; the loser's count is lost,
-                    // which only makes throttling one failure later.
-                    let _ = login_failure::Entity::insert(login_failure::ActiveModel {
-                        key: Set(key),
-                        failures: Set(1),
-                        window_start: Set(now),
-                        ..Default::default()
-                    })
-                    .exec(&self.db)
-                    .await;
-                }
+        sign_in_throttle::Entity::delete_many()
+            .filter(
+                sign_in_throttle::Column::LastAt
+                    .lt(now - time::Duration::seconds(throttle::RUN_SECONDS)),
+            )
+            .exec(&txn)
+            .await?;
+        for (key, _) in &keys {
+            sign_in_throttle::Entity::insert(sign_in_throttle::ActiveModel {
+                key: Set(key.clone()),
+                attempts: Set(0),
+                last_at: Set(now),
+                next_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict_do_nothing_on([sign_in_throttle::Column::Key])
+            .exec(&txn)
+            .await?;
+        }
+        let mut select = sign_in_throttle::Entity::find()
+            .filter(sign_in_throttle::Column::Key.is_in(keys.iter().map(|(k, _)| k.clone())))
+            .order_by_asc(sign_in_throttle::Column::Key);
+        if self.backend == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let rows = select.all(&txn).await?;
+        let mut runs = Vec::new();
+        let mut wait = 0;
+        for (key, limit) in &keys {
+            let row = rows.iter().find(|r| &r.key == key);
+            let run = row.filter(|r| r.attempts > 0).map(|r| Run {
+                attempts: r.attempts,
+                last_at: r.last_at,
+                next_at: r.next_at,
+            });
+            match limit.decide(run, now) {
+                Decision::Go(run) => runs.push((row.map(|r| r.id), run)),
+                Decision::Wait { seconds } => wait = Ord::max(wait, seconds),
             }
         }
-        Ok(())
+        if wait > 0 {
+            // Nothing is counted for an attempt that is not verified.
+            txn.rollback().await?;
+            return Ok(Reservation::Wait { seconds: wait });
+        }
+        for (id, run) in runs {
+            let Some(id) = id else { continue };
+            sign_in_throttle::Entity::update_many()
+                .col_expr(
+                    sign_in_throttle::Column::Attempts,
+                    Expr::value(run.attempts),
+                )
+                .col_expr(sign_in_throttle::Column::LastAt, Expr::value(run.last_at))
+                .col_expr(sign_in_throttle::Column::NextAt, Expr::value(run.next_at))
+                .filter(sign_in_throttle::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(Reservation::Granted)
     }
 
-    /// Forgets the failed sign-ins of an account (after a successful one).
-    pub async fn clear_sign_in_failures(&self, login: &str) -> Result<(), StoreError> {
+    /// After a successful sign-in: the account's run ends, and the address gets its attempt
+    /// back (people behind one proxy who sign in correctly do not slow each other down).
+    pub async fn sign_in_succeeded(&self, login: &str, address: &str) -> Result<(), StoreError> {
         if let Some(key) = account_key(login) {
-            login_failure::Entity::delete_many()
-                .filter(login_failure::Column::Key.eq(key))
+            sign_in_throttle::Entity::delete_many()
+                .filter(sign_in_throttle::Column::Key.eq(key))
                 .exec(&self.db)
                 .await?;
         }
+        let now = crate::now();
+        sign_in_throttle::Entity::update_many()
+            .col_expr(
+                sign_in_throttle::Column::Attempts,
+                Expr::col(sign_in_throttle::Column::Attempts).sub(1),
+            )
+            .col_expr(sign_in_throttle::Column::NextAt, Expr::value(now))
+            .filter(sign_in_throttle::Column::Key.eq(address_key(address)))
+            .filter(sign_in_throttle::Column::Attempts.gt(0))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

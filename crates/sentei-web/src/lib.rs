@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod auth;
 mod chart;
+mod client;
 mod error;
 mod extract;
 mod headers;
@@ -23,6 +24,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 pub use auth::{Access, Surface, vendor_csrf};
+pub use client::TrustedProxy;
 pub use headers::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, WebConfig};
 

@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, Database};
 use sentei_core::workflow::{Refusal, UserRole};
-use sentei_store::{Actor, NewUser, StoreError};
+use sentei_store::{Actor, NewUser, Reservation, StoreError};
 
 use crate::both;
 use crate::harness::{CATALOG, Fixture, Kind, PASSWORD};
@@ -139,7 +139,7 @@ async fn throttle_keys(f: &Fixture) -> Vec<String> {
     let rows = db
         .query_all_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),
-            "SELECT key FROM login_failures".to_owned(),
+            "SELECT key FROM sign_in_throttle".to_owned(),
         ))
         .await
         .unwrap();
@@ -153,10 +153,10 @@ async fn throttle_keys(f: &Fixture) -> Vec<String> {
 async fn age_throttle_rows(f: &Fixture) {
     let sql = match f.kind {
         Kind::Postgres => {
-            "UPDATE login_failures SET window_start = window_start - interval '1 day'"
+            "UPDATE sign_in_throttle SET last_at = last_at - interval '1 day', next_at = next_at - interval '1 day'"
         }
         Kind::Sqlite => {
-            "UPDATE login_failures SET window_start = '2000' || substr(window_start, 5)"
+            "UPDATE sign_in_throttle SET last_at = '2000' || substr(last_at, 5), next_at = '2000' || substr(next_at, 5)"
         }
     };
     let db = Database::connect(f.url.expose()).await.unwrap();
@@ -171,14 +171,11 @@ both!(
     |f| {
         let huge = "a".repeat(1_000_000);
         for _ in 0..10 {
+            f.store.reserve_sign_in(&huge, "192.0.2.1").await.unwrap();
             assert!(f.store.authenticate(&huge, "x").await.unwrap().is_none());
-            f.store
-                .record_sign_in_failure(&huge, "192.0.2.1")
-                .await
-                .unwrap();
         }
         f.store
-            .record_sign_in_failure("tanaka", "192.0.2.1")
+            .reserve_sign_in("tanaka", "192.0.2.1")
             .await
             .unwrap();
         let keys = throttle_keys(&f).await;
@@ -193,10 +190,10 @@ both!(
                 .iter()
                 .any(|k| k.contains("aaaa") || k.contains("tanaka"))
         );
-        // A day later, the next failure sweeps the old rows away.
+        // A day later, the next attempt sweeps the old rows away.
         age_throttle_rows(&f).await;
         f.store
-            .record_sign_in_failure("suzuki", "192.0.2.2")
+            .reserve_sign_in("suzuki", "192.0.2.2")
             .await
             .unwrap();
         let keys = throttle_keys(&f).await;
@@ -277,5 +274,56 @@ both!(
         assert_eq!((ended.sessions, ended.tokens), (0, 1));
         assert!(s.token_actor(&token).await.unwrap().is_none());
         assert!(s.session(&here).await.unwrap().is_some());
+    }
+);
+
+// Finding 7: 40 parallel wrong passwords got 31 real verifications against a limit of 5, and
+// 5 wrong passwords locked anyone out for 15 minutes.
+both!(
+    issue_12_parallel_attempts_get_no_more_verifications_than_the_limit,
+    |f| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let store = f.store.clone();
+            tasks.spawn(async move { store.reserve_sign_in("tanaka", "192.0.2.1").await.unwrap() });
+        }
+        let mut granted = 0;
+        while let Some(reservation) = tasks.join_next().await {
+            if reservation.unwrap() == Reservation::Granted {
+                granted += 1;
+            }
+        }
+        assert_eq!(granted, sentei_core::throttle::PER_ACCOUNT.free);
+        // Slowed down, not locked out: asking again and again does not lengthen the wait, and
+        // once it has passed the next attempt is verified.
+        let keys = throttle_keys(&f).await;
+        for _ in 0..20 {
+            assert!(matches!(
+                f.store.reserve_sign_in("tanaka", "192.0.2.1").await.unwrap(),
+                Reservation::Wait { seconds } if seconds <= 16
+            ));
+        }
+        assert_eq!(throttle_keys(&f).await, keys);
+        // The run goes on (its last attempt was a moment ago); only its wait is made to be over.
+        let sql = match f.kind {
+            Kind::Postgres => "UPDATE sign_in_throttle SET next_at = next_at - interval '1 day'",
+            Kind::Sqlite => "UPDATE sign_in_throttle SET next_at = '2000' || substr(next_at, 5)",
+        };
+        let db = Database::connect(f.url.expose()).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+        assert_eq!(
+            f.store
+                .reserve_sign_in("tanaka", "192.0.2.1")
+                .await
+                .unwrap(),
+            Reservation::Granted,
+            "the sixth attempt is verified once the wait is over"
+        );
+        // ... and the seventh must wait longer than the sixth did.
+        assert!(matches!(
+            f.store.reserve_sign_in("tanaka", "192.0.2.1").await.unwrap(),
+            Reservation::Wait { seconds } if seconds > 16
+        ));
     }
 );

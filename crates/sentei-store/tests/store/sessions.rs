@@ -1,7 +1,7 @@
 //! Sessions, sign-in throttling and API tokens.
 
 use sea_orm::{ConnectionTrait, Database};
-use sentei_store::{MAX_FAILURES_PER_ACCOUNT, StoreError};
+use sentei_store::{Reservation, StoreError};
 
 use crate::both;
 
@@ -54,58 +54,62 @@ both!(idle_sessions_and_tokens_are_not_stored_in_the_clear, |f| {
 });
 
 both!(
-    repeated_failures_throttle_an_account_and_success_clears_it,
+    repeated_attempts_slow_an_account_down_and_success_clears_it,
     |f| {
         let s = &f.store;
-        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        let free = sentei_core::throttle::PER_ACCOUNT.free;
+        for _ in 0..free {
             assert_eq!(
-                s.sign_in_blocked("tanaka", "192.0.2.1").await.unwrap(),
-                None
+                s.reserve_sign_in("tanaka", "192.0.2.1").await.unwrap(),
+                Reservation::Granted
             );
-            s.record_sign_in_failure("tanaka", "192.0.2.1")
-                .await
-                .unwrap();
         }
-        let blocked = s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap();
+        let waiting = s.reserve_sign_in("tanaka", "192.0.2.9").await.unwrap();
         assert!(
-            blocked.is_some_and(|minutes| (1..=16).contains(&minutes)),
-            "{blocked:?}"
+            matches!(waiting, Reservation::Wait { seconds } if (1..=16).contains(&seconds)),
+            "{waiting:?}"
         );
         assert_eq!(
-            s.sign_in_blocked("suzuki", "192.0.2.9").await.unwrap(),
-            None,
-            "other accounts are not blocked"
+            s.reserve_sign_in("suzuki", "192.0.2.9").await.unwrap(),
+            Reservation::Granted,
+            "other accounts are not slowed down"
         );
-        s.clear_sign_in_failures("TANAKA").await.unwrap();
+        s.sign_in_succeeded("TANAKA", "192.0.2.9").await.unwrap();
         assert_eq!(
-            s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap(),
-            None
+            s.reserve_sign_in("tanaka", "192.0.2.9").await.unwrap(),
+            Reservation::Granted
         );
     }
 );
 
-both!(many_failures_from_one_address_throttle_every_account, |f| {
-    for n in 0..sentei_store::MAX_FAILURES_PER_ADDRESS {
-        f.store
-            .record_sign_in_failure(&format!("guess{n}"), "198.51.100.7")
-            .await
-            .unwrap();
+both!(
+    many_attempts_from_one_address_slow_down_every_account,
+    |f| {
+        for n in 0..sentei_core::throttle::PER_ADDRESS.free {
+            assert_eq!(
+                f.store
+                    .reserve_sign_in(&format!("guess{n}"), "198.51.100.7")
+                    .await
+                    .unwrap(),
+                Reservation::Granted
+            );
+        }
+        assert!(matches!(
+            f.store
+                .reserve_sign_in("tanaka", "198.51.100.7")
+                .await
+                .unwrap(),
+            Reservation::Wait { .. }
+        ));
+        assert_eq!(
+            f.store
+                .reserve_sign_in("tanaka", "198.51.100.8")
+                .await
+                .unwrap(),
+            Reservation::Granted
+        );
     }
-    assert!(
-        f.store
-            .sign_in_blocked("tanaka", "198.51.100.7")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert_eq!(
-        f.store
-            .sign_in_blocked("tanaka", "198.51.100.8")
-            .await
-            .unwrap(),
-        None
-    );
-});
+);
 
 both!(
     api_tokens_are_shown_once_used_and_revoked_by_their_owner,

@@ -7,7 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::client::ClientAddress;
 use crate::extract::PageForm;
+use sentei_store::Reservation;
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -83,9 +85,16 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
+    address: ClientAddress,
     PageForm(form): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let login = signed.actor.login().to_owned();
+    // Guessing the current password from a borrowed session is throttled like signing in.
+    if let Reservation::Wait { seconds } = state.store.reserve_sign_in(&login, &address.0).await? {
+        let message = crate::pages::login::wait_message(seconds);
+        let page = page(&state, &signed, None, Some(message), None).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
     if state
         .store
         .authenticate(&login, &form.current)
@@ -102,6 +111,7 @@ pub async fn change_password(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    state.store.sign_in_succeeded(&login, &address.0).await?;
     let changed = state
         .store
         .change_own_password(

@@ -1,15 +1,15 @@
 //! Signing in and out.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::client::ClientAddress;
 use crate::extract::PageForm;
+use sentei_store::Reservation;
 use serde::Deserialize;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, Signed, cookie, equal, session_cookie};
@@ -97,25 +97,27 @@ pub async fn submit(
     } else {
         String::new()
     };
-    if let Some(minutes) = state.store.sign_in_blocked(&login, &address.0).await? {
-        let message = format!(
-            "サインインの失敗が続いたため、一時的に受け付けていません。{minutes} 分ほどおいてからお試しください"
+    // The attempt is counted before the password is verified, so that parallel guesses are
+    // not verified beyond the limit.
+    if let Reservation::Wait { seconds } =
+        state.store.reserve_sign_in(&form.login, &address.0).await?
+    {
+        return render(
+            next,
+            login,
+            Some(wait_message(seconds)),
+            StatusCode::TOO_MANY_REQUESTS,
         );
-        return render(next, login, Some(message), StatusCode::TOO_MANY_REQUESTS);
     }
     let Some(actor) = state
         .store
         .authenticate(&form.login, &form.password)
         .await?
     else {
-        state
-            .store
-            .record_sign_in_failure(&form.login, &address.0)
-            .await?;
         let message = "ログイン名またはパスワードが違います".to_owned();
         return render(next, login, Some(message), StatusCode::UNAUTHORIZED);
     };
-    state.store.clear_sign_in_failures(&login).await?;
+    state.store.sign_in_succeeded(&login, &address.0).await?;
     let (token, _) = state.store.start_session(&actor).await?;
     let max_age = sentei_store::SESSION_LIFETIME.whole_seconds();
     let mut response = Redirect::to(&next).into_response();
@@ -127,6 +129,13 @@ pub async fn submit(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// Why an attempt is not verified now, and how long to wait.
+pub fn wait_message(seconds: i64) -> String {
+    format!(
+        "サインインの失敗が続いたため、少し間をおいていただいています。{seconds} 秒ほどおいてから、もう一度お試しください"
+    )
 }
 
 pub async fn logout(
@@ -208,24 +217,6 @@ fn page_shapes(state: &AppState) -> &'static [&'static str] {
             .map(|spec| spec.path)
             .collect()
     })
-}
-
-/// The client's address, for throttling; "unknown" when the server cannot tell.
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ fn specs(web: &Web) -> Vec<RouteSpec> {
         config: std::sync::Arc::new(sentei_web::WebConfig {
             secure_cookies: false,
             public_origin: None,
+            ..Default::default()
         }),
     };
     sentei_web::routes::build(state).1

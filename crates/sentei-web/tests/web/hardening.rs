@@ -283,3 +283,90 @@ async fn finding_6_a_password_reset_signs_the_user_out_everywhere() {
         401
     );
 }
+
+/// A sign-in attempt as it arrives from `peer`, with `X-Forwarded-For` values if any.
+async fn sign_in_from(web: &Web, peer: &str, forwarded: &[&str], login: &str) -> Reply {
+    let (cookie, token, _) = login_form(web, "").await;
+    let mut request = Request::post("/login")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for value in forwarded {
+        request = request.header("x-forwarded-for", *value);
+    }
+    let mut request = request
+        .body(Body::from(format!("csrf={token}&login={login}&password=x")))
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{peer}:50000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    web.send(request).await
+}
+
+// Finding 7: 40 parallel wrong passwords got 31 real verifications against a limit of 5;
+// 5 wrong passwords locked anyone out for 15 minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_7_parallel_guesses_are_verified_no_more_than_the_limit() {
+    let web = Web::new().await;
+    let (cookie, token, _) = login_form(&web, "").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let app = web.app.clone();
+        let request = Request::post("/login")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={token}&login=tanaka&password=wrong+password"
+            )))
+            .unwrap();
+        tasks.spawn(async move {
+            use tower::ServiceExt;
+            app.oneshot(request).await.unwrap().status().as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = tasks.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    let slowed = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((verified, slowed), (5, 35), "{statuses:?}");
+    // The right password is asked to wait seconds, not a quarter of an hour.
+    let reply = sign_in(&web, "tanaka", crate::harness::PASSWORD, "").await;
+    assert_eq!(reply.status, 429);
+    assert!(reply.body.contains("秒ほどおいてから"), "{}", reply.body);
+}
+
+// Finding 7: `X-Forwarded-For` is believed only from a configured proxy.
+#[tokio::test]
+async fn finding_7_forwarded_for_counts_only_from_trusted_proxies() {
+    let web = Web::with_config(sentei_web::WebConfig {
+        trusted_proxies: vec![sentei_web::TrustedProxy::parse("10.0.0.0/8").unwrap()],
+        ..Default::default()
+    })
+    .await;
+    let free = sentei_core::throttle::PER_ADDRESS.free;
+    // Names nobody has: counted against the address only, and quickly refused.
+    for n in 0..free {
+        let reply = sign_in_from(&web, "10.0.0.1", &["203.0.113.1"], &format!("no-{n}")).await;
+        assert_eq!(reply.status, 401, "attempt {n}");
+    }
+    let slowed = sign_in_from(&web, "10.0.0.1", &["203.0.113.1"], "no-x").await;
+    assert_eq!(slowed.status, 429);
+    // Another client behind the same proxy is not slowed down by the first.
+    let other = sign_in_from(&web, "10.0.0.1", &["203.0.113.2"], "no-y").await;
+    assert_eq!(other.status, 401);
+    // A stranger's header is not believed: inventing addresses does not help it.
+    for n in 0..free {
+        let reply = sign_in_from(
+            &web,
+            "192.0.2.7",
+            &[&format!("198.51.100.{n}")],
+            &format!("no-z{n}"),
+        )
+        .await;
+        assert_eq!(reply.status, 401, "attempt {n}");
+    }
+    let slowed = sign_in_from(&web, "192.0.2.7", &["198.51.100.200"], "no-zz").await;
+    assert_eq!(slowed.status, 429);
+}

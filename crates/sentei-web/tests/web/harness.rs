@@ -48,6 +48,7 @@ impl Web {
         Web::with_config(WebConfig {
             secure_cookies: false,
             public_origin: None,
+            ..Default::default()
         })
         .await
     }

@@ -50,6 +50,7 @@ pub async fn serve(
         config: Arc::new(WebConfig {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
         }),
     };
     let address = listener
