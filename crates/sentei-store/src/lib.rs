@@ -148,6 +148,11 @@ fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<Stri
 /// Page size when none is asked for.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 
+/// The last page a caller may ask for; later ones are this one. With the largest page size it
+/// reaches half a billion rows, and its offset always fits the databases' 64-bit integers
+/// (`?page=18446744073709551615` once overflowed inside the query builder: issue 12, finding 8).
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// Clamps a requested page to sane bounds; a page size of 0 means the default.
 fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
     let page_size = if page_size == 0 {
@@ -155,7 +160,7 @@ fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
     } else {
         page_size
     };
-    (page.max(1), page_size.min(MAX_PAGE_SIZE))
+    (page.clamp(1, MAX_PAGE), page_size.min(MAX_PAGE_SIZE))
 }
 
 /// The current time, truncated to microseconds so it survives every database unchanged.

@@ -327,3 +327,39 @@ both!(
         ));
     }
 );
+
+// Finding 8: `?page=18446744073709551615` panicked inside the query builder on both databases.
+both!(issue_12_huge_page_numbers_give_an_empty_last_page, |f| {
+    let huge = u64::MAX;
+    let ledger = f
+        .store
+        .ledger(
+            &f.auditor,
+            &sentei_store::LedgerQuery {
+                page: huge,
+                page_size: huge,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(ledger.items.is_empty());
+    assert_eq!(ledger.page, sentei_store::MAX_PAGE);
+    assert_eq!(ledger.page_size, sentei_store::MAX_PAGE_SIZE);
+    let services = f
+        .store
+        .services(
+            &f.auditor,
+            &sentei_store::ServiceQuery {
+                page: huge,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(services.items.is_empty());
+    let audit = f.store.audit_page(&f.auditor, huge, huge).await.unwrap();
+    assert!(audit.items.is_empty());
+    let applications = f.store.applications(&f.auditor, None, huge, huge).await;
+    assert!(applications.unwrap().items.is_empty());
+});

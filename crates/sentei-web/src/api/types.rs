@@ -590,8 +590,20 @@ pub struct ReportBody {
     pub items: Vec<ReportItemBody>,
 }
 
+/// A refusal: an RFC 9457 problem document (`application/problem+json`).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
+    /// `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The kind of refusal in a few words, in Japanese.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
     /// What went wrong, in Japanese.
+    pub detail: String,
+    /// The same as `detail`, for clients written before problem documents.
     pub error: String,
+    /// The id of the request, also in the `X-Request-Id` header and the server's log.
+    pub request_id: Option<String>,
 }

@@ -370,3 +370,124 @@ async fn finding_7_forwarded_for_counts_only_from_trusted_proxies() {
     let slowed = sign_in_from(&web, "192.0.2.7", &["198.51.100.200"], "no-zz").await;
     assert_eq!(slowed.status, 429);
 }
+
+// Finding 8: huge page numbers dropped the connection; values that do not parse were answered
+// in the framework's English; a panic anywhere now answers a Japanese 500 with a request id.
+#[tokio::test]
+async fn finding_8_huge_or_bad_numbers_are_clamped_or_refused_in_japanese() {
+    let web = Web::new().await;
+    let huge = "18446744073709551615";
+    for path in [
+        format!("/ledger?page={huge}"),
+        format!("/services?page={huge}"),
+        format!("/applications?page={huge}"),
+        format!("/audit?page={huge}"),
+    ] {
+        let reply = web.get(Some(UserRole::Auditor), &path).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    }
+    let token = web.token(UserRole::Auditor).await;
+    for path in [
+        format!("/api/v1/ledger?page={huge}&page_size={huge}"),
+        format!("/api/v1/services?page={huge}"),
+        format!("/api/v1/applications?page={huge}"),
+        format!("/api/v1/audit?page={huge}"),
+    ] {
+        let reply = api(&web, &token, "GET", &path, None).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    }
+    // Past u64, or not a number: refused, in Japanese, in the page's layout or as a problem.
+    let reply = web
+        .get(
+            Some(UserRole::Auditor),
+            "/ledger?page=99999999999999999999999",
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.body.contains("読み取れない値があります"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("<header class=\"top\">"),
+        "in the layout"
+    );
+    let reply = api(&web, &token, "GET", "/api/v1/ledger?page=abc", None).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let problem = json_of(&reply);
+    assert_eq!(problem["status"], 400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("読み取れない値")
+    );
+    assert_eq!(
+        problem["request_id"],
+        reply.headers["x-request-id"].to_str().unwrap()
+    );
+    let reply = web
+        .get(Some(UserRole::Auditor), "/services/not-a-number")
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(!reply.body.contains("Invalid URL"), "{}", reply.body);
+    let reply = web.get(Some(UserRole::Auditor), "/no/such/page").await;
+    assert_eq!(reply.status, 404);
+    assert!(reply.body.contains("お探しのページは見つかりません"));
+}
+
+#[tokio::test]
+async fn finding_8_a_panic_is_a_japanese_500_with_the_request_id() {
+    use tower::ServiceExt;
+    #[allow(unreachable_code)] // the handler's whole point is the panic
+    async fn boom() -> &'static str {
+        panic!("a bug");
+    }
+    let app = sentei_web::guarded(
+        axum::Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .route("/api/v1/boom", axum::routing::get(boom)),
+    );
+    let page = app
+        .clone()
+        .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 500);
+    let id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("処理中に問題が起きました"), "{body}");
+    assert!(
+        body.contains(&id),
+        "the page shows the request id {id}: {body}"
+    );
+    assert!(!body.contains("a bug"));
+    let problem = app
+        .oneshot(Request::get("/api/v1/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(problem.status(), 500);
+    assert_eq!(
+        problem.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    let body = axum::body::to_bytes(problem.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("処理中に問題が起きました")
+    );
+    assert!(problem["request_id"].is_string());
+}
