@@ -48,6 +48,7 @@ pub use users::{
 pub use vendor_links::{MAX_VENDOR_LINK_DAYS, VendorAccess, VendorLinkView};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sentei_core::input::{Lines, character_problem};
 
 /// A page of results, with the total count for pagers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,9 +131,37 @@ impl Store {
     }
 }
 
-/// A text field from outside, trimmed: refused when required and blank, or when longer than
-/// `max` characters.
+/// A one-line text field from outside (a name), trimmed: refused when required and blank,
+/// when longer than `max` characters, or when it holds a line end or a character no text may
+/// (`sentei_core::input::forbidden_character`).
 fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<String, StoreError> {
+    checked_field(text, what, max, required, Lines::One)
+}
+
+/// A text field from outside that may run over several lines (a purpose, a description).
+fn text_block(text: &str, what: &str, max: usize, required: bool) -> Result<String, StoreError> {
+    checked_field(text, what, max, required, Lines::Many)
+}
+
+/// A text the store is asked to search for or filter by: one line, no character no text may
+/// hold (so that a NUL is refused alike on SQLite and PostgreSQL, which cannot take one).
+fn query_text(text: &str, what: &str) -> Result<(), StoreError> {
+    match character_problem(text, Lines::One) {
+        Some(problem) => Err(StoreError::Rejected(format!("{what}: {problem}"))),
+        None => Ok(()),
+    }
+}
+
+fn checked_field(
+    text: &str,
+    what: &str,
+    max: usize,
+    required: bool,
+    lines: Lines,
+) -> Result<String, StoreError> {
+    if let Some(problem) = character_problem(text, lines) {
+        return Err(StoreError::Rejected(format!("{what}: {problem}")));
+    }
     let text = text.trim();
     if required && text.is_empty() {
         return Err(StoreError::Rejected(format!("{what}を書いてください")));

@@ -12,7 +12,10 @@ use serde_saphyr::Spanned;
 
 use crate::condition::ItemIdx;
 use crate::facts::{CLASSIFICATION, CertSet, FACTS, Facts, MODEL, UNSET, fact_id};
-use crate::input::{ASSESSMENT_LIMITS, InputError, Problem, check_text, line_of, parse_yaml};
+use crate::input::{
+    ASSESSMENT_LIMITS, InputError, Lines, Problem, character_problem, check_text, line_of,
+    parse_yaml,
+};
 use crate::judgement::AnswerStatus;
 use crate::profile::{LevelIdx, Profile};
 
@@ -221,6 +224,8 @@ impl<'p> Validator<'p> {
                 key,
                 format!("{MAX_NAME_CHARS} 文字以内で書いてください"),
             );
+        } else if let Some(message) = character_problem(text, Lines::One) {
+            self.problem(line_of(value), key, message);
         }
         text.to_owned()
     }

@@ -337,7 +337,7 @@ both!(a_kept_ledger_page_never_hides_a_change, |f| {
     );
 });
 
-fn imported(n: usize, abolished: bool) -> sentei_core::ledger::ImportedEntry {
+pub fn imported(n: usize, abolished: bool) -> sentei_core::ledger::ImportedEntry {
     sentei_core::ledger::ImportedEntry {
         place: format!("台帳 {}行目", n + 1),
         fields: sentei_core::ledger::LedgerFields {

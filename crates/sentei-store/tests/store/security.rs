@@ -363,3 +363,101 @@ both!(issue_12_huge_page_numbers_give_an_empty_last_page, |f| {
     let applications = f.store.applications(&f.auditor, None, huge, huge).await;
     assert!(applications.unwrap().items.is_empty());
 });
+
+// Finding 9: a NUL in a service name or a ledger cell was stored on SQLite and was a 500 on
+// PostgreSQL. Control characters (but line ends where text has lines) and characters that
+// reorder text are refused before either database sees them, alike on both.
+both!(
+    issue_12_control_and_reordering_characters_are_refused_alike,
+    |f| {
+        let s = &f.store;
+        let service = |name: &str, description: &str| sentei_store::NewService {
+            name: name.to_owned(),
+            provider: "例示株式会社".to_owned(),
+            description: description.to_owned(),
+        };
+        for (name, description, message) in [
+            (
+                "電子申請\u{0}",
+                "",
+                "サービスの名称: 制御文字（U+0000）は使えません",
+            ),
+            (
+                "承認\u{202e}可能",
+                "",
+                "文字の表示の向きを変える制御文字（U+202E）は使えません",
+            ),
+            ("二行の\n名称", "", "改行やタブ（U+000A）は使えません"),
+            (
+                "電子申請",
+                "説明\u{1b}[31m",
+                "説明: 制御文字（U+001B）は使えません",
+            ),
+        ] {
+            let refused = s
+                .create_service(&f.applicant, service(name, description))
+                .await
+                .unwrap_err();
+            assert!(matches!(refused, StoreError::Rejected(_)), "{refused}");
+            assert!(refused.to_string().contains(message), "{refused}");
+        }
+        // Line ends and tabs are text where text has lines.
+        s.create_service(&f.applicant, service("電子申請", "一行目\n\t二行目"))
+            .await
+            .unwrap();
+        // Searching for one is refused, not a database error.
+        let refused = s
+            .services(
+                &f.auditor,
+                &sentei_store::ServiceQuery {
+                    search: "\u{0}".to_owned(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Rejected(_)), "{refused}");
+        let refused = s
+            .ledger(
+                &f.auditor,
+                &sentei_store::LedgerQuery {
+                    search: "a\u{0}".to_owned(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Rejected(_)), "{refused}");
+        // In an assessment's reasons, and in a ledger cell read from a file.
+        let svc = service_row(&f).await;
+        let document = "profile: city-checklist\nservice: { name: x, provider: y }\nfacts: { classification: \"2\" }\nanswers:\n  default: met\n  items:\n    \"1.12\": { status: unmet, reason: \"国外\\0保存\" }\n";
+        let refused = s
+            .create_assessment(&f.applicant, &CATALOG, svc, document)
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Invalid(_)), "{refused}");
+        assert!(
+            refused.to_string().contains("制御文字（U+0000）"),
+            "{refused}"
+        );
+        let mut row = crate::ledger::imported(1, false);
+        row.fields.service_name = "取込\u{0}サービス".to_owned();
+        let refused = s
+            .import_ledger(&f.approver, "台帳.csv", &[row])
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("制御文字（U+0000）"),
+            "{refused}"
+        );
+        let ledger = s
+            .ledger(&f.auditor, &sentei_store::LedgerQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(ledger.total, 0, "nothing was stored");
+    }
+);
+
+async fn service_row(f: &Fixture) -> i64 {
+    service(f, "文書共有").await.id
+}

@@ -491,3 +491,41 @@ async fn finding_8_a_panic_is_a_japanese_500_with_the_request_id() {
     );
     assert!(problem["request_id"].is_string());
 }
+
+// Finding 9: a NUL in a service name was stored on SQLite and a 500 on PostgreSQL; control
+// and reordering characters are refused at the boundary, by the page and the API alike.
+#[tokio::test]
+async fn finding_9_control_characters_are_refused_in_japanese() {
+    let web = Web::new().await;
+    for name in ["%E9%9B%BB%00", "%E2%80%AE%E5%8F%AF", "a%1B%5B31m"] {
+        let reply = web
+            .post(
+                UserRole::Applicant,
+                "/services",
+                &format!("name={name}&provider=y"),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{name}: {}", reply.body);
+        assert!(reply.body.contains("は使えません"), "{}", reply.body);
+    }
+    let token = web.token(UserRole::Applicant).await;
+    let reply = api(
+        &web,
+        &token,
+        "POST",
+        "/api/v1/services",
+        Some(json!({ "name": "電子\u{0}申請", "provider": "例示", "description": "" })),
+    )
+    .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        json_of(&reply)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("制御文字（U+0000）")
+    );
+    let search = web
+        .get(Some(UserRole::Auditor), "/services?search=%00")
+        .await;
+    assert_eq!(search.status, 422, "{}", search.body);
+}
