@@ -38,7 +38,7 @@ pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
-pub use ledger_import::LedgerImportPlan;
+pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView, random_hex};

@@ -559,6 +559,23 @@ fn v4_tables() -> Vec<TableCreateStatement> {
             .time("last_at")
             .time("next_at")
             .done(),
+        // A ledger file's rows kept between its preview and its registration, so that what
+        // is registered is what was read from the file, never what a form sends back
+        // (issue 12, finding 10).
+        TableDef::new("ledger_import_previews")
+            .col(
+                ColumnDef::new(Alias::new("token"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .refers("org_id", "organizations")
+            .refers("user_id", "users")
+            .text("file_name")
+            .text("digest")
+            .text("rows")
+            .time("created_at")
+            .done(),
     ]
 }
 
@@ -605,5 +622,8 @@ fn v4_changes() -> Vec<Change> {
 
 fn v4_indexes() -> Vec<IndexCreateStatement> {
     // Old runs are deleted by their last attempt.
-    vec![index("sign_in_throttle", &["last_at"], false)]
+    vec![
+        index("sign_in_throttle", &["last_at"], false),
+        index("ledger_import_previews", &["created_at"], false),
+    ]
 }

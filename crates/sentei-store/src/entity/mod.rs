@@ -11,6 +11,7 @@ pub mod attachment;
 pub mod audit_record;
 pub mod ledger_count;
 pub mod ledger_entry;
+pub mod ledger_import_preview;
 pub mod ledger_version;
 pub mod organization;
 pub mod service;

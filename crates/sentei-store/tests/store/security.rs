@@ -443,7 +443,11 @@ both!(
         let mut row = crate::ledger::imported(1, false);
         row.fields.service_name = "取込\u{0}サービス".to_owned();
         let refused = s
-            .import_ledger(&f.approver, "台帳.csv", &[row])
+            .import_ledger(
+                &f.approver,
+                &sentei_store::ImportSource::of("台帳.csv", b"file"),
+                &[row],
+            )
             .await
             .unwrap_err();
         assert!(
@@ -461,3 +465,75 @@ both!(
 async fn service_row(f: &Fixture) -> i64 {
     service(f, "文書共有").await.id
 }
+
+// Finding 10: the ledger import's apply step took the rows, the file name and the places from
+// the client. A preview is kept on the server, for its maker only, registered once, within the
+// hour, with the digest of the file it was read from.
+both!(
+    issue_12_a_ledger_import_preview_is_kept_on_the_server,
+    |f| {
+        let s = &f.store;
+        let rows = vec![crate::ledger::imported(1, false)];
+        let source =
+            sentei_store::ImportSource::of("../..\\本物の\u{202e}台帳.csv", b"the bytes read");
+        assert_eq!(source.name(), "本物の台帳.csv");
+        assert_eq!(source.digest().len(), 64);
+        let kept = s
+            .keep_ledger_import_preview(&f.approver, &source, &rows)
+            .await
+            .unwrap();
+        let refused = s
+            .apply_ledger_import_preview(&f.approver2, &kept.token)
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::NotFound(_)), "{refused}");
+        assert!(matches!(
+            s.apply_ledger_import_preview(&f.applicant, &kept.token)
+                .await,
+            Err(StoreError::Denied(_))
+        ));
+        let (applied, plan) = s
+            .apply_ledger_import_preview(&f.approver, &kept.token)
+            .await
+            .unwrap();
+        assert_eq!((applied, plan.created_ids.len()), (source.clone(), 1));
+        let history = s
+            .ledger_history(&f.auditor, plan.created_ids[0])
+            .await
+            .unwrap();
+        assert_eq!(
+            history[0].comment,
+            format!(
+                "本物の台帳.csv の 台帳 2行目 から取り込み（SHA-256 {}）",
+                &source.digest()[..16]
+            )
+        );
+        // Once only; and not after an hour.
+        assert!(matches!(
+            s.apply_ledger_import_preview(&f.approver, &kept.token)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        let rows = vec![crate::ledger::imported(2, false)];
+        let late = s
+            .keep_ledger_import_preview(&f.approver, &source, &rows)
+            .await
+            .unwrap();
+        let sql = match f.kind {
+            Kind::Postgres => {
+                "UPDATE ledger_import_previews SET created_at = created_at - interval '2 hours'"
+            }
+            Kind::Sqlite => {
+                "UPDATE ledger_import_previews SET created_at = '2000' || substr(created_at, 5)"
+            }
+        };
+        let db = Database::connect(f.url.expose()).await.unwrap();
+        db.execute_unprepared(sql).await.unwrap();
+        db.close().await.unwrap();
+        assert!(matches!(
+            s.apply_ledger_import_preview(&f.approver, &late.token)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+);

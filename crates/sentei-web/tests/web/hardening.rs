@@ -529,3 +529,76 @@ async fn finding_9_control_characters_are_refused_in_japanese() {
         .await;
     assert_eq!(search.status, 422, "{}", search.body);
 }
+
+// Finding 10: the apply step took `file` and `place` from the form, so
+// `../../本物の台帳.xlsx` and a 1 MB place were recorded. The preview is kept on the server,
+// bound to whoever made it and to the file's digest; only its id comes back.
+#[tokio::test]
+async fn finding_10_a_ledger_import_registers_only_what_the_server_read() {
+    let web = Web::new().await;
+    let csv = "(ア) 外部サービスの名称,(イ) 外部サービス提供者の名称,(ウ) 利用目的,(エ) 取り扱う情報の格付,(オ) 利用期間,(カ) 利用申請者の所属,(カ) 利用申請者の氏名,(キ) 利用者の範囲\n日程調整,例示株式会社,会議の日程調整,機密性1,2026/4/1～2027/3/31,総務課,山田 太郎,全庁\n";
+    let page = web
+        .upload(
+            UserRole::Approver,
+            "/ledger/import",
+            "ledger",
+            "../../本物の台帳.csv",
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let preview = crate::harness::hidden(&page.body, "preview").unwrap();
+    assert!(crate::harness::hidden(&page.body, "rows").is_none());
+    assert!(crate::harness::hidden(&page.body, "file").is_none());
+    // Someone else's session cannot use it, even another keeper of the ledger.
+    let other = web.add_user("kato", "情報政策課", UserRole::Approver).await;
+    let refused = web
+        .post_as(
+            &other,
+            "/ledger/import/apply",
+            &format!("preview={preview}"),
+        )
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    // Whatever else the form says is not read: a file name or places of the sender's choosing.
+    let too_much = web
+        .post(
+            UserRole::Approver,
+            "/ledger/import/apply",
+            &format!("preview={preview}&place={}", "x".repeat(1_000_000)),
+        )
+        .await;
+    assert_eq!(too_much.status, 413, "the form is an id, nothing more");
+    let huge_place = "x".repeat(1_000);
+    let applied = web
+        .post(
+            UserRole::Approver,
+            "/ledger/import/apply",
+            &format!("preview={preview}&file=..%2F..%2F%E5%81%BD.xlsx&place={huge_place}"),
+        )
+        .await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let auditor = web.actor(UserRole::Auditor);
+    let found = web
+        .store
+        .ledger(
+            auditor,
+            &sentei_store::LedgerQuery {
+                search: "日程調整".to_owned(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let history = web
+        .store
+        .ledger_history(auditor, found.items[0].id)
+        .await
+        .unwrap();
+    let comment = &history[0].comment;
+    assert!(
+        comment.starts_with("本物の台帳.csv の 2行目 から取り込み（SHA-256 "),
+        "{comment}"
+    );
+    assert!(!comment.contains("..") && !comment.contains("偽") && comment.len() < 200);
+}
