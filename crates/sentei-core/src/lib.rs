@@ -30,6 +30,7 @@ pub mod judgement;
 pub mod ledger;
 pub mod profile;
 pub mod throttle;
+pub mod vendor;
 pub mod wareki;
 pub mod workflow;
 

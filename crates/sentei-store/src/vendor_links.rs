@@ -241,23 +241,17 @@ impl Store {
         expected_version: i64,
         document: &str,
     ) -> Result<StoredAssessment, StoreError> {
-        // A vendor answers; the service, its facts and the profile stay as the staff set them.
-        let stored = self.vendor_assessment(access).await?;
-        let submitted = catalog.parse_assessment(document)?;
-        let profile = catalog
-            .get(&submitted.profile_id)
-            .ok_or_else(|| StoreError::not_found("プロファイル", &submitted.profile_id))?;
-        let without_answers = |mut doc: serde_json::Value| {
-            if let Some(map) = doc.as_object_mut() {
-                map.remove("answers");
-            }
-            doc
-        };
-        if without_answers(submitted.to_document(profile)) != without_answers(stored.document) {
-            return Err(StoreError::Rejected(
-                "回答リンクからは回答（回答・理由・根拠）だけを変更できます。サービスの事実や基準は担当者が変更します".to_owned(),
-            ));
-        }
+        // A vendor answers the items the link shows; the service, its facts, the profile,
+        // the default answer and every other item stay as the staff set them.
+        let stored = self
+            .assessment_row(&access.actor, access.assessment_id())
+            .await?;
+        let (before, profile) = crate::assessments::rejudge(catalog, &stored)?;
+        let after = catalog.parse_assessment(document)?;
+        let mut after_with_service = after;
+        after_with_service.service = before.service.clone();
+        sentei_core::vendor::may_save(profile, &before, &after_with_service)
+            .map_err(|refusal| StoreError::Rejected(refusal.to_string()))?;
         self.save_assessment_as(
             &access.actor,
             access.link.created_by,

@@ -537,3 +537,74 @@ both!(
         ));
     }
 );
+
+// Finding 14: a vendor link could set `answers.default` and answer items it does not show.
+both!(
+    issue_12_a_vendor_link_answers_only_the_items_it_shows,
+    |f| {
+        let s = &f.store;
+        let svc = service(&f, "文書共有").await;
+        let stored = assessment(&f, &svc, APPROVABLE).await;
+        let (token, _) = s
+            .create_vendor_link(&f.applicant, stored.id, "例示株式会社 山田", 14)
+            .await
+            .unwrap();
+        let access = s.vendor_access(&token).await.unwrap();
+        let profile = CATALOG.get("city-checklist").unwrap();
+        let before = CATALOG
+            .parse_assessment(&stored.document.to_string())
+            .unwrap();
+        let shown = sentei_core::vendor::shown_items(profile, &before);
+        let hidden = (0..profile.items.len())
+            .find(|i| !shown.contains(i))
+            .expect("an item the link does not show (met by the ISMAP registration)");
+        let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut document = stored.document.clone();
+            edit(&mut document);
+            document.to_string()
+        };
+        let default_changed = with(&|d| d["answers"]["default"] = "unmet".into());
+        let refused = s
+            .vendor_save(&access, &CATALOG, 1, &default_changed)
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("まとめて決めることはできません"),
+            "{refused}"
+        );
+        let hidden_id = profile.items[hidden].id.clone();
+        let not_shown = with(&|d| {
+            d["answers"]["items"][hidden_id.as_str()] =
+                serde_json::json!({ "status": "met", "evidence": "差し替えた根拠" })
+        });
+        let refused = s
+            .vendor_save(&access, &CATALOG, 1, &not_shown)
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains(&format!("項目 {hidden_id}はご依頼の項目ではありません")),
+            "{refused}"
+        );
+        let facts_changed = with(&|d| d["facts"]["classification"] = "3".into());
+        assert!(
+            s.vendor_save(&access, &CATALOG, 1, &facts_changed)
+                .await
+                .is_err()
+        );
+        // A shown item is answered.
+        let shown_id = profile.items[shown[0]].id.clone();
+        let answered = with(&|d| {
+            d["answers"]["items"][shown_id.as_str()] =
+                serde_json::json!({ "status": "unmet", "reason": "国外のデータセンター" })
+        });
+        let saved = s
+            .vendor_save(&access, &CATALOG, 1, &answered)
+            .await
+            .unwrap();
+        assert_eq!(saved.version, 2);
+    }
+);

@@ -147,13 +147,17 @@ pub async fn show(
     let stored = state.store.vendor_assessment(&access).await?;
     let (profile, assessment) = super::read_stored(&state, &stored)?;
     let judgement = judge(profile, &assessment);
-    let items = profile
-        .items
-        .iter()
-        .enumerate()
-        .zip(&judgement.items)
-        .filter(|((_, item), judged)| judged.answered_by_people(item.is_derived()))
-        .map(|((index, item), judged)| {
+    // The items shown are those the store lets the link answer: one rule for both.
+    let items = sentei_core::vendor::shown_items(profile, &assessment)
+        .into_iter()
+        .filter_map(|index| {
+            Some((
+                index,
+                profile.items.get(index)?,
+                judgement.items.get(index)?,
+            ))
+        })
+        .map(|(index, item, judged)| {
             let answer = assessment.answer(index);
             VendorItem {
                 index,

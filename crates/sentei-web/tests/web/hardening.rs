@@ -602,3 +602,39 @@ async fn finding_10_a_ledger_import_registers_only_what_the_server_read() {
     );
     assert!(!comment.contains("..") && !comment.contains("偽") && comment.len() < 200);
 }
+
+// Finding 14: a vendor link could answer items it does not show (a hand-made form).
+#[tokio::test]
+async fn finding_14_a_vendor_form_answers_only_the_items_shown() {
+    let web = Web::new().await;
+    let token = web.vendor_token.clone();
+    let page = web.get(None, &format!("/vendor/{token}")).await;
+    assert_eq!(page.status, 200);
+    let profile = web.catalog.get("city-checklist").unwrap();
+    let hidden = (0..profile.items.len())
+        .find(|i| !page.body.contains(&format!("name=\"s.{i}\"")))
+        .unwrap();
+    let version = web
+        .store
+        .assessment(web.actor(UserRole::Auditor), web.assessment)
+        .await
+        .unwrap()
+        .version;
+    let csrf = sentei_web::vendor_csrf(&token);
+    let reply = web
+        .send(
+            Request::post(format!("/vendor/{token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={csrf}&version={version}&s.{hidden}=met&e.{hidden}=%E5%B7%AE%E3%81%97%E6%9B%BF%E3%81%88"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(
+        reply.body.contains("ご依頼の項目だけに回答できます"),
+        "{}",
+        reply.body
+    );
+}
