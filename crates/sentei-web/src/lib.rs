@@ -35,13 +35,22 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The whole application, ready to serve or to test with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let (router, _) = routes::build(state.clone());
-    guarded(
-        router
-            .fallback(guard::not_found)
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .with_state(state),
-    )
+    let mut router = router
+        .fallback(guard::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Reached over https (the public URL says so): browsers are told to use nothing else for
+    // a year. Not for subdomains, which other systems of the municipality may serve.
+    if state.config.secure_cookies {
+        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        ));
+    }
+    guarded(router.with_state(state))
 }
+
+/// The `Strict-Transport-Security` of a server reached over https.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
 /// What every request passes through around the routes, outermost last: refusals of the
 /// framework in Japanese, panics contained, security headers, the log line, the request id.

@@ -91,6 +91,8 @@ pub struct EditorPage<'a> {
     items: Vec<ItemView<'a>>,
     answer_choices: [(&'static str, &'static str); 4],
     can_link: bool,
+    /// Why no link can be made now (no public URL set), shown instead of the form.
+    link_problem: Option<&'static str>,
     links: Vec<LinkRow>,
 }
 
@@ -298,6 +300,11 @@ async fn editor<'a>(
         items,
         answer_choices: ANSWER_CHOICES,
         can_link,
+        link_problem: state
+            .config
+            .public_origin
+            .is_none()
+            .then_some(crate::pages::vendor::NO_PUBLIC_URL),
         links: links.into_iter().map(LinkRow::from).collect(),
     })
 }

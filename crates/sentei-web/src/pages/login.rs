@@ -37,6 +37,7 @@ pub async fn form(
     Query(query): Query<Next>,
 ) -> Result<Response, PageError> {
     render(
+        &state,
         next_path(query.next.as_deref(), page_shapes(&state)),
         String::new(),
         None,
@@ -45,6 +46,7 @@ pub async fn form(
 }
 
 fn render(
+    state: &AppState,
     next: String,
     login: String,
     problem: Option<String>,
@@ -59,7 +61,14 @@ fn render(
         problem,
     };
     let mut response = (status, page).into_response();
-    let value = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict");
+    // Secure over https like every other cookie (issue 12, finding 11).
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value =
+        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -103,6 +112,7 @@ pub async fn submit(
         state.store.reserve_sign_in(&form.login, &address.0).await?
     {
         return render(
+            &state,
             next,
             login,
             Some(wait_message(seconds)),
@@ -115,7 +125,7 @@ pub async fn submit(
         .await?
     else {
         let message = "ログイン名またはパスワードが違います".to_owned();
-        return render(next, login, Some(message), StatusCode::UNAUTHORIZED);
+        return render(&state, next, login, Some(message), StatusCode::UNAUTHORIZED);
     };
     state.store.sign_in_succeeded(&login, &address.0).await?;
     let (token, _) = state.store.start_session(&actor).await?;

@@ -638,3 +638,121 @@ async fn finding_14_a_vendor_form_answers_only_the_items_shown() {
         reply.body
     );
 }
+
+// Finding 11: with an https public URL, HSTS and `Secure` on every cookie, including the
+// sign-in form's CSRF cookie.
+#[tokio::test]
+async fn finding_11_over_https_every_cookie_is_secure_and_hsts_is_sent() {
+    let web = Web::with_config(sentei_web::WebConfig {
+        secure_cookies: true,
+        public_origin: Some("https://sentei.example.lg.jp".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let (_, _, form) = login_form(&web, "").await;
+    let cookie = form.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("sentei_login_csrf=") && cookie.ends_with("; Secure"),
+        "{cookie}"
+    );
+    let signed = sign_in(&web, "tanaka", crate::harness::PASSWORD, "").await;
+    assert!(
+        signed.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure")
+    );
+    for path in ["/login", "/api/v1/openapi.json", "/no/such/page"] {
+        let reply = web.get(None, path).await;
+        assert_eq!(
+            reply.headers[header::STRICT_TRANSPORT_SECURITY],
+            sentei_web::STRICT_TRANSPORT_SECURITY,
+            "{path}"
+        );
+    }
+    // Over plain http (a test on one's own computer) there is nothing to pin.
+    let plain = Web::new().await;
+    let reply = plain.get(None, "/login").await;
+    assert!(
+        reply
+            .headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none()
+    );
+    assert!(
+        !reply.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+}
+
+// Finding 12: vendor-link URLs followed the request's `Host` when no public URL was set.
+#[tokio::test]
+async fn finding_12_vendor_links_use_the_public_url_only() {
+    let web = Web::new().await;
+    let id = fresh_assessment(&web).await;
+    let (cookie, csrf) = web.session(UserRole::Applicant).await;
+    let made = web
+        .send(
+            Request::post(format!("/assessments/{id}/vendor-links"))
+                .header(header::COOKIE, cookie)
+                .header(header::HOST, "evil.example")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={csrf}&contact=x&days=7")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert!(
+        made.body
+            .contains(&format!("{}/vendor/sv_", crate::harness::ORIGIN))
+    );
+    assert!(!made.body.contains("evil.example"));
+
+    // Without a public URL: no link is made, and the refusal says how to set one.
+    let unset = Web::with_config(sentei_web::WebConfig::default()).await;
+    let id = fresh_assessment(&unset).await;
+    let before = unset
+        .store
+        .vendor_links(unset.actor(UserRole::Auditor), id)
+        .await
+        .unwrap()
+        .len();
+    let refused = unset
+        .post(
+            UserRole::Applicant,
+            &format!("/assessments/{id}/vendor-links"),
+            "contact=x&days=7",
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("--public-url"), "{}", refused.body);
+    let token = unset.token(UserRole::Applicant).await;
+    let refused = api(
+        &unset,
+        &token,
+        "POST",
+        &format!("/api/v1/assessments/{id}/vendor-links"),
+        Some(json!({ "contact": "x", "days": 7 })),
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        json_of(&refused)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--public-url")
+    );
+    let after = unset
+        .store
+        .vendor_links(unset.actor(UserRole::Auditor), id)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    let editor = unset
+        .get(Some(UserRole::Applicant), &format!("/assessments/{id}"))
+        .await;
+    assert!(editor.body.contains("--public-url") && !editor.body.contains("回答リンクを発行する"));
+}

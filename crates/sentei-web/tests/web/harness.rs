@@ -16,6 +16,9 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The public URL of the fixture's server.
+pub const ORIGIN: &str = "http://sentei.example.lg.jp";
+
 pub const APPROVABLE: &str = "profile: city-checklist\nservice: { name: x, provider: y }\nfacts: { classification: \"2\", certifications: [ismap] }\nanswers: { default: met }\n";
 
 /// The same assessment as JSON, for the API.
@@ -45,9 +48,10 @@ pub struct Reply {
 
 impl Web {
     pub async fn new() -> Web {
+        // As it is configured where links are made: the address people use is known.
         Web::with_config(WebConfig {
             secure_cookies: false,
-            public_origin: None,
+            public_origin: Some(ORIGIN.to_owned()),
             ..Default::default()
         })
         .await

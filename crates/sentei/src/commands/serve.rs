@@ -40,10 +40,19 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| Failure::usage(format!("{} で待ち受けられません（{e}）", options.listen)))?;
+    let bound = listener.local_addr().ok();
+    // The demo on this computer needs no --public-url: its own loopback address is the one
+    // its user opens. Anywhere else the address people use must be configured, never guessed
+    // from requests (vendor links are built from it).
     let origin = options
         .public_url
         .as_deref()
-        .map(|u| u.trim_end_matches('/').to_owned());
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .or_else(|| {
+            bound
+                .filter(|a| options.demo && a.ip().is_loopback())
+                .map(|a| format!("http://{a}"))
+        });
     let state = AppState {
         store,
         catalog: Arc::new(catalog),
