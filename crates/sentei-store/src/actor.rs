@@ -4,7 +4,7 @@
 //! in ([`crate::Store::authenticate`]) or by loading it ([`crate::Store::actor`]), and the
 //! operator actor ([`crate::Store::operator`]) is for commands run on the server itself.
 
-use sentei_core::access::{Capability, can};
+use sentei_core::access::{Capability, Scope, can};
 use sentei_core::workflow::UserRole;
 
 use crate::StoreError;
@@ -18,6 +18,8 @@ pub struct Actor {
     display_name: String,
     department: String,
     role: UserRole,
+    /// The scope of the API token this actor came with; `None` for sessions and commands.
+    token: Option<Scope>,
 }
 
 /// Login recorded in the audit trail for the operator.
@@ -38,6 +40,7 @@ impl Actor {
             display_name: user.display_name.clone(),
             department: user.department.clone(),
             role,
+            token: None,
         })
     }
 
@@ -49,6 +52,7 @@ impl Actor {
             display_name: "システム（操作員）".to_owned(),
             department: String::new(),
             role: UserRole::Admin,
+            token: None,
         }
     }
 
@@ -65,6 +69,7 @@ impl Actor {
             // What a vendor may do to the assessment is what its applicant may: answer it
             // until it is under review.
             role: UserRole::Applicant,
+            token: None,
         }
     }
 
@@ -93,13 +98,29 @@ impl Actor {
         self.role
     }
 
+    /// The role's capability, within the token's scope when the actor came with one.
     pub fn can(&self, capability: Capability) -> bool {
-        can(self.role, capability)
+        can(self.role, capability) && self.token.is_none_or(|scope| scope.permits(capability))
+    }
+
+    /// The scope of the API token the actor came with, if it came with one.
+    pub fn token_scope(&self) -> Option<Scope> {
+        self.token
+    }
+
+    /// The same actor, as one who came with an API token of this scope.
+    pub(crate) fn with_token(mut self, scope: Scope) -> Actor {
+        self.token = Some(scope);
+        self
     }
 
     pub(crate) fn require(&self, capability: Capability) -> Result<(), StoreError> {
         if self.can(capability) {
             Ok(())
+        } else if can(self.role, capability) {
+            Err(StoreError::Denied(
+                "読み取りのみの API トークンでは、この操作はできません".to_owned(),
+            ))
         } else {
             Err(StoreError::Denied(format!(
                 "{}にはこの操作の権限がありません",

@@ -41,7 +41,10 @@ pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
 pub use organizations::OrganizationView;
 pub use services::{NewService, ServiceQuery, ServiceView};
-pub use sessions::{Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView, random_hex};
+pub use sessions::{
+    MAX_TOKEN_DAYS, NewToken, Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView,
+    random_hex,
+};
 pub use users::{
     Ended, MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
 };

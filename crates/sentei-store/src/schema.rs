@@ -615,6 +615,30 @@ fn v4_changes() -> Vec<Change> {
                 )
                 .to_owned(),
         )),
+        // API tokens expire and have a scope (issue 12, finding 13). Tokens made before have
+        // no expiry written: they end 90 days after they were made, and keep reading and
+        // writing as they did.
+        Change::Alter(
+            Table::alter()
+                .table(Alias::new("api_tokens"))
+                .add_column(
+                    ColumnDef::new(Alias::new("expires_at"))
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        ),
+        Change::Alter(
+            Table::alter()
+                .table(Alias::new("api_tokens"))
+                .add_column(
+                    ColumnDef::new(Alias::new("scope"))
+                        .text()
+                        .not_null()
+                        .default("read_write"),
+                )
+                .to_owned(),
+        ),
         // Failures counted after the fact; nothing in them is needed by the new throttle.
         Change::Drop(Table::drop().table(Alias::new("login_failures")).to_owned()),
     ]

@@ -17,6 +17,7 @@ use crate::Backend;
 use crate::entity::{api_token, session, sign_in_throttle, user};
 use crate::{Actor, Store, StoreError, audit, text_field};
 use sea_orm::{QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sentei_core::access::{DEFAULT_TOKEN_DAYS, Scope};
 use sentei_core::throttle::{self, Decision, Limit, Run};
 
 /// A session ends this long after sign-in, whatever happens.
@@ -51,16 +52,67 @@ pub struct TokenView {
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    pub expires_at: OffsetDateTime,
+    pub scope: Scope,
+}
+
+impl TokenView {
+    /// Usable now: neither revoked nor expired.
+    pub fn active(&self) -> bool {
+        !self.revoked && crate::now() < self.expires_at
+    }
 }
 
 impl From<api_token::Model> for TokenView {
     fn from(t: api_token::Model) -> TokenView {
+        let expires_at = expiry(&t);
+        let scope = scope_of(&t);
         TokenView {
             id: t.id,
             name: t.name,
+            expires_at,
+            scope,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             revoked: t.revoked_at.is_some(),
+        }
+    }
+}
+
+/// When a token stops working: as written, or, for tokens made before tokens expired, the
+/// default lifetime after they were made.
+fn expiry(token: &api_token::Model) -> OffsetDateTime {
+    token
+        .expires_at
+        .unwrap_or(token.created_at + Duration::days(DEFAULT_TOKEN_DAYS))
+}
+
+/// A token's scope; anything unreadable reads only.
+fn scope_of(token: &api_token::Model) -> Scope {
+    Scope::parse(&token.scope).unwrap_or(Scope::ReadOnly)
+}
+
+/// The longest lifetime an API token may be given unless configured otherwise.
+pub const MAX_TOKEN_DAYS: i64 = 365;
+
+/// What a new API token is: its name, how many days it lives and what it may do.
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub days: i64,
+    pub scope: Scope,
+    /// The most days allowed (the configuration's `max_token_days`).
+    pub max_days: i64,
+}
+
+impl<'a> NewToken<'a> {
+    /// A token of the default lifetime, within the default limit.
+    pub fn new(name: &'a str, scope: Scope) -> NewToken<'a> {
+        NewToken {
+            name,
+            days: DEFAULT_TOKEN_DAYS,
+            scope,
+            max_days: MAX_TOKEN_DAYS,
         }
     }
 }
@@ -316,24 +368,41 @@ impl Store {
         Ok(())
     }
 
-    /// Creates an API token for the actor; the token is returned this once only.
+    /// Creates an API token for the actor; the token is returned this once only. Only a
+    /// signed-in person makes tokens: an API token cannot make another (which would outlive
+    /// it, or read-write where it only reads).
     pub async fn create_token(
         &self,
         actor: &Actor,
-        name: &str,
+        new: &NewToken<'_>,
     ) -> Result<(String, TokenView), StoreError> {
         let user = actor.user()?;
-        let name = text_field(name, "トークンの名前", 100, true)?;
+        if actor.token_scope().is_some() {
+            return Err(StoreError::Denied(
+                "API トークンでは新しいトークンを作れません。アカウントの画面で作ってください"
+                    .to_owned(),
+            ));
+        }
+        let name = text_field(new.name, "トークンの名前", 100, true)?;
+        if !(1..=new.max_days).contains(&new.days) {
+            return Err(StoreError::Rejected(format!(
+                "トークンの有効期間は 1〜{} 日で指定してください",
+                new.max_days
+            )));
+        }
         let token = format!("sentei_{}", random_hex()?);
+        let now = crate::now();
         let txn = self.begin_write(actor.org_id()).await?;
         let row = api_token::Entity::insert(api_token::ActiveModel {
             token_hash: Set(hash(&token)),
             org_id: Set(actor.org_id()),
             user_id: Set(user),
             name: Set(name),
-            created_at: Set(crate::now()),
+            created_at: Set(now),
             last_used_at: Set(None),
             revoked_at: Set(None),
+            expires_at: Set(Some(now + Duration::days(new.days))),
+            scope: Set(new.scope.as_str().to_owned()),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -343,7 +412,7 @@ impl Store {
             actor,
             "token.create",
             &format!("token:{}", row.id),
-            &json!({ "name": row.name }),
+            &json!({ "name": row.name, "days": new.days, "scope": row.scope }),
         )
         .await?;
         txn.commit().await?;
@@ -365,6 +434,11 @@ impl Store {
     /// Revokes one of the actor's own tokens.
     pub async fn revoke_token(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
         let user = actor.user()?;
+        if actor.token_scope() == Some(Scope::ReadOnly) {
+            return Err(StoreError::Denied(
+                "読み取りのみの API トークンでは、この操作はできません".to_owned(),
+            ));
+        }
         let txn = self.begin_write(actor.org_id()).await?;
         let updated = api_token::Entity::update_many()
             .col_expr(
@@ -392,13 +466,16 @@ impl Store {
         Ok(())
     }
 
-    /// The actor an API token stands for, if it is valid and its user active.
+    /// The actor an API token stands for, if it is valid (not revoked, not expired) and its
+    /// user active, within the token's scope.
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>, StoreError> {
         if !token.starts_with("sentei_") || token.len() > 100 {
             return Ok(None);
         }
         let key = format!("t:{}", hash(token));
-        if let Some(Signed::Token(actor)) = self.auth.get(&key) {
+        if let Some(Signed::Token { actor, expires_at }) = self.auth.get(&key)
+            && crate::now() < expires_at
+        {
             return Ok(Some(actor));
         }
         let Some(row) = api_token::Entity::find()
@@ -410,6 +487,9 @@ impl Store {
             return Ok(None);
         };
         let now = crate::now();
+        if now >= expiry(&row) {
+            return Ok(None);
+        }
         if row.last_used_at.is_none_or(|t| now - t >= TOUCH_AFTER) {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::LastUsedAt, Expr::value(Some(now)))
@@ -419,10 +499,16 @@ impl Store {
         }
         let user = user::Entity::find_by_id(row.user_id).one(&self.db).await?;
         let actor = match user {
-            Some(user) if user.active => Actor::from_user(&user)?,
+            Some(user) if user.active => Actor::from_user(&user)?.with_token(scope_of(&row)),
             _ => return Ok(None),
         };
-        self.auth.put(key, Signed::Token(actor.clone()));
+        self.auth.put(
+            key,
+            Signed::Token {
+                actor: actor.clone(),
+                expires_at: expiry(&row),
+            },
+        );
         Ok(Some(actor))
     }
 }

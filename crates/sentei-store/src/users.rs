@@ -108,6 +108,11 @@ impl Store {
     ) -> Result<UserView, StoreError> {
         actor.require(Capability::Administer)?;
         let row = self.user_in_org(actor, login).await?;
+        if !sentei_core::access::may_change_role(actor.user_id(), row.id) {
+            return Err(StoreError::Denied(
+                "自分の役割は変更できません。ほかのシステム管理者に依頼してください".to_owned(),
+            ));
+        }
         let txn = self.begin_write(actor.org_id()).await?;
         let row = user::Entity::update(user::ActiveModel {
             id: Set(row.id),

@@ -521,12 +521,6 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .api(M::GET, "/api/v1/tokens", SignedIn, get(api::admin::tokens))
         .api(
-            M::POST,
-            "/api/v1/tokens",
-            SignedIn,
-            post(api::admin::create_token),
-        )
-        .api(
             M::DELETE,
             "/api/v1/tokens/{id}",
             SignedIn,

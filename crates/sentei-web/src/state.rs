@@ -16,6 +16,20 @@ pub struct WebConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in throttling);
     /// from anyone else the header is ignored.
     pub trusted_proxies: Vec<crate::TrustedProxy>,
+    /// The longest lifetime, in days, an API token may be given; 0 means
+    /// [`sentei_store::MAX_TOKEN_DAYS`].
+    pub max_token_days: i64,
+}
+
+impl WebConfig {
+    /// The longest lifetime an API token may be given.
+    pub fn token_days_limit(&self) -> i64 {
+        if self.max_token_days > 0 {
+            self.max_token_days
+        } else {
+            sentei_store::MAX_TOKEN_DAYS
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

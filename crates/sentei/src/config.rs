@@ -25,6 +25,8 @@ struct FileSettings {
     /// Reverse proxies whose `X-Forwarded-For` names the client: addresses or networks.
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    /// The longest lifetime, in days, of an API token (the account page offers 90 by default).
+    max_token_days: Option<i64>,
 }
 
 /// Where a setting's value came from, for `sentei config show`.
@@ -64,6 +66,8 @@ pub struct Config {
     /// From the file only: which proxy may say who the client is is a decision for whoever
     /// installs sentei, written down, not a flag to pass by hand.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// From the file only; `None` is `sentei_store::MAX_TOKEN_DAYS`.
+    pub max_token_days: Option<i64>,
     pub file: Option<PathBuf>,
 }
 
@@ -101,12 +105,21 @@ impl Config {
             .iter()
             .map(|p| TrustedProxy::parse(p).map_err(|e| Failure::file(&source, e)))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(days) = file.max_token_days
+            && !(1..=3650).contains(&days)
+        {
+            return Err(Failure::file(
+                &source,
+                "max_token_days は 1〜3650（日）で書いてください",
+            ));
+        }
         Ok(Config {
             database_url,
             database_url_origin,
             data_dir,
             data_dir_origin,
             trusted_proxies,
+            max_token_days: file.max_token_days,
             file: given.config_file,
         })
     }
@@ -136,6 +149,15 @@ impl Config {
                 Origin::Default.label()
             } else {
                 Origin::File.label()
+            }
+        ));
+        out.push_str(&format!(
+            "max_token_days = {}   # {}\n",
+            self.max_token_days.unwrap_or(sentei_store::MAX_TOKEN_DAYS),
+            if self.max_token_days.is_some() {
+                Origin::File.label()
+            } else {
+                Origin::Default.label()
             }
         ));
         if let Some(file) = &self.file {

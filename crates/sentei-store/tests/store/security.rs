@@ -210,7 +210,13 @@ both!(
         let s = &f.store;
         let (first, _) = s.start_session(&f.approver).await.unwrap();
         let (second, _) = s.start_session(&f.approver).await.unwrap();
-        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        let (token, _) = s
+            .create_token(
+                &f.approver,
+                &sentei_store::NewToken::new("集計", sentei_core::access::Scope::ReadWrite),
+            )
+            .await
+            .unwrap();
         // Used once, so this server remembers who they belong to.
         assert!(s.session(&first).await.unwrap().is_some());
         assert!(s.token_actor(&token).await.unwrap().is_some());
@@ -224,7 +230,13 @@ both!(
         assert!(s.token_actor(&token).await.unwrap().is_none());
         // The command line resets as the operator, the same way.
         let (third, _) = s.start_session(&f.approver).await.unwrap();
-        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        let (token, _) = s
+            .create_token(
+                &f.approver,
+                &sentei_store::NewToken::new("集計", sentei_core::access::Scope::ReadWrite),
+            )
+            .await
+            .unwrap();
         s.reset_password(&f.operator, "suzuki", "reset on the server")
             .await
             .unwrap();
@@ -247,7 +259,13 @@ both!(
         let s = &f.store;
         let (here, session) = s.start_session(&f.approver).await.unwrap();
         let (elsewhere, _) = s.start_session(&f.approver).await.unwrap();
-        let (token, _) = s.create_token(&f.approver, "集計").await.unwrap();
+        let (token, _) = s
+            .create_token(
+                &f.approver,
+                &sentei_store::NewToken::new("集計", sentei_core::access::Scope::ReadWrite),
+            )
+            .await
+            .unwrap();
         s.change_own_password(
             &f.approver,
             "a new and long password",
@@ -606,5 +624,129 @@ both!(
             .await
             .unwrap();
         assert_eq!(saved.version, 2);
+    }
+);
+
+/// Runs SQL behind the store's back.
+async fn sql(f: &Fixture, postgres: &str, sqlite: &str) {
+    let db = Database::connect(f.url.expose()).await.unwrap();
+    let statement = match f.kind {
+        Kind::Postgres => postgres,
+        Kind::Sqlite => sqlite,
+    };
+    db.execute_unprepared(statement).await.unwrap();
+    db.close().await.unwrap();
+}
+
+// Finding 13: API tokens never expired, could do everything their user could, and could make
+// more tokens; an administrator could change their own role.
+both!(
+    issue_12_tokens_expire_have_a_scope_and_make_no_tokens,
+    |f| {
+        use sentei_core::access::Scope;
+        use sentei_store::NewToken;
+        let s = &f.store;
+        // A lifetime within the limit only.
+        for days in [0, 366] {
+            let refused = s
+                .create_token(
+                    &f.applicant,
+                    &NewToken {
+                        days,
+                        ..NewToken::new("x", Scope::ReadOnly)
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(refused.to_string().contains("1〜365 日"), "{refused}");
+        }
+        // Read-only: reads, and is refused anything else with a reason.
+        let (read, view) = s
+            .create_token(&f.applicant, &NewToken::new("集計", Scope::ReadOnly))
+            .await
+            .unwrap();
+        assert_eq!(view.scope, Scope::ReadOnly);
+        assert!(view.expires_at > view.created_at + time::Duration::days(89));
+        let reader = s.token_actor(&read).await.unwrap().unwrap();
+        assert!(s.services(&reader, &Default::default()).await.is_ok());
+        let refused = s
+            .create_service(
+                &reader,
+                sentei_store::NewService {
+                    name: "x".into(),
+                    provider: "y".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "読み取りのみの API トークンでは、この操作はできません"
+        );
+        assert!(matches!(
+            s.revoke_token(&reader, view.id).await,
+            Err(StoreError::Denied(_))
+        ));
+        // No token makes a token, whatever its scope.
+        let (write, _) = s
+            .create_token(&f.applicant, &NewToken::new("登録", Scope::ReadWrite))
+            .await
+            .unwrap();
+        let writer = s.token_actor(&write).await.unwrap().unwrap();
+        assert!(writer.can(sentei_core::access::Capability::Register));
+        let refused = s
+            .create_token(&writer, &NewToken::new("もう一つ", Scope::ReadWrite))
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("API トークンでは新しいトークンを作れません")
+        );
+        // Expired: a token past its day, and one from before expiry existed, older than 90 days.
+        let (old, _) = s
+            .create_token(&f.auditor, &NewToken::new("古い", Scope::ReadOnly))
+            .await
+            .unwrap();
+        let (legacy, _) = s
+            .create_token(&f.auditor, &NewToken::new("以前の", Scope::ReadOnly))
+            .await
+            .unwrap();
+        sql(
+        &f,
+        "UPDATE api_tokens SET expires_at = expires_at - interval '400 days' WHERE name = '古い'",
+        "UPDATE api_tokens SET expires_at = '2000' || substr(expires_at, 5) WHERE name = '古い'",
+    )
+    .await;
+        sql(
+        &f,
+        "UPDATE api_tokens SET expires_at = NULL, created_at = created_at - interval '91 days' WHERE name = '以前の'",
+        "UPDATE api_tokens SET expires_at = NULL, created_at = '2000' || substr(created_at, 5) WHERE name = '以前の'",
+    )
+    .await;
+        assert!(s.token_actor(&old).await.unwrap().is_none());
+        assert!(s.token_actor(&legacy).await.unwrap().is_none());
+        let listed = s.tokens(&f.auditor).await.unwrap();
+        assert!(listed.iter().all(|t| !t.active()), "{listed:?}");
+
+        // An administrator changes others' roles, never their own.
+        let refused = s
+            .set_role(
+                &f.admin,
+                "yamamoto",
+                sentei_core::workflow::UserRole::Approver,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Denied(_)), "{refused}");
+        assert!(refused.to_string().contains("自分の役割は変更できません"));
+        s.set_role(
+            &f.admin,
+            "watanabe",
+            sentei_core::workflow::UserRole::Approver,
+        )
+        .await
+        .unwrap();
     }
 );

@@ -116,7 +116,13 @@ both!(
     |f| {
         let (token, view) = f
             .store
-            .create_token(&f.approver, "台帳の集計スクリプト")
+            .create_token(
+                &f.approver,
+                &sentei_store::NewToken::new(
+                    "台帳の集計スクリプト",
+                    sentei_core::access::Scope::ReadWrite,
+                ),
+            )
             .await
             .unwrap();
         assert!(token.starts_with("sentei_"));
@@ -140,7 +146,14 @@ both!(
 // the store must still count on the very next request.
 both!(changes_to_who_may_sign_in_take_effect_at_once, |f| {
     let (token, _) = f.store.start_session(&f.applicant).await.unwrap();
-    let (api, details) = f.store.create_token(&f.applicant, "script").await.unwrap();
+    let (api, details) = f
+        .store
+        .create_token(
+            &f.applicant,
+            &sentei_store::NewToken::new("script", sentei_core::access::Scope::ReadWrite),
+        )
+        .await
+        .unwrap();
     // Both are looked up once, and so remembered.
     let session = f.store.session(&token).await.unwrap().unwrap();
     assert_eq!(

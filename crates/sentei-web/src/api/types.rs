@@ -369,19 +369,13 @@ pub struct TokenBody {
     pub name: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// Neither revoked nor expired.
+    pub active: bool,
     pub revoked: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewTokenBody {
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NewTokenResult {
-    /// The token, shown this once. Send it as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub details: TokenBody,
+    /// When it stops working.
+    pub expires_at: String,
+    /// `read` (GET only, in effect) or `read_write` (what the user's role may).
+    pub scope: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::client::ClientAddress;
 use crate::extract::PageForm;
-use sentei_store::Reservation;
+use sentei_core::access::{DEFAULT_TOKEN_DAYS, Scope};
+use sentei_store::{NewToken, Reservation};
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -23,7 +24,10 @@ struct TokenRow {
     name: String,
     created: String,
     used: String,
+    expires: String,
+    scope: &'static str,
     revoked: bool,
+    active: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -33,6 +37,8 @@ pub struct AccountPage {
     problem: Option<String>,
     new_token: Option<String>,
     tokens: Vec<TokenRow>,
+    default_days: i64,
+    max_days: i64,
 }
 
 async fn page(
@@ -47,9 +53,14 @@ async fn page(
         layout: Layout::new("アカウント", Some(signed), "/account").with_notice(done),
         problem,
         new_token,
+        default_days: DEFAULT_TOKEN_DAYS.min(state.config.token_days_limit()),
+        max_days: state.config.token_days_limit(),
         tokens: tokens
             .into_iter()
             .map(|t| TokenRow {
+                expires: layout::time(t.expires_at),
+                scope: t.scope.label(),
+                active: t.active(),
                 id: t.id,
                 name: t.name,
                 created: layout::time(t.created_at),
@@ -136,6 +147,12 @@ pub async fn change_password(
 #[derive(Deserialize)]
 pub struct TokenForm {
     name: String,
+    /// Days it lives; the default lifetime when not given.
+    #[serde(default)]
+    days: Option<String>,
+    /// `read` or `read_write`; reading only when not given.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// Creates an API token and shows it once.
@@ -144,7 +161,24 @@ pub async fn create_token(
     Extension(signed): Extension<Signed>,
     PageForm(form): PageForm<TokenForm>,
 ) -> Result<Response, PageError> {
-    let (token, _) = state.store.create_token(&signed.actor, &form.name).await?;
+    let days = match form.days.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_TOKEN_DAYS,
+        Some(days) => days.parse().map_err(|_| {
+            AppError::BadRequest("有効期間は日数（数字）で書いてください".to_owned())
+        })?,
+    };
+    let scope = match form.scope.as_deref() {
+        None | Some("") => Scope::ReadOnly,
+        Some(name) => Scope::parse(name)
+            .ok_or_else(|| AppError::BadRequest("トークンの権限が正しくありません".to_owned()))?,
+    };
+    let new = NewToken {
+        name: &form.name,
+        days,
+        scope,
+        max_days: state.config.token_days_limit(),
+    };
+    let (token, _) = state.store.create_token(&signed.actor, &new).await?;
     Ok(page(&state, &signed, Some("created"), None, Some(token))
         .await?
         .into_response())

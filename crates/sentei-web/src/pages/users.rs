@@ -23,6 +23,8 @@ struct Row {
     department: String,
     role: &'static str,
     role_label: &'static str,
+    /// The signed-in administrator, whose role another administrator changes.
+    me: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -46,6 +48,7 @@ async fn page(
         users: users
             .into_iter()
             .map(|u| Row {
+                me: Some(u.id) == signed.actor.user_id(),
                 login: u.login,
                 name: u.display_name,
                 department: u.department,

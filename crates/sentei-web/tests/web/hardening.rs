@@ -68,7 +68,15 @@ async fn finding_1_departments_and_reviewers_cannot_edit_an_assessment() {
     assert_eq!(link.status, 403, "{}", link.body);
 
     // The API the same, through the same store call.
-    let token = web.store.create_token(&other, "tests").await.unwrap().0;
+    let token = web
+        .store
+        .create_token(
+            &other,
+            &sentei_store::NewToken::new("tests", sentei_core::access::Scope::ReadWrite),
+        )
+        .await
+        .unwrap()
+        .0;
     let stored = web
         .store
         .assessment(web.actor(UserRole::Auditor), id)
@@ -755,4 +763,71 @@ async fn finding_12_vendor_links_use_the_public_url_only() {
         .get(Some(UserRole::Applicant), &format!("/assessments/{id}"))
         .await;
     assert!(editor.body.contains("--public-url") && !editor.body.contains("回答リンクを発行する"));
+}
+
+// Finding 13: tokens expire and have a scope; a token cannot make tokens; an administrator
+// cannot change their own role.
+#[tokio::test]
+async fn finding_13_tokens_are_scoped_expire_and_make_no_tokens() {
+    let web = Web::new().await;
+    let read = crate::api::page_token(&web, UserRole::Applicant, "集計", "read").await;
+    let listed = json_of(&api(&web, &read, "GET", "/api/v1/tokens", None).await);
+    let mine = &listed.as_array().unwrap()[0];
+    assert_eq!(
+        (mine["scope"].as_str(), mine["active"].as_bool()),
+        (Some("read"), Some(true))
+    );
+    assert!(mine["expires_at"].is_string());
+    assert_eq!(
+        api(&web, &read, "GET", "/api/v1/services", None)
+            .await
+            .status,
+        200
+    );
+    let refused = api(
+        &web,
+        &read,
+        "POST",
+        "/api/v1/services",
+        Some(json!({ "name": "x", "provider": "y", "description": "" })),
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // A token cannot make a token: the API has no such route, the account page is for people.
+    let write = web.token(UserRole::Applicant).await;
+    let refused = api(
+        &web,
+        &write,
+        "POST",
+        "/api/v1/tokens",
+        Some(json!({ "name": "x" })),
+    )
+    .await;
+    assert_eq!(refused.status, 405, "{}", refused.body);
+    assert_eq!(
+        refused.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    // The account page refuses a lifetime past the configured limit.
+    let limited = Web::with_config(sentei_web::WebConfig {
+        public_origin: Some(crate::harness::ORIGIN.to_owned()),
+        max_token_days: 30,
+        ..Default::default()
+    })
+    .await;
+    let refused = limited
+        .post(
+            UserRole::Applicant,
+            "/account/tokens",
+            "name=x&scope=read&days=31",
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("1〜30 日"), "{}", refused.body);
+    // An administrator does not change their own role.
+    let refused = web
+        .post(UserRole::Admin, "/users/yamamoto/role", "role=approver")
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("自分の役割は変更できません"));
 }

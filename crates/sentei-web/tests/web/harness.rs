@@ -285,7 +285,10 @@ impl Web {
     /// A token for a role's API calls.
     pub async fn token(&self, role: UserRole) -> String {
         self.store
-            .create_token(self.actor(role), "tests")
+            .create_token(
+                self.actor(role),
+                &sentei_store::NewToken::new("tests", sentei_core::access::Scope::ReadWrite),
+            )
             .await
             .unwrap()
             .0

@@ -60,6 +60,7 @@ pub async fn serve(
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
+            max_token_days: config.max_token_days.unwrap_or(0),
         }),
     };
     let address = listener

@@ -379,7 +379,13 @@ fn issue_12_user_passwd_ends_the_users_sessions_and_tokens() {
             .unwrap()
             .unwrap();
         let (session, _) = store.start_session(&me).await.unwrap();
-        let (token, _) = store.create_token(&me, "集計").await.unwrap();
+        let (token, _) = store
+            .create_token(
+                &me,
+                &sentei_store::NewToken::new("集計", sentei_core::access::Scope::ReadWrite),
+            )
+            .await
+            .unwrap();
         store.close().await.unwrap();
         (session, token)
     });
