@@ -186,6 +186,11 @@ impl LedgerFields {
                     key,
                     format!("{label}は {MAX_FIELD_CHARS} 文字以内にしてください"),
                 ));
+            } else if let Some(message) =
+                crate::input::character_problem(text, crate::input::Lines::Many)
+            {
+                // A cell of a spreadsheet may hold line breaks; nothing else unprintable.
+                problems.push(Problem::new(None, key, format!("{label}: {message}")));
             }
         }
         if self.period_end < self.period_start {

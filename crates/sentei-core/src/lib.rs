@@ -30,6 +30,8 @@ pub mod judgement;
 pub mod ledger;
 pub mod profile;
 pub mod record;
+pub mod throttle;
+pub mod vendor;
 pub mod wareki;
 pub mod workflow;
 

@@ -382,6 +382,8 @@ pub enum Refusal {
     ChangedSinceSubmission { submitted: i64, current: i64 },
     #[error("申請の後に評価は変更されていないため、再申請はできません")]
     NothingToResubmit,
+    #[error("この評価は{owner}の評価です。編集できるのは{owner}の情報セキュリティ管理者だけです")]
+    OtherDepartment { owner: String },
 }
 
 /// Decides a request; on success, the application's new status.
@@ -553,13 +555,37 @@ pub fn may_accept(
     Ok(())
 }
 
-/// Decides whether the actor may change an assessment. Any change makes a new version: an
-/// application already submitted keeps the version it pinned, so nothing needs freezing.
-pub fn may_edit_assessment(actor_role: UserRole) -> Result<(), Refusal> {
-    if !matches!(actor_role, UserRole::Applicant | UserRole::Approver) {
+/// Who writes an assessment: its department's information security manager (申請する課), or
+/// a vendor through a link that department issued (the link acts for the department). The
+/// approver reviews what the department wrote and never writes it, so that the person who
+/// approves is never also its author; the CISO, auditors and administrators do not write it
+/// either.
+pub fn may_author_assessment(
+    actor_role: UserRole,
+    actor_department: &str,
+    owner_department: &str,
+) -> Result<(), Refusal> {
+    if actor_role != UserRole::Applicant {
         return Err(Refusal::CannotEdit { role: actor_role });
     }
+    if actor_department.trim() != owner_department.trim() {
+        return Err(Refusal::OtherDepartment {
+            owner: owner_department.trim().to_owned(),
+        });
+    }
     Ok(())
+}
+
+/// Decides whether the actor may change an assessment owned by `owner_department`. Only its
+/// author may (see [`may_author_assessment`]); any change makes a new version, and an
+/// application already submitted keeps the version it pinned, so nothing needs freezing
+/// (docs/adr/0008-frozen-approvals.md).
+pub fn may_edit_assessment(
+    actor_role: UserRole,
+    actor_department: &str,
+    owner_department: &str,
+) -> Result<(), Refusal> {
+    may_author_assessment(actor_role, actor_department, owner_department)
 }
 
 /// The actions the actor could take now, for showing only the buttons that work.

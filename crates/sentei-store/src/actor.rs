@@ -4,7 +4,7 @@
 //! in ([`crate::Store::authenticate`]) or by loading it ([`crate::Store::actor`]), and the
 //! operator actor ([`crate::Store::operator`]) is for commands run on the server itself.
 
-use sentei_core::access::{Capability, can};
+use sentei_core::access::{Capability, Scope, can};
 use sentei_core::workflow::UserRole;
 
 use crate::StoreError;
@@ -18,6 +18,8 @@ pub struct Actor {
     display_name: String,
     department: String,
     role: UserRole,
+    /// The scope of the API token this actor came with; `None` for sessions and commands.
+    token: Option<Scope>,
 }
 
 /// Login recorded in the audit trail for the operator.
@@ -38,6 +40,7 @@ impl Actor {
             display_name: user.display_name.clone(),
             department: user.department.clone(),
             role,
+            token: None,
         })
     }
 
@@ -49,21 +52,24 @@ impl Actor {
             display_name: "システム（操作員）".to_owned(),
             department: String::new(),
             role: UserRole::Admin,
+            token: None,
         }
     }
 
     /// A vendor answering through a link: known by the link, never a user. Made only by the
-    /// vendor-link methods, which confine it to the link's one assessment.
-    pub(crate) fn vendor(org_id: i64, link_id: i64, contact: &str) -> Actor {
+    /// vendor-link methods, which confine it to the link's one assessment. It acts for the
+    /// department the assessment belongs to, which issued the link.
+    pub(crate) fn vendor(org_id: i64, link_id: i64, contact: &str, department: &str) -> Actor {
         Actor {
             user_id: None,
             org_id,
             login: format!("vendor:{link_id}"),
             display_name: format!("{contact}（回答リンク）"),
-            department: String::new(),
+            department: department.to_owned(),
             // What a vendor may do to the assessment is what its applicant may: answer it
             // until it is under review.
             role: UserRole::Applicant,
+            token: None,
         }
     }
 
@@ -92,13 +98,29 @@ impl Actor {
         self.role
     }
 
+    /// The role's capability, within the token's scope when the actor came with one.
     pub fn can(&self, capability: Capability) -> bool {
-        can(self.role, capability)
+        can(self.role, capability) && self.token.is_none_or(|scope| scope.permits(capability))
+    }
+
+    /// The scope of the API token the actor came with, if it came with one.
+    pub fn token_scope(&self) -> Option<Scope> {
+        self.token
+    }
+
+    /// The same actor, as one who came with an API token of this scope.
+    pub(crate) fn with_token(mut self, scope: Scope) -> Actor {
+        self.token = Some(scope);
+        self
     }
 
     pub(crate) fn require(&self, capability: Capability) -> Result<(), StoreError> {
         if self.can(capability) {
             Ok(())
+        } else if can(self.role, capability) {
+            Err(StoreError::Denied(
+                "読み取りのみの API トークンでは、この操作はできません".to_owned(),
+            ))
         } else {
             Err(StoreError::Denied(format!(
                 "{}にはこの操作の権限がありません",

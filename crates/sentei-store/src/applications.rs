@@ -23,7 +23,7 @@ use crate::ledger::{ABOLISHED, entry_row, fields_of_entry};
 use crate::ledger_changes::{self, Approved};
 use crate::review::{acceptances, load, role_name, role_named};
 use crate::services::summarize;
-use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_field};
+use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_block};
 
 /// Longest purpose, user scope, comment or reason, in characters.
 pub(crate) const MAX_TEXT: usize = 2_000;
@@ -132,8 +132,8 @@ impl Store {
     ) -> Result<ApplicationView, StoreError> {
         actor.require(Capability::Apply)?;
         let user = actor.user()?;
-        let purpose = text_field(&new.purpose, "(ウ) 利用目的", MAX_TEXT, true)?;
-        let user_scope = text_field(&new.user_scope, "(キ) 利用者の範囲", MAX_TEXT, true)?;
+        let purpose = text_block(&new.purpose, "(ウ) 利用目的", MAX_TEXT, true)?;
+        let user_scope = text_block(&new.user_scope, "(キ) 利用者の範囲", MAX_TEXT, true)?;
         if new.period_end < new.period_start {
             return Err(StoreError::Rejected(
                 "(オ) 利用期間の終了日が開始日より前です".to_owned(),
@@ -320,6 +320,7 @@ impl Store {
                 "コメントは {MAX_TEXT} 文字以内にしてください"
             )));
         }
+        text_block(comment, "コメント", MAX_TEXT, false)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let state = load(&txn, actor, catalog, id).await?;
         let request = Request {
@@ -505,6 +506,7 @@ impl Store {
                 "理由は {MAX_TEXT} 文字以内にしてください"
             )));
         }
+        text_block(reason, "理由", MAX_TEXT, false)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let state = load(&txn, actor, catalog, id).await?;
         workflow::may_accept(&state.rules(), user, actor.role(), role, reason)?;

@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
 use sentei_core::assessment::{Catalog, Service};
-use sentei_core::workflow::may_edit_assessment;
+use sentei_core::workflow::{Refusal, may_edit_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use serde_json::json;
 
@@ -32,6 +32,8 @@ pub struct StoredAssessment {
     pub judgement: Box<serde_json::value::RawValue>,
     pub updated_by: i64,
     pub updated_at: time::OffsetDateTime,
+    /// The department it belongs to, which alone writes it.
+    pub department: String,
 }
 
 impl TryFrom<assessment::Model> for StoredAssessment {
@@ -55,6 +57,7 @@ impl TryFrom<assessment::Model> for StoredAssessment {
             verdict: m.verdict,
             updated_by: m.updated_by,
             updated_at: m.updated_at,
+            department: m.department,
         })
     }
 }
@@ -71,7 +74,8 @@ struct Judged<'c> {
 
 impl Store {
     /// Creates an assessment of a service from an assessment document (YAML or JSON). The
-    /// document's service name and provider are replaced by the registry's.
+    /// document's service name and provider are replaced by the registry's. It belongs to the
+    /// actor's department.
     pub async fn create_assessment(
         &self,
         actor: &Actor,
@@ -95,6 +99,7 @@ impl Store {
             verdict: Set(judged.verdict.to_owned()),
             judgement: Set(judged.judgement),
             updated_by: Set(user),
+            department: Set(actor.department().trim().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -151,7 +156,7 @@ impl Store {
     ) -> Result<StoredAssessment, StoreError> {
         actor.require(Capability::Register)?;
         let current = self.assessment_row(actor, id).await?;
-        may_edit_assessment(actor.role())?;
+        may_edit_assessment(actor.role(), actor.department(), &current.department)?;
         let service = self.service_row(actor, current.service_id).await?;
         let judged = read_and_judge(catalog, document, &service.name, &service.provider)?;
         let txn = self.begin_write(actor.org_id()).await?;
@@ -257,6 +262,12 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("評価", id))
     }
 
+    /// Why the actor may not change the assessment, if they may not: the rule of
+    /// [`may_edit_assessment`], for pages to show the editor read-only with the reason.
+    pub fn edit_refusal(&self, actor: &Actor, assessment: &StoredAssessment) -> Option<Refusal> {
+        may_edit_assessment(actor.role(), actor.department(), &assessment.department).err()
+    }
+
     /// The applications of the actor's organization that use an assessment, newest first.
     pub async fn applications_of_assessment(
         &self,
@@ -301,6 +312,7 @@ impl Store {
                     updated_by: v.updated_by,
                     created_at: current.created_at,
                     updated_at: v.updated_at,
+                    department: current.department.clone(),
                 })
             })
             .transpose()

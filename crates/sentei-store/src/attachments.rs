@@ -6,6 +6,7 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
+use sentei_core::input::Lines;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -51,7 +52,13 @@ impl Store {
                 "空のファイルは添付できません".to_owned(),
             ));
         }
-        self.assessment_row(actor, assessment_id).await?;
+        let stored: crate::StoredAssessment = self
+            .assessment_row(actor, assessment_id)
+            .await?
+            .try_into()?;
+        if let Some(refusal) = self.edit_refusal(actor, &stored) {
+            return Err(refusal.into());
+        }
         let file_name = display_name(file_name);
         let media_type =
             if media_type.len() <= 100 && media_type.is_ascii() && !media_type.is_empty() {
@@ -168,7 +175,12 @@ fn display_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let clean: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        // Nothing unprintable, and nothing that reorders how the name reads (`gpj.exe`).
+        .filter(|c| {
+            !c.is_control()
+                && sentei_core::input::forbidden_character(c.encode_utf8(&mut [0; 4]), Lines::Many)
+                    .is_none()
+        })
         .take(MAX_FILE_NAME_CHARS)
         .collect();
     let clean = clean.trim().to_owned();

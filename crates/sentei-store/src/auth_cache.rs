@@ -26,7 +26,10 @@ pub(crate) enum Signed {
         session: Session,
         expires_at: OffsetDateTime,
     },
-    Token(Actor),
+    Token {
+        actor: Actor,
+        expires_at: OffsetDateTime,
+    },
 }
 
 #[derive(Debug, Default)]

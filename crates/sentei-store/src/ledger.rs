@@ -296,6 +296,10 @@ fn selected(
     actor: &Actor,
     query: &LedgerQuery,
 ) -> Result<(sea_orm::Select<ledger_entry::Entity>, bool), StoreError> {
+    crate::query_text(&query.search, "検索する文字")?;
+    if let Some(classification) = &query.classification {
+        crate::query_text(classification, "絞り込みの値")?;
+    }
     let mut select =
         ledger_entry::Entity::find().filter(ledger_entry::Column::OrgId.eq(actor.org_id()));
     if !query.include_abolished || query.expiring_within.is_some() || query.expired_only {

@@ -91,6 +91,7 @@ impl Store {
                 "コメントは 2000 文字以内にしてください".to_owned(),
             ));
         }
+        crate::text_block(comment, "コメント", 2_000, false)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let current = entry_row(&txn, actor, id).await?;
         if current.version != expected_version {

@@ -41,19 +41,22 @@ pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
-pub use ledger_import::LedgerImportPlan;
+pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
 pub use organizations::OrganizationView;
 pub use rejudge::RejudgeReport;
 pub use review::{ChangesSince, Review};
 pub use services::{NewService, ServiceQuery, ServiceView};
 pub use sessions::{
-    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS, SESSION_IDLE, SESSION_LIFETIME, Session,
-    THROTTLE_WINDOW, TokenView, random_hex,
+    MAX_TOKEN_DAYS, NewToken, Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView,
+    random_hex,
 };
-pub use users::{MIN_PASSWORD_CHARS, NewUser, UserView, generate_password};
+pub use users::{
+    Ended, MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
+};
 pub use vendor_links::{MAX_VENDOR_LINK_DAYS, VendorAccess, VendorLinkView};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sentei_core::input::{Lines, character_problem};
 
 /// A page of results, with the total count for pagers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,9 +145,37 @@ impl Store {
     }
 }
 
-/// A text field from outside, trimmed: refused when required and blank, or when longer than
-/// `max` characters.
+/// A one-line text field from outside (a name), trimmed: refused when required and blank,
+/// when longer than `max` characters, or when it holds a line end or a character no text may
+/// (`sentei_core::input::forbidden_character`).
 fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<String, StoreError> {
+    checked_field(text, what, max, required, Lines::One)
+}
+
+/// A text field from outside that may run over several lines (a purpose, a description).
+fn text_block(text: &str, what: &str, max: usize, required: bool) -> Result<String, StoreError> {
+    checked_field(text, what, max, required, Lines::Many)
+}
+
+/// A text the store is asked to search for or filter by: one line, no character no text may
+/// hold (so that a NUL is refused alike on SQLite and PostgreSQL, which cannot take one).
+fn query_text(text: &str, what: &str) -> Result<(), StoreError> {
+    match character_problem(text, Lines::One) {
+        Some(problem) => Err(StoreError::Rejected(format!("{what}: {problem}"))),
+        None => Ok(()),
+    }
+}
+
+fn checked_field(
+    text: &str,
+    what: &str,
+    max: usize,
+    required: bool,
+    lines: Lines,
+) -> Result<String, StoreError> {
+    if let Some(problem) = character_problem(text, lines) {
+        return Err(StoreError::Rejected(format!("{what}: {problem}")));
+    }
     let text = text.trim();
     if required && text.is_empty() {
         return Err(StoreError::Rejected(format!("{what}を書いてください")));
@@ -160,6 +191,11 @@ fn text_field(text: &str, what: &str, max: usize, required: bool) -> Result<Stri
 /// Page size when none is asked for.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 
+/// The last page a caller may ask for; later ones are this one. With the largest page size it
+/// reaches half a billion rows, and its offset always fits the databases' 64-bit integers
+/// (`?page=18446744073709551615` once overflowed inside the query builder: issue 12, finding 8).
+pub const MAX_PAGE: u64 = 1_000_000;
+
 /// Clamps a requested page to sane bounds; a page size of 0 means the default.
 fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
     let page_size = if page_size == 0 {
@@ -167,7 +203,7 @@ fn page_bounds(page: u64, page_size: u64) -> (u64, u64) {
     } else {
         page_size
     };
-    (page.max(1), page_size.min(MAX_PAGE_SIZE))
+    (page.clamp(1, MAX_PAGE), page_size.min(MAX_PAGE_SIZE))
 }
 
 /// The current time, truncated to microseconds so it survives every database unchanged.

@@ -47,6 +47,7 @@ impl Store {
                 "組織の名称を 200 文字以内で書いてください".to_owned(),
             ));
         }
+        crate::text_field(name, "組織の名称", 200, true)?;
         if self.organization(code).await.is_ok() {
             return Err(StoreError::Rejected(format!(
                 "組織コード {code} はすでに使われています"

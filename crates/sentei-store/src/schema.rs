@@ -8,7 +8,8 @@
 
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ExprTrait, ForeignKey, Func, Index, IndexCreateStatement,
-    InsertStatement, Query, Table, TableAlterStatement, TableCreateStatement, UpdateStatement,
+    InsertStatement, Query, Table, TableAlterStatement, TableCreateStatement, TableDropStatement,
+    UpdateStatement,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
@@ -29,6 +30,7 @@ enum Change {
     Alter(TableAlterStatement),
     Insert(InsertStatement),
     Update(UpdateStatement),
+    Drop(TableDropStatement),
 }
 
 impl Change {
@@ -37,6 +39,7 @@ impl Change {
             Change::Alter(s) => txn.execute(s).await?,
             Change::Insert(s) => txn.execute(s).await?,
             Change::Update(s) => txn.execute(s).await?,
+            Change::Drop(s) => txn.execute(s).await?,
         };
         Ok(())
     }
@@ -75,6 +78,13 @@ const MIGRATIONS: &[Migration] = &[
         tables: v4_tables,
         indexes: v4_indexes,
         changes: v4_changes,
+    },
+    Migration {
+        version: 5,
+        name: "security hardening (issue 12)",
+        tables: v5_tables,
+        indexes: v5_indexes,
+        changes: v5_changes,
     },
 ];
 
@@ -727,4 +737,112 @@ fn pin_decided_applications() -> UpdateStatement {
         )
         .and_where(Expr::col(Alias::new("status")).is_in(["submitted", "approved", "rejected"]))
         .to_owned()
+}
+
+fn v5_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Sign-in attempts per account and per address, reserved before each verification
+        // (issue 12, findings 3 and 7); replaces `login_failures`, which counted afterwards.
+        TableDef::new("sign_in_throttle")
+            .col(
+                ColumnDef::new(Alias::new("key"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .int("attempts")
+            .time("last_at")
+            .time("next_at")
+            .done(),
+        // A ledger file's rows kept between its preview and its registration, so that what
+        // is registered is what was read from the file, never what a form sends back
+        // (issue 12, finding 10).
+        TableDef::new("ledger_import_previews")
+            .col(
+                ColumnDef::new(Alias::new("token"))
+                    .text()
+                    .not_null()
+                    .unique_key(),
+            )
+            .refers("org_id", "organizations")
+            .refers("user_id", "users")
+            .text("file_name")
+            .text("digest")
+            .text("rows")
+            .time("created_at")
+            .done(),
+    ]
+}
+
+/// A text column added to an existing table: NOT NULL, empty in the rows already there.
+fn add_text(table: &str, column: &str) -> Change {
+    Change::Alter(
+        Table::alter()
+            .table(Alias::new(table))
+            .add_column(
+                ColumnDef::new(Alias::new(column))
+                    .text()
+                    .not_null()
+                    .default(""),
+            )
+            .to_owned(),
+    )
+}
+
+fn v5_changes() -> Result<Vec<Change>, StoreError> {
+    Ok(vec![
+        // The department an assessment belongs to (issue 12, finding 1): only its own
+        // department writes it. Existing assessments belong to the department of the first
+        // application made with them, else to that of the person who saved them last.
+        add_text("assessments", "department"),
+        Change::Update(
+            Query::update()
+                .table(Alias::new("assessments"))
+                .value(
+                    Alias::new("department"),
+                    Expr::cust(
+                        "COALESCE(\
+                           (SELECT a.department FROM applications a \
+                            WHERE a.assessment_id = assessments.id ORDER BY a.id LIMIT 1), \
+                           (SELECT u.department FROM users u WHERE u.id = assessments.updated_by), \
+                           '')",
+                    ),
+                )
+                .to_owned(),
+        ),
+        // API tokens expire and have a scope (issue 12, finding 13). Tokens made before have
+        // no expiry written: they end 90 days after they were made, and keep reading and
+        // writing as they did.
+        Change::Alter(
+            Table::alter()
+                .table(Alias::new("api_tokens"))
+                .add_column(
+                    ColumnDef::new(Alias::new("expires_at"))
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        ),
+        Change::Alter(
+            Table::alter()
+                .table(Alias::new("api_tokens"))
+                .add_column(
+                    ColumnDef::new(Alias::new("scope"))
+                        .text()
+                        .not_null()
+                        .default("read_write"),
+                )
+                .to_owned(),
+        ),
+        // Failures counted after the fact; nothing in them is needed by the new throttle.
+        Change::Drop(Table::drop().table(Alias::new("login_failures")).to_owned()),
+    ])
+}
+
+fn v5_indexes() -> Vec<IndexCreateStatement> {
+    // Old runs are deleted by their last attempt.
+    vec![
+        index("sign_in_throttle", &["last_at"], false),
+        index("ledger_import_previews", &["created_at"], false),
+    ]
 }

@@ -8,7 +8,9 @@ use sentei_core::access::Capability;
 use serde_json::json;
 
 use crate::entity::service;
-use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_field};
+use crate::{
+    Actor, Page, Store, StoreError, audit, page_bounds, query_text, text_block, text_field,
+};
 
 /// Longest service name, provider or description, in characters.
 const MAX_TEXT: usize = 2_000;
@@ -79,7 +81,7 @@ impl Store {
         let user = actor.user()?;
         let name = text_field(&new.name, "サービスの名称", MAX_TEXT, true)?;
         let provider = text_field(&new.provider, "提供者の名称", MAX_TEXT, true)?;
-        let description = text_field(&new.description, "説明", MAX_TEXT, false)?;
+        let description = text_block(&new.description, "説明", MAX_TEXT, false)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let now = crate::now();
         let row = service::Entity::insert(service::ActiveModel {
@@ -133,6 +135,18 @@ impl Store {
         query: &ServiceQuery,
     ) -> Result<Page<ServiceView>, StoreError> {
         actor.require(Capability::Read)?;
+        query_text(&query.search, "検索する文字")?;
+        for value in [
+            &query.provider,
+            &query.classification,
+            &query.verdict,
+            &query.status,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            query_text(value, "絞り込みの値")?;
+        }
         let (page, page_size) = page_bounds(query.page, query.page_size);
         let mut select = service::Entity::find().filter(service::Column::OrgId.eq(actor.org_id()));
         if !query.search.trim().is_empty() {

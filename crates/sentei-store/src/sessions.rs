@@ -13,8 +13,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::entity::{api_token, login_failure, session, user};
+use crate::Backend;
+use crate::entity::{api_token, session, sign_in_throttle, user};
 use crate::{Actor, Store, StoreError, audit, text_field};
+use sea_orm::{QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sentei_core::access::{DEFAULT_TOKEN_DAYS, Scope};
+use sentei_core::throttle::{self, Decision, Limit, Run};
 
 /// A session ends this long after sign-in, whatever happens.
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
@@ -22,12 +26,14 @@ pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 pub const SESSION_IDLE: Duration = Duration::hours(2);
 /// Last-seen times are refreshed at most this often, so reading pages does not write.
 const TOUCH_AFTER: Duration = Duration::minutes(1);
-/// Failed sign-ins are counted over this window.
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed sign-ins allowed per client address within the window.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Whether a sign-in attempt may verify its password now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// Verify it; it has been counted.
+    Granted,
+    /// Not yet: too many attempts for the account or the address. Nothing was counted.
+    Wait { seconds: i64 },
+}
 
 /// A signed-in session.
 #[derive(Clone, Debug)]
@@ -46,13 +52,26 @@ pub struct TokenView {
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    pub expires_at: OffsetDateTime,
+    pub scope: Scope,
+}
+
+impl TokenView {
+    /// Usable now: neither revoked nor expired.
+    pub fn active(&self) -> bool {
+        !self.revoked && crate::now() < self.expires_at
+    }
 }
 
 impl From<api_token::Model> for TokenView {
     fn from(t: api_token::Model) -> TokenView {
+        let expires_at = expiry(&t);
+        let scope = scope_of(&t);
         TokenView {
             id: t.id,
             name: t.name,
+            expires_at,
+            scope,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             revoked: t.revoked_at.is_some(),
@@ -60,13 +79,62 @@ impl From<api_token::Model> for TokenView {
     }
 }
 
-/// A throttling key for an account.
-pub fn account_key(login: &str) -> String {
-    format!("account:{}", login.trim().to_lowercase())
+/// When a token stops working: as written, or, for tokens made before tokens expired, the
+/// default lifetime after they were made.
+fn expiry(token: &api_token::Model) -> OffsetDateTime {
+    token
+        .expires_at
+        .unwrap_or(token.created_at + Duration::days(DEFAULT_TOKEN_DAYS))
 }
 
-/// A throttling key for a client address.
+/// A token's scope; anything unreadable reads only.
+fn scope_of(token: &api_token::Model) -> Scope {
+    Scope::parse(&token.scope).unwrap_or(Scope::ReadOnly)
+}
+
+/// The longest lifetime an API token may be given unless configured otherwise.
+pub const MAX_TOKEN_DAYS: i64 = 365;
+
+/// What a new API token is: its name, how many days it lives and what it may do.
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub days: i64,
+    pub scope: Scope,
+    /// The most days allowed (the configuration's `max_token_days`).
+    pub max_days: i64,
+}
+
+impl<'a> NewToken<'a> {
+    /// A token of the default lifetime, within the default limit.
+    pub fn new(name: &'a str, scope: Scope) -> NewToken<'a> {
+        NewToken {
+            name,
+            days: DEFAULT_TOKEN_DAYS,
+            scope,
+            max_days: MAX_TOKEN_DAYS,
+        }
+    }
+}
+
+/// A throttling key for an account, if the login could be one: the hash of the name, so that
+/// a row's size never depends on what was typed.
+pub fn account_key(login: &str) -> Option<String> {
+    let login = login.trim();
+    if login.len() > crate::MAX_LOGIN_CHARS {
+        return None;
+    }
+    let login = login.to_lowercase();
+    crate::valid_login(&login).then(|| format!("account:{}", hash(&login)))
+}
+
+/// A throttling key for a client address (an IP address as text, or `unknown`), bounded.
 pub fn address_key(address: &str) -> String {
+    let address = if address.len() <= 64 {
+        address.to_owned()
+    } else {
+        hash(address)
+    };
     format!("address:{address}")
 }
 
@@ -191,107 +259,150 @@ impl Store {
         Ok(())
     }
 
-    /// Whether sign-in is refused for any of these keys; the minutes left if so.
-    pub async fn sign_in_blocked(
+    /// Reserves one attempt to verify a password for `login` from `address`, before it is
+    /// verified: both the account's and the address's runs are read and advanced in one
+    /// transaction (rows locked on PostgreSQL, the write lock taken at once on SQLite), so
+    /// parallel attempts are counted one after another and no more of them are verified than
+    /// the rule of `sentei_core::throttle` lets through. Runs that ended are deleted here too.
+    pub async fn reserve_sign_in(
         &self,
         login: &str,
         address: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Reservation, StoreError> {
         let now = crate::now();
-        let limits = [
-            (account_key(login), MAX_FAILURES_PER_ACCOUNT),
-            (address_key(address), MAX_FAILURES_PER_ADDRESS),
-        ];
-        for (key, limit) in limits {
-            if let Some(row) = login_failure::Entity::find()
-                .filter(login_failure::Column::Key.eq(&key))
-                .one(&self.db)
-                .await?
-            {
-                let ends = row.window_start + THROTTLE_WINDOW;
-                if now < ends && row.failures >= limit {
-                    return Ok(Some(Ord::max((ends - now).whole_minutes() + 1, 1)));
-                }
+        let mut keys: Vec<(String, Limit)> = vec![(address_key(address), throttle::PER_ADDRESS)];
+        if let Some(account) = account_key(login) {
+            keys.push((account, throttle::PER_ACCOUNT));
+        }
+        // One order for every transaction, so two never wait for each other's rows.
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        sign_in_throttle::Entity::delete_many()
+            .filter(
+                sign_in_throttle::Column::LastAt
+                    .lt(now - time::Duration::seconds(throttle::RUN_SECONDS)),
+            )
+            .exec(&txn)
+            .await?;
+        for (key, _) in &keys {
+            sign_in_throttle::Entity::insert(sign_in_throttle::ActiveModel {
+                key: Set(key.clone()),
+                attempts: Set(0),
+                last_at: Set(now),
+                next_at: Set(now),
+                ..Default::default()
+            })
+            .on_conflict_do_nothing_on([sign_in_throttle::Column::Key])
+            .exec(&txn)
+            .await?;
+        }
+        let mut select = sign_in_throttle::Entity::find()
+            .filter(sign_in_throttle::Column::Key.is_in(keys.iter().map(|(k, _)| k.clone())))
+            .order_by_asc(sign_in_throttle::Column::Key);
+        if self.backend == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let rows = select.all(&txn).await?;
+        let mut runs = Vec::new();
+        let mut wait = 0;
+        for (key, limit) in &keys {
+            let row = rows.iter().find(|r| &r.key == key);
+            let run = row.filter(|r| r.attempts > 0).map(|r| Run {
+                attempts: r.attempts,
+                last_at: r.last_at,
+                next_at: r.next_at,
+            });
+            match limit.decide(run, now) {
+                Decision::Go(run) => runs.push((row.map(|r| r.id), run)),
+                Decision::Wait { seconds } => wait = Ord::max(wait, seconds),
             }
         }
-        Ok(None)
-    }
-
-    /// Counts a failed sign-in against the account and the address.
-    pub async fn record_sign_in_failure(
-        &self,
-        login: &str,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        let now = crate::now();
-        for key in [account_key(login), address_key(address)] {
-            let row = login_failure::Entity::find()
-                .filter(login_failure::Column::Key.eq(&key))
-                .one(&self.db)
+        if wait > 0 {
+            // Nothing is counted for an attempt that is not verified.
+            txn.rollback().await?;
+            return Ok(Reservation::Wait { seconds: wait });
+        }
+        for (id, run) in runs {
+            let Some(id) = id else { continue };
+            sign_in_throttle::Entity::update_many()
+                .col_expr(
+                    sign_in_throttle::Column::Attempts,
+                    Expr::value(run.attempts),
+                )
+                .col_expr(sign_in_throttle::Column::LastAt, Expr::value(run.last_at))
+                .col_expr(sign_in_throttle::Column::NextAt, Expr::value(run.next_at))
+                .filter(sign_in_throttle::Column::Id.eq(id))
+                .exec(&txn)
                 .await?;
-            match row {
-                Some(row) if now - row.window_start < THROTTLE_WINDOW => {
-                    login_failure::Entity::update_many()
-                        .col_expr(
-                            login_failure::Column::Failures,
-                            Expr::col(login_failure::Column::Failures).add(1),
-                        )
-                        .filter(login_failure::Column::Id.eq(row.id))
-                        .exec(&self.db)
-                        .await?;
-                }
-                Some(row) => {
-                    login_failure::Entity::update_many()
-                        .col_expr(login_failure::Column::Failures, Expr::value(1))
-                        .col_expr(login_failure::Column::WindowStart, Expr::value(now))
-                        .filter(login_failure::Column::Id.eq(row.id))
-                        .exec(&self.db)
-                        .await?;
-                }
-                None => {
-                    // Two failures at once may both try to insert; the loser's count is lost,
-                    // which only makes throttling one failure later.
-                    let _ = login_failure::Entity::insert(login_failure::ActiveModel {
-                        key: Set(key),
-                        failures: Set(1),
-                        window_start: Set(now),
-                        ..Default::default()
-                    })
-                    .exec(&self.db)
-                    .await;
-                }
-            }
         }
-        Ok(())
+        txn.commit().await?;
+        Ok(Reservation::Granted)
     }
 
-    /// Forgets the failed sign-ins of an account (after a successful one).
-    pub async fn clear_sign_in_failures(&self, login: &str) -> Result<(), StoreError> {
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::Key.eq(account_key(login)))
+    /// After a successful sign-in: the account's run ends, and the address gets its attempt
+    /// back (people behind one proxy who sign in correctly do not slow each other down).
+    pub async fn sign_in_succeeded(&self, login: &str, address: &str) -> Result<(), StoreError> {
+        if let Some(key) = account_key(login) {
+            sign_in_throttle::Entity::delete_many()
+                .filter(sign_in_throttle::Column::Key.eq(key))
+                .exec(&self.db)
+                .await?;
+        }
+        let now = crate::now();
+        sign_in_throttle::Entity::update_many()
+            .col_expr(
+                sign_in_throttle::Column::Attempts,
+                Expr::col(sign_in_throttle::Column::Attempts).sub(1),
+            )
+            .col_expr(sign_in_throttle::Column::NextAt, Expr::value(now))
+            .filter(sign_in_throttle::Column::Key.eq(address_key(address)))
+            .filter(sign_in_throttle::Column::Attempts.gt(0))
             .exec(&self.db)
             .await?;
         Ok(())
     }
 
-    /// Creates an API token for the actor; the token is returned this once only.
+    /// Creates an API token for the actor; the token is returned this once only. Only a
+    /// signed-in person makes tokens: an API token cannot make another (which would outlive
+    /// it, or read-write where it only reads).
     pub async fn create_token(
         &self,
         actor: &Actor,
-        name: &str,
+        new: &NewToken<'_>,
     ) -> Result<(String, TokenView), StoreError> {
         let user = actor.user()?;
-        let name = text_field(name, "トークンの名前", 100, true)?;
+        if actor.token_scope().is_some() {
+            return Err(StoreError::Denied(
+                "API トークンでは新しいトークンを作れません。アカウントの画面で作ってください"
+                    .to_owned(),
+            ));
+        }
+        let name = text_field(new.name, "トークンの名前", 100, true)?;
+        if !(1..=new.max_days).contains(&new.days) {
+            return Err(StoreError::Rejected(format!(
+                "トークンの有効期間は 1〜{} 日で指定してください",
+                new.max_days
+            )));
+        }
         let token = format!("sentei_{}", random_hex()?);
+        let now = crate::now();
         let txn = self.begin_write(actor.org_id()).await?;
         let row = api_token::Entity::insert(api_token::ActiveModel {
             token_hash: Set(hash(&token)),
             org_id: Set(actor.org_id()),
             user_id: Set(user),
             name: Set(name),
-            created_at: Set(crate::now()),
+            created_at: Set(now),
             last_used_at: Set(None),
             revoked_at: Set(None),
+            expires_at: Set(Some(now + Duration::days(new.days))),
+            scope: Set(new.scope.as_str().to_owned()),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -301,7 +412,7 @@ impl Store {
             actor,
             "token.create",
             &format!("token:{}", row.id),
-            &json!({ "name": row.name }),
+            &json!({ "name": row.name, "days": new.days, "scope": row.scope }),
         )
         .await?;
         txn.commit().await?;
@@ -323,6 +434,11 @@ impl Store {
     /// Revokes one of the actor's own tokens.
     pub async fn revoke_token(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
         let user = actor.user()?;
+        if actor.token_scope() == Some(Scope::ReadOnly) {
+            return Err(StoreError::Denied(
+                "読み取りのみの API トークンでは、この操作はできません".to_owned(),
+            ));
+        }
         let txn = self.begin_write(actor.org_id()).await?;
         let updated = api_token::Entity::update_many()
             .col_expr(
@@ -350,13 +466,16 @@ impl Store {
         Ok(())
     }
 
-    /// The actor an API token stands for, if it is valid and its user active.
+    /// The actor an API token stands for, if it is valid (not revoked, not expired) and its
+    /// user active, within the token's scope.
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>, StoreError> {
         if !token.starts_with("sentei_") || token.len() > 100 {
             return Ok(None);
         }
         let key = format!("t:{}", hash(token));
-        if let Some(Signed::Token(actor)) = self.auth.get(&key) {
+        if let Some(Signed::Token { actor, expires_at }) = self.auth.get(&key)
+            && crate::now() < expires_at
+        {
             return Ok(Some(actor));
         }
         let Some(row) = api_token::Entity::find()
@@ -368,6 +487,9 @@ impl Store {
             return Ok(None);
         };
         let now = crate::now();
+        if now >= expiry(&row) {
+            return Ok(None);
+        }
         if row.last_used_at.is_none_or(|t| now - t >= TOUCH_AFTER) {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::LastUsedAt, Expr::value(Some(now)))
@@ -377,10 +499,16 @@ impl Store {
         }
         let user = user::Entity::find_by_id(row.user_id).one(&self.db).await?;
         let actor = match user {
-            Some(user) if user.active => Actor::from_user(&user)?,
+            Some(user) if user.active => Actor::from_user(&user)?.with_token(scope_of(&row)),
             _ => return Ok(None),
         };
-        self.auth.put(key, Signed::Token(actor.clone()));
+        self.auth.put(
+            key,
+            Signed::Token {
+                actor: actor.clone(),
+                expires_at: expiry(&row),
+            },
+        );
         Ok(Some(actor))
     }
 }

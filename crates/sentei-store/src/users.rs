@@ -2,12 +2,13 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
 use sentei_core::workflow::UserRole;
 use serde_json::json;
 
-use crate::entity::user;
+use crate::entity::{api_token, session, user};
 use crate::{Actor, Store, StoreError, audit, text_field};
 
 /// Shortest password accepted.
@@ -22,6 +23,13 @@ pub struct NewUser {
     pub department: String,
     pub role: UserRole,
     pub password: String,
+}
+
+/// What a password change ended: sessions signed out and API tokens revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    pub sessions: u64,
+    pub tokens: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +108,11 @@ impl Store {
     ) -> Result<UserView, StoreError> {
         actor.require(Capability::Administer)?;
         let row = self.user_in_org(actor, login).await?;
+        if !sentei_core::access::may_change_role(actor.user_id(), row.id) {
+            return Err(StoreError::Denied(
+                "自分の役割は変更できません。ほかのシステム管理者に依頼してください".to_owned(),
+            ));
+        }
         let txn = self.begin_write(actor.org_id()).await?;
         let row = user::Entity::update(user::ActiveModel {
             id: Set(row.id),
@@ -121,39 +134,93 @@ impl Store {
         view(row)
     }
 
-    /// Sets a user's password: an administrator for anyone, a user for themselves.
-    pub async fn set_password(
+    /// An administrator's (or, from the command line, the operator's) reset of a user's
+    /// password. Whoever knew the old one may have opened sessions or made API tokens with it:
+    /// every session and token of the user ends in the same transaction, and this server
+    /// forgets them at once (another server within [`crate::AUTH_CACHE_TTL`]).
+    pub async fn reset_password(
         &self,
         actor: &Actor,
         login: &str,
         password: &str,
-    ) -> Result<(), StoreError> {
-        if actor.login() != login {
-            actor.require(Capability::Administer)?;
-        }
+    ) -> Result<Ended, StoreError> {
+        actor.require(Capability::Administer)?;
         let row = self.user_in_org(actor, login).await?;
+        self.write_password(actor, &row, password, None, true, "user.password_reset")
+            .await
+    }
+
+    /// A signed-in user's change of their own password: their other sessions end (all but
+    /// `keep_session`), and their API tokens too when `end_tokens` is set.
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        password: &str,
+        keep_session: Option<i64>,
+        end_tokens: bool,
+    ) -> Result<Ended, StoreError> {
+        actor.user()?;
+        let row = self.user_in_org(actor, actor.login()).await?;
+        self.write_password(
+            actor,
+            &row,
+            password,
+            keep_session,
+            end_tokens,
+            "user.password",
+        )
+        .await
+    }
+
+    async fn write_password(
+        &self,
+        actor: &Actor,
+        row: &user::Model,
+        password: &str,
+        keep_session: Option<i64>,
+        end_tokens: bool,
+        action: &str,
+    ) -> Result<Ended, StoreError> {
         let hash = hash_password(password).await?;
         let txn = self.begin_write(actor.org_id()).await?;
+        let now = crate::now();
         user::Entity::update(user::ActiveModel {
             id: Set(row.id),
             password_hash: Set(hash),
-            password_changed_at: Set(crate::now()),
+            password_changed_at: Set(now),
             ..Default::default()
         })
         .exec(&txn)
         .await?;
-        // The record says that the password changed, never what it is.
+        let mut sessions =
+            session::Entity::delete_many().filter(session::Column::UserId.eq(row.id));
+        if let Some(keep) = keep_session {
+            sessions = sessions.filter(session::Column::Id.ne(keep));
+        }
+        let sessions = sessions.exec(&txn).await?.rows_affected;
+        let tokens = if end_tokens {
+            api_token::Entity::update_many()
+                .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
+                .filter(api_token::Column::UserId.eq(row.id))
+                .filter(api_token::Column::RevokedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+        } else {
+            0
+        };
+        // The record says that the password changed and what ended, never what it is.
         audit::append(
             &txn,
             actor,
-            "user.password",
+            action,
             &format!("user:{}", row.id),
-            &json!({ "login": login }),
+            &json!({ "login": row.login, "sessions_ended": sessions, "tokens_revoked": tokens }),
         )
         .await?;
         txn.commit().await?;
         self.auth.clear();
-        Ok(())
+        Ok(Ended { sessions, tokens })
     }
 
     /// How many users the whole database has (zero on a first run).
@@ -168,6 +235,10 @@ impl Store {
         login: &str,
         password: &str,
     ) -> Result<Option<Actor>, StoreError> {
+        // A name nobody can have is not looked up (nor, so, is a megabyte of one).
+        if !valid_login(login) {
+            return Ok(None);
+        }
         let row = user::Entity::find()
             .filter(user::Column::Login.eq(login.trim()))
             .one(&self.db)
@@ -269,13 +340,22 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-fn check_login(login: &str) -> Result<String, StoreError> {
+/// Longest login name.
+pub const MAX_LOGIN_CHARS: usize = 64;
+
+/// Whether `login` (trimmed) could be someone's login name: 3 to [`MAX_LOGIN_CHARS`] lower-case
+/// letters, digits and `. - _`. What is not is never looked up, counted or shown back.
+pub fn valid_login(login: &str) -> bool {
     let login = login.trim();
-    let valid = (3..=64).contains(&login.len())
+    (3..=MAX_LOGIN_CHARS).contains(&login.len())
         && login
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
-    if valid {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+fn check_login(login: &str) -> Result<String, StoreError> {
+    let login = login.trim();
+    if valid_login(login) {
         Ok(login.to_owned())
     } else {
         Err(StoreError::Rejected(

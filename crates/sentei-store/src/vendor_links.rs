@@ -11,9 +11,10 @@ use sentei_core::assessment::Catalog;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use crate::entity::vendor_link;
+use crate::entity::{assessment, vendor_link};
 use crate::sessions::{hash, random_hex};
 use crate::{Actor, Store, StoreError, StoredAssessment, audit, text_field};
+use sentei_core::workflow::may_author_assessment;
 
 /// Longest a link may stay valid.
 pub const MAX_VENDOR_LINK_DAYS: i64 = 90;
@@ -95,8 +96,10 @@ impl Store {
                 "有効期間は 1〜{MAX_VENDOR_LINK_DAYS} 日で指定してください"
             )));
         }
-        // The assessment must be the actor's organization's.
-        self.assessment_row(actor, assessment_id).await?;
+        // The assessment must be the actor's organization's, and theirs to write: a link
+        // lets a vendor answer for the department that issues it.
+        let owner = self.assessment_row(actor, assessment_id).await?.department;
+        may_author_assessment(actor.role(), actor.department(), &owner)?;
         let token = format!("sv_{}", random_hex()?);
         let now = crate::now();
         let txn = self.begin_write(actor.org_id()).await?;
@@ -154,6 +157,8 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("回答リンク", link_id))?;
         let assessment_id = link.assessment_id;
+        let owner = self.assessment_row(actor, assessment_id).await?.department;
+        may_author_assessment(actor.role(), actor.department(), &owner)?;
         if link.revoked_at.is_none() {
             let mut active: vendor_link::ActiveModel = link.into();
             active.revoked_at = Set(Some(crate::now()));
@@ -201,7 +206,12 @@ impl Store {
                 .exec(&self.db)
                 .await?;
         }
-        let actor = Actor::vendor(link.org_id, link.id, &link.contact);
+        let department = assessment::Entity::find_by_id(link.assessment_id)
+            .one(&self.db)
+            .await?
+            .map(|a| a.department)
+            .unwrap_or_default();
+        let actor = Actor::vendor(link.org_id, link.id, &link.contact, &department);
         Ok(VendorAccess {
             link: link.into(),
             actor,
@@ -219,7 +229,8 @@ impl Store {
     /// Whether the link's assessment may be answered now. An answer makes a new version of
     /// the assessment; an application already submitted keeps the version it pinned.
     pub async fn vendor_may_answer(&self, access: &VendorAccess) -> Result<bool, StoreError> {
-        Ok(sentei_core::workflow::may_edit_assessment(access.actor.role()).is_ok())
+        let stored = self.vendor_assessment(access).await?;
+        Ok(self.edit_refusal(&access.actor, &stored).is_none())
     }
 
     /// Saves the vendor's answers over `expected_version`, as a save by the link's maker
@@ -231,23 +242,17 @@ impl Store {
         expected_version: i64,
         document: &str,
     ) -> Result<StoredAssessment, StoreError> {
-        // A vendor answers; the service, its facts and the profile stay as the staff set them.
-        let stored = self.vendor_assessment(access).await?;
-        let submitted = catalog.parse_assessment(document)?;
-        let profile = catalog
-            .get(&submitted.profile_id)
-            .ok_or_else(|| StoreError::not_found("プロファイル", &submitted.profile_id))?;
-        let without_answers = |mut doc: serde_json::Value| {
-            if let Some(map) = doc.as_object_mut() {
-                map.remove("answers");
-            }
-            doc
-        };
-        if without_answers(submitted.to_document(profile)) != without_answers(stored.document) {
-            return Err(StoreError::Rejected(
-                "回答リンクからは回答（回答・理由・根拠）だけを変更できます。サービスの事実や基準は担当者が変更します".to_owned(),
-            ));
-        }
+        // A vendor answers the items the link shows; the service, its facts, the profile,
+        // the default answer and every other item stay as the staff set them.
+        let stored = self
+            .assessment_row(&access.actor, access.assessment_id())
+            .await?;
+        let (before, profile) = crate::assessments::rejudge(catalog, &stored)?;
+        let after = catalog.parse_assessment(document)?;
+        let mut after_with_service = after;
+        after_with_service.service = before.service.clone();
+        sentei_core::vendor::may_save(profile, &before, &after_with_service)
+            .map_err(|refusal| StoreError::Rejected(refusal.to_string()))?;
         self.save_assessment_as(
             &access.actor,
             access.link.created_by,

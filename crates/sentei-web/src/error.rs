@@ -1,11 +1,16 @@
-//! One error type for every handler, shown as a Japanese page to people and as JSON to API
-//! clients. Details of internal failures go to the log, never to the response.
+//! One error type for every handler, shown as a Japanese page (in the site's layout) to people
+//! and as a problem document (RFC 9457, `application/problem+json`) to API clients. Details of
+//! internal failures go to the log, with the request id the response shows, never to the
+//! response.
 
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use sentei_core::workflow::Refusal;
 use sentei_store::StoreError;
+
+use crate::layout::Layout;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -59,7 +64,11 @@ impl AppError {
 
     fn log(&self) {
         if let AppError::Internal(detail) = self {
-            tracing::error!(detail = %detail, "internal error");
+            tracing::error!(
+                request_id = crate::guard::request_id().unwrap_or_default(),
+                detail = %detail,
+                "internal error"
+            );
         }
     }
 }
@@ -70,6 +79,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(m) => AppError::NotFound(m),
             StoreError::Denied(m) => AppError::Forbidden(m),
             StoreError::Conflict { message, .. } => AppError::Conflict(message),
+            // Who may write at all is a question of permission, not of the record's state.
+            StoreError::Refused(
+                r @ (Refusal::CannotEdit { .. } | Refusal::OtherDepartment { .. }),
+            ) => AppError::Forbidden(r.to_string()),
             StoreError::Refused(r) => AppError::Refused(r.to_string()),
             StoreError::Ledger(r) => AppError::Refused(r.to_string()),
             StoreError::Invalid(e) => AppError::Refused(e.to_string()),
@@ -83,8 +96,59 @@ impl From<StoreError> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    status: u16,
+    layout: Layout,
     message: String,
+    request_id: Option<String>,
+}
+
+/// The heading of an error page: what kind of refusal, in a word.
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "入力が正しくありません",
+        401 => "サインインが必要です",
+        403 => "権限がありません",
+        404 => "見つかりません",
+        405 => "この操作はできません",
+        409 => "ほかの人が変更しました",
+        413 => "大きすぎます",
+        415 => "形式が違います",
+        422 => "処理できませんでした",
+        429 => "しばらくお待ちください",
+        _ => "エラーが起きました",
+    }
+}
+
+/// A Japanese error page in the site's layout; the request id, when known, lets whoever
+/// reads it and whoever reads the log find each other.
+pub fn page_response(status: StatusCode, message: String) -> Response {
+    let page = ErrorPage {
+        layout: Layout::new(title(status), None, ""),
+        message,
+        request_id: crate::guard::request_id(),
+    };
+    let body = page.render().unwrap_or_else(|_| page.message.clone());
+    (status, Html(body)).into_response()
+}
+
+/// An RFC 9457 problem document: `title` and `detail` in Japanese, the `status`, the request
+/// id, and `error` (the detail again) for clients written before problem documents.
+pub fn problem_response(status: StatusCode, message: String) -> Response {
+    let mut body = serde_json::json!({
+        "type": "about:blank",
+        "title": title(status),
+        "status": status.as_u16(),
+        "detail": message,
+        "error": message,
+    });
+    if let Some(id) = crate::guard::request_id() {
+        body["request_id"] = serde_json::Value::String(id);
+    }
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
+    response
 }
 
 /// An error shown as a page.
@@ -100,17 +164,11 @@ impl<E: Into<AppError>> From<E> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         self.0.log();
-        let status = self.0.status();
-        let page = ErrorPage {
-            status: status.as_u16(),
-            message: self.0.message(),
-        };
-        let body = page.render().unwrap_or_else(|_| page.message.clone());
-        (status, Html(body)).into_response()
+        page_response(self.0.status(), self.0.message())
     }
 }
 
-/// An error shown as JSON: `{"error": "..."}`.
+/// An error shown as a problem document (`application/problem+json`).
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
@@ -123,10 +181,6 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        (
-            self.0.status(),
-            Json(serde_json::json!({ "error": self.0.message() })),
-        )
-            .into_response()
+        problem_response(self.0.status(), self.0.message())
     }
 }

@@ -1,7 +1,12 @@
 //! Request bodies read as forms and JSON, with refusals in the application's own words: a page
 //! shows the Japanese error page, the API answers `{"error": ...}` as its description says,
 //! never axum's plain-text rejection.
+//!
+//! Every field of a page's form is bounded here, before any handler stores or shows it
+//! (issue 12, finding 3): no field longer than the longest text sentei keeps, and not more
+//! fields than the largest form has.
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -23,6 +28,19 @@ where
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        // Read with the route's body limit, as the form extractor would.
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection| {
+                PageError(refusal(
+                    rejection.status(),
+                    "入力内容を読み取れませんでした",
+                    "",
+                ))
+            })?;
+        bounded_fields(&bytes).map_err(PageError)?;
+        let request = Request::from_parts(parts, Body::from(bytes));
         match Form::<T>::from_request(request, state).await {
             Ok(Form(value)) => Ok(PageForm(value)),
             Err(rejection) => Err(PageError(refusal(
@@ -53,14 +71,45 @@ where
     }
 }
 
+/// The most characters a form field may have: the longest text sentei keeps (a reason or a
+/// piece of evidence).
+pub const MAX_FIELD_CHARS: usize = sentei_core::input::MAX_TEXT_CHARS;
+/// The most fields a form may have (the largest editor has a few hundred).
+pub const MAX_FIELDS: usize = 5_000;
+
+/// Refuses a URL-encoded form with a field longer than [`MAX_FIELD_CHARS`] or more than
+/// [`MAX_FIELDS`] fields, before anything reads its values.
+pub fn bounded_fields(body: &[u8]) -> Result<(), AppError> {
+    let body = String::from_utf8_lossy(body);
+    let mut fields = 0;
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        fields += 1;
+        let value = pair.split_once('=').map_or("", |(_, v)| v);
+        // A character takes at most 9 bytes encoded (%XX%XX%XX), at least 1.
+        if value.len() > MAX_FIELD_CHARS
+            && crate::auth::form_value(&format!("v={value}"), "v")
+                .is_some_and(|v| v.chars().count() > MAX_FIELD_CHARS)
+        {
+            return Err(AppError::TooLarge(format!(
+                "入力欄の文字数が多すぎます（1 つの欄は {MAX_FIELD_CHARS} 文字まで）"
+            )));
+        }
+    }
+    if fields > MAX_FIELDS {
+        return Err(AppError::TooLarge(format!(
+            "入力欄が多すぎます（{MAX_FIELDS} 個まで）"
+        )));
+    }
+    Ok(())
+}
+
 /// The error for a body that could not be read; `detail` (serde's account of what was wrong,
 /// such as a missing field and where) helps whoever wrote the request.
 fn refusal(status: StatusCode, problem: &str, detail: &str) -> AppError {
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(format!(
-            "送信された内容が大きすぎます（上限 {} MiB）",
-            crate::MAX_BODY_BYTES / (1024 * 1024)
-        )),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::TooLarge("送信された内容が大きすぎます".to_owned())
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest(
             "Content-Type が違います（JSON は application/json、フォームは application/x-www-form-urlencoded）"
                 .to_owned(),

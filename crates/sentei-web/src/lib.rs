@@ -9,8 +9,10 @@ mod api;
 mod assets;
 mod auth;
 mod chart;
+mod client;
 mod error;
 mod extract;
+mod guard;
 mod headers;
 mod layout;
 mod pages;
@@ -23,6 +25,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 pub use auth::{Access, Surface, vendor_csrf};
+pub use client::TrustedProxy;
 pub use headers::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, WebConfig};
 
@@ -32,24 +35,52 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The whole application, ready to serve or to test with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let (router, _) = routes::build(state.clone());
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(headers::add))
-        .layer(axum::middleware::from_fn(log))
-        .with_state(state)
+    let mut router = router
+        .fallback(guard::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Reached over https (the public URL says so): browsers are told to use nothing else for
+    // a year. Not for subdomains, which other systems of the municipality may serve.
+    if state.config.secure_cookies {
+        router = router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        ));
+    }
+    guarded(router.with_state(state))
 }
 
-/// One log line per request: method, path (never the query, which may hold a token), status
-/// and time taken.
+/// The `Strict-Transport-Security` of a server reached over https.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// What every request passes through around the routes, outermost last: refusals of the
+/// framework in Japanese, panics contained, security headers, the log line, the request id.
+/// Public so that a test can put them around a handler that panics.
+pub fn guarded(router: Router) -> Router {
+    router
+        .layer(axum::middleware::from_fn(guard::japanese_refusals))
+        .layer(axum::middleware::from_fn(guard::contain_panics))
+        .layer(axum::middleware::from_fn(headers::add))
+        .layer(axum::middleware::from_fn(log))
+        .layer(axum::middleware::from_fn(guard::identify))
+}
+
+/// One log line per request: its id, method, path (never the query, which may hold a token),
+/// status and time taken.
 async fn log(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let id = request
+        .extensions()
+        .get::<guard::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     tracing::info!(
+        request_id = %id,
         method = %method,
         path = %path,
         status = response.status().as_u16(),

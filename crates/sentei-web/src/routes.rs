@@ -91,7 +91,13 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
     let routes = Routes::new(state)
         // Pages
         .page(M::GET, "/login", Public, get(pages::login::form))
-        .page(M::POST, "/login", Public, post(pages::login::submit))
+        .page(
+            M::POST,
+            "/login",
+            Public,
+            // A name, a password, two tokens: nothing near the size of other forms.
+            post(pages::login::submit).layer(DefaultBodyLimit::max(pages::login::MAX_FORM_BYTES)),
+        )
         .page(M::POST, "/logout", SignedIn, post(pages::login::logout))
         .page(M::GET, "/", SignedIn, get(pages::dashboard::show))
         .page(M::GET, "/account", SignedIn, get(pages::account::show))
@@ -532,12 +538,6 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             post(api::admin::create_user),
         )
         .api(M::GET, "/api/v1/tokens", SignedIn, get(api::admin::tokens))
-        .api(
-            M::POST,
-            "/api/v1/tokens",
-            SignedIn,
-            post(api::admin::create_token),
-        )
         .api(
             M::DELETE,
             "/api/v1/tokens/{id}",

@@ -6,13 +6,30 @@ use sentei_core::assessment::Catalog;
 use sentei_store::Store;
 
 /// Settings of the web server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WebConfig {
     /// Mark cookies Secure: on when the server is reached over https.
     pub secure_cookies: bool,
     /// The origin pages are served from (`https://sentei.example.lg.jp`), checked against the
     /// Origin header of state-changing requests; `None` accepts the request's own Host.
     pub public_origin: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for sign-in throttling);
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<crate::TrustedProxy>,
+    /// The longest lifetime, in days, an API token may be given; 0 means
+    /// [`sentei_store::MAX_TOKEN_DAYS`].
+    pub max_token_days: i64,
+}
+
+impl WebConfig {
+    /// The longest lifetime an API token may be given.
+    pub fn token_days_limit(&self) -> i64 {
+        if self.max_token_days > 0 {
+            self.max_token_days
+        } else {
+            sentei_store::MAX_TOKEN_DAYS
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@ use sentei_store::DatabaseUrl;
 use serde::Deserialize;
 
 use crate::failure::Failure;
+use sentei_web::TrustedProxy;
 
 /// The default data directory, relative to where sentei runs.
 pub const DEFAULT_DATA_DIR: &str = "./sentei-data";
@@ -21,6 +22,11 @@ pub const DEFAULT_DATA_DIR: &str = "./sentei-data";
 struct FileSettings {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: addresses or networks.
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+    /// The longest lifetime, in days, of an API token (the account page offers 90 by default).
+    max_token_days: Option<i64>,
 }
 
 /// Where a setting's value came from, for `sentei config show`.
@@ -57,6 +63,11 @@ pub struct Config {
     pub database_url_origin: Origin,
     pub data_dir: PathBuf,
     pub data_dir_origin: Origin,
+    /// From the file only: which proxy may say who the client is is a decision for whoever
+    /// installs sentei, written down, not a flag to pass by hand.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// From the file only; `None` is `sentei_store::MAX_TOKEN_DAYS`.
+    pub max_token_days: Option<i64>,
     pub file: Option<PathBuf>,
 }
 
@@ -85,11 +96,30 @@ impl Config {
             (None, Some(url)) => (parse_url(&url)?, Origin::File),
             (None, None) => (sentei_store::default_sqlite_url(&data_dir), Origin::Default),
         };
+        let source = given
+            .config_file
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        let trusted_proxies = file
+            .trusted_proxies
+            .iter()
+            .map(|p| TrustedProxy::parse(p).map_err(|e| Failure::file(&source, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(days) = file.max_token_days
+            && !(1..=3650).contains(&days)
+        {
+            return Err(Failure::file(
+                &source,
+                "max_token_days は 1〜3650（日）で書いてください",
+            ));
+        }
         Ok(Config {
             database_url,
             database_url_origin,
             data_dir,
             data_dir_origin,
+            trusted_proxies,
+            max_token_days: file.max_token_days,
             file: given.config_file,
         })
     }
@@ -106,6 +136,29 @@ impl Config {
             "data_dir = \"{}\"   # {}\n",
             self.data_dir.display(),
             self.data_dir_origin.label()
+        ));
+        let proxies: Vec<String> = self
+            .trusted_proxies
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect();
+        out.push_str(&format!(
+            "trusted_proxies = [{}]   # {}\n",
+            proxies.join(", "),
+            if self.trusted_proxies.is_empty() {
+                Origin::Default.label()
+            } else {
+                Origin::File.label()
+            }
+        ));
+        out.push_str(&format!(
+            "max_token_days = {}   # {}\n",
+            self.max_token_days.unwrap_or(sentei_store::MAX_TOKEN_DAYS),
+            if self.max_token_days.is_some() {
+                Origin::File.label()
+            } else {
+                Origin::Default.label()
+            }
         ));
         if let Some(file) = &self.file {
             out.push_str(&format!("# 設定ファイル: {}\n", file.display()));
@@ -175,7 +228,7 @@ mod tests {
         let file = dir.path().join("sentei.toml");
         std::fs::write(
             &file,
-            "database_url = \"postgres://u:p@h/d\"\ndata_dir = \"/srv/sentei\"\n",
+            "database_url = \"postgres://u:p@h/d\"\ndata_dir = \"/srv/sentei\"\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n",
         )
         .unwrap();
         let config = Config::resolve(Given {
@@ -186,6 +239,20 @@ mod tests {
         .unwrap();
         assert_eq!(config.database_url_origin, Origin::File);
         assert_eq!(config.data_dir, PathBuf::from("/srv/sentei"));
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(
+            config
+                .show()
+                .contains("trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1/32\"]")
+        );
+        std::fs::write(&file, "trusted_proxies = [\"proxy.example\"]\n").unwrap();
+        let err = Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file.clone()),
+        })
+        .unwrap_err();
+        assert!(err.message.contains("proxy.example"), "{}", err.message);
         std::fs::write(&file, "database_ulr = \"x\"\n").unwrap();
         let err = Config::resolve(Given {
             database_url: None,

@@ -14,7 +14,8 @@ use crate::condition::ItemIdx;
 use crate::facts::{CLASSIFICATION, CertSet, FACTS, Facts, MODEL, UNSET, fact_id};
 use crate::input::tree::{Key, Node, NodeKind};
 use crate::input::{
-    ASSESSMENT_LIMITS, InputError, MAX_LISTED, Problem, check_text, read_tree, shorten,
+    ASSESSMENT_LIMITS, InputError, Lines, MAX_LISTED, Problem, character_problem, check_text,
+    read_tree, shorten,
 };
 use crate::judgement::AnswerStatus;
 use crate::profile::{LevelIdx, Profile};
@@ -267,6 +268,8 @@ impl<'p> Validator<'p> {
                 key,
                 format!("{MAX_NAME_CHARS} 文字以内で書いてください"),
             );
+        } else if let Some(message) = character_problem(text, Lines::One) {
+            self.problem(value.line, key, message);
         }
         text.to_owned()
     }

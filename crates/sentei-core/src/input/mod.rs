@@ -185,7 +185,9 @@ fn options(limits: Limits) -> serde_saphyr::Options {
     }
 }
 
-/// Checks a free-text field's length, recording a problem when it is too long.
+/// Checks a free-text field's length and characters, recording a problem when it is too long
+/// or holds a character no text may (see [`forbidden_character`]); line ends and tabs are
+/// allowed.
 pub fn check_text(text: &str, line: Option<u64>, key: &str, problems: &mut Vec<Problem>) {
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
@@ -195,6 +197,45 @@ pub fn check_text(text: &str, line: Option<u64>, key: &str, problems: &mut Vec<P
             format!("文字数が多すぎます（{chars} 文字。上限は {MAX_TEXT_CHARS} 文字です）"),
         ));
     }
+    if let Some(message) = character_problem(text, Lines::Many) {
+        problems.push(Problem::new(line, key, message));
+    }
+}
+
+/// Whether a text may run over several lines (a reason, a purpose) or is one line (a name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+/// The first character of `text` that no text kept by sentei may hold, if any: control
+/// characters (C0 but tab and line ends where the text has lines, DEL, C1), and the
+/// characters that reorder text for display (bidirectional embeddings, overrides and
+/// isolates, U+202A–U+202E and U+2066–U+2069), which can make a record read differently from
+/// what it says. A NUL was stored by SQLite and refused by PostgreSQL (issue 12, finding 9):
+/// refusing these at every boundary keeps both databases, the exports and the audit trail the
+/// same.
+pub fn forbidden_character(text: &str, lines: Lines) -> Option<char> {
+    text.chars().find(|&c| match c {
+        '\t' | '\n' | '\r' => lines == Lines::One,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        _ => false,
+    })
+}
+
+/// Why `text` is refused, in Japanese, if it holds a [`forbidden_character`].
+pub fn character_problem(text: &str, lines: Lines) -> Option<String> {
+    let c = forbidden_character(text, lines)?;
+    let code = format!("U+{:04X}", u32::from(c));
+    Some(match c {
+        '\t' | '\n' | '\r' => format!("改行やタブ（{code}）は使えません。1 行で書いてください"),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            format!("文字の表示の向きを変える制御文字（{code}）は使えません")
+        }
+        _ => format!("制御文字（{code}）は使えません"),
+    })
 }
 
 /// Line of a spanned value, if the parser knew it (JSON-via-serde and defaults do not).
@@ -205,6 +246,33 @@ pub fn line_of<T>(spanned: &serde_saphyr::Spanned<T>) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_and_reordering_characters_are_refused_line_ends_where_lines_are() {
+        for (text, lines, refused) in [
+            ("通常の文字列、全角　空白も", Lines::One, None),
+            ("行1\n行2\r\n\t字下げ", Lines::Many, None),
+            ("行1\n行2", Lines::One, Some('\n')),
+            ("名前\u{0}", Lines::Many, Some('\u{0}')),
+            ("\u{1b}[31m", Lines::Many, Some('\u{1b}')),
+            ("a\u{7f}", Lines::Many, Some('\u{7f}')),
+            ("a\u{85}", Lines::Many, Some('\u{85}')),
+            ("承認\u{202e}可能", Lines::Many, Some('\u{202e}')),
+            ("\u{2066}x\u{2069}", Lines::One, Some('\u{2066}')),
+            // Marks that only hint a direction reorder nothing by themselves.
+            ("\u{200f}x", Lines::One, None),
+        ] {
+            assert_eq!(forbidden_character(text, lines), refused, "{text:?}");
+        }
+        assert_eq!(
+            character_problem("a\u{202e}", Lines::One).unwrap(),
+            "文字の表示の向きを変える制御文字（U+202E）は使えません"
+        );
+        assert_eq!(
+            character_problem("a\u{0}", Lines::One).unwrap(),
+            "制御文字（U+0000）は使えません"
+        );
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

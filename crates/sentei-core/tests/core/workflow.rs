@@ -4,7 +4,7 @@
 use sentei_core::judgement::{Approvals, Role, Verdict};
 use sentei_core::workflow::{
     Acceptance, Action, Application, Judged, Refusal, Request, Status, UserRole, available_actions,
-    decide, may_accept, may_edit_assessment,
+    decide, may_accept, may_author_assessment, may_edit_assessment,
 };
 
 const APPLICANT: i64 = 1;
@@ -404,13 +404,47 @@ fn acceptances_are_recorded_by_the_right_role_with_a_reason_once() {
 }
 
 #[test]
-fn assessments_are_edited_by_registrars_only() {
-    for role in [UserRole::Applicant, UserRole::Approver] {
-        assert_eq!(may_edit_assessment(role), Ok(()));
+fn assessments_are_edited_by_their_department_only_and_never_frozen() {
+    let dept = "情報政策課";
+    // Any change makes a new version that a submitted application does not follow.
+    assert_eq!(may_edit_assessment(UserRole::Applicant, dept, dept), Ok(()));
+    // The reviewer reviews and does not author, even in its own department.
+    for role in [
+        UserRole::Approver,
+        UserRole::Ciso,
+        UserRole::Auditor,
+        UserRole::Admin,
+    ] {
+        assert_eq!(
+            may_edit_assessment(role, dept, dept),
+            Err(Refusal::CannotEdit { role })
+        );
     }
-    for role in [UserRole::Ciso, UserRole::Auditor, UserRole::Admin] {
-        assert_eq!(may_edit_assessment(role), Err(Refusal::CannotEdit { role }));
-    }
+}
+
+#[test]
+fn issue_12_an_assessment_is_written_by_its_own_department_only() {
+    let refused = may_edit_assessment(UserRole::Applicant, "税務課", "情報政策課");
+    assert_eq!(
+        refused,
+        Err(Refusal::OtherDepartment {
+            owner: "情報政策課".to_owned()
+        })
+    );
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "この評価は情報政策課の評価です。編集できるのは情報政策課の情報セキュリティ管理者だけです"
+    );
+    assert_eq!(
+        may_author_assessment(UserRole::Applicant, " 情報政策課", "情報政策課 "),
+        Ok(())
+    );
+    assert_eq!(
+        may_author_assessment(UserRole::Approver, "情報政策課", "情報政策課"),
+        Err(Refusal::CannotEdit {
+            role: UserRole::Approver
+        })
+    );
 }
 
 /// The application after its assessment moved on from the pinned version 3 to 4.

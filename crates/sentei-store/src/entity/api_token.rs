@@ -15,6 +15,11 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// When it stops working; tokens made before expiry existed have none written (see
+    /// `sessions.rs`).
+    pub expires_at: Option<TimeDateTimeWithTimeZone>,
+    /// `read` or `read_write` (`sentei_core::access::Scope`).
+    pub scope: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

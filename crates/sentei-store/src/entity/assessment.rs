@@ -17,6 +17,9 @@ pub struct Model {
     pub verdict: String,
     pub judgement: String,
     pub updated_by: i64,
+    /// The department the assessment belongs to: only its people (and the vendor links they
+    /// issue) write it.
+    pub department: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -18,7 +18,7 @@ both!(users_sign_in_only_with_the_right_password, |f| {
             .is_none()
     );
     assert!(s.authenticate("nobody", PASSWORD).await.unwrap().is_none());
-    s.set_password(&f.applicant, "tanaka", "another long password")
+    s.change_own_password(&f.applicant, "another long password", None, false)
         .await
         .unwrap();
     assert!(s.authenticate("tanaka", PASSWORD).await.unwrap().is_none());
@@ -31,11 +31,11 @@ both!(users_sign_in_only_with_the_right_password, |f| {
     assert_eq!(me.display_name(), "田中 一郎");
     // Changing someone else's password needs an administrator.
     let refused = s
-        .set_password(&f.applicant, "suzuki", "another long password")
+        .reset_password(&f.applicant, "suzuki", "another long password")
         .await
         .unwrap_err();
     assert!(matches!(refused, StoreError::Denied(_)));
-    s.set_password(&f.admin, "suzuki", "reset by the admin")
+    s.reset_password(&f.admin, "suzuki", "reset by the admin")
         .await
         .unwrap();
 });

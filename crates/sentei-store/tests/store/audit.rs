@@ -79,7 +79,7 @@ both!(auditors_and_admins_read_the_trail_others_do_not, |f| {
 
 both!(passwords_never_reach_the_trail, |f| {
     f.store
-        .set_password(&f.applicant, "tanaka", "a new and long password")
+        .change_own_password(&f.applicant, "a new and long password", None, false)
         .await
         .unwrap();
     let db = Database::connect(f.url.expose()).await.unwrap();

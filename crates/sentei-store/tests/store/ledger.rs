@@ -368,7 +368,7 @@ both!(a_kept_ledger_page_never_hides_a_change, |f| {
     );
 });
 
-fn imported(n: usize, abolished: bool) -> sentei_core::ledger::ImportedEntry {
+pub fn imported(n: usize, abolished: bool) -> sentei_core::ledger::ImportedEntry {
     sentei_core::ledger::ImportedEntry {
         place: format!("台帳 {}行目", n + 1),
         fields: sentei_core::ledger::LedgerFields {
@@ -398,7 +398,12 @@ both!(
         };
         // Only the ledger keeper may import; the dry run changes nothing.
         assert!(matches!(
-            s.import_ledger(&f.applicant, "台帳.xlsx", &rows).await,
+            s.import_ledger(
+                &f.applicant,
+                &sentei_store::ImportSource::of("台帳.xlsx", b"file"),
+                &rows
+            )
+            .await,
             Err(StoreError::Denied(_))
         ));
         let plan = s.plan_ledger_import(&f.approver, &rows).await.unwrap();
@@ -408,8 +413,13 @@ both!(
         // One invalid row refuses the whole set, naming the row.
         let mut broken = rows.clone();
         broken[2].fields.user_scope = " ".to_owned();
-        let Err(StoreError::Rejected(message)) =
-            s.import_ledger(&f.approver, "台帳.xlsx", &broken).await
+        let Err(StoreError::Rejected(message)) = s
+            .import_ledger(
+                &f.approver,
+                &sentei_store::ImportSource::of("台帳.xlsx", b"file"),
+                &broken,
+            )
+            .await
         else {
             panic!("an invalid row must refuse the import")
         };
@@ -420,7 +430,11 @@ both!(
         assert_eq!(s.ledger(&f.auditor, &everyone).await.unwrap().total, 0);
 
         let done = s
-            .import_ledger(&f.approver, "台帳.xlsx", &rows)
+            .import_ledger(
+                &f.approver,
+                &sentei_store::ImportSource::of("台帳.xlsx", b"file"),
+                &rows,
+            )
             .await
             .unwrap();
         assert_eq!(done.created_ids.len(), 3);
@@ -450,7 +464,13 @@ both!(
             .unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].kind, ChangeKind::Imported);
-        assert_eq!(history[0].comment, "台帳.xlsx の 台帳 2行目 から取り込み");
+        assert!(
+            history[0]
+                .comment
+                .starts_with("台帳.xlsx の 台帳 2行目 から取り込み（SHA-256 "),
+            "{}",
+            history[0].comment
+        );
         let audit = s.audit_page(&f.auditor, 1, 10).await.unwrap();
         assert_eq!(
             audit
@@ -463,7 +483,11 @@ both!(
 
         // The same file again creates nothing; each row is matched to its entry.
         let again = s
-            .import_ledger(&f.approver, "台帳.xlsx", &rows)
+            .import_ledger(
+                &f.approver,
+                &sentei_store::ImportSource::of("台帳.xlsx", b"file"),
+                &rows,
+            )
             .await
             .unwrap();
         assert!(again.create.is_empty() && again.created_ids.is_empty());
@@ -489,9 +513,13 @@ both!(
 both!(an_export_reads_what_the_pages_list_in_the_same_order, |f| {
     let s = &f.store;
     let rows: Vec<_> = (1..=7).map(|n| imported(n, n % 3 == 0)).collect();
-    s.import_ledger(&f.approver, "台帳.csv", &rows)
-        .await
-        .unwrap();
+    s.import_ledger(
+        &f.approver,
+        &sentei_store::ImportSource::of("台帳.csv", b"file"),
+        &rows,
+    )
+    .await
+    .unwrap();
     for include_abolished in [false, true] {
         let mut paged = Vec::new();
         for page in 1..=3 {

@@ -12,5 +12,6 @@ mod frozen;
 mod ledger;
 mod migration;
 mod records;
+mod security;
 mod sessions;
 mod workflow;

@@ -300,9 +300,9 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     insert(&db, "ledger_versions", version).await;
     db.close().await.unwrap();
 
-    // Migration 4 converts them.
+    // Migration 4 converts them (and 5, the security hardening, follows).
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [4]);
+    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [4, 5]);
 
     // The approved application shows what was approved, not the edit made after it.
     let review = store.review(&approver, &CATALOG, approved).await.unwrap();

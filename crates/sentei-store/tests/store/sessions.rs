@@ -1,7 +1,7 @@
 //! Sessions, sign-in throttling and API tokens.
 
 use sea_orm::{ConnectionTrait, Database};
-use sentei_store::{MAX_FAILURES_PER_ACCOUNT, StoreError};
+use sentei_store::{Reservation, StoreError};
 
 use crate::both;
 
@@ -54,65 +54,75 @@ both!(idle_sessions_and_tokens_are_not_stored_in_the_clear, |f| {
 });
 
 both!(
-    repeated_failures_throttle_an_account_and_success_clears_it,
+    repeated_attempts_slow_an_account_down_and_success_clears_it,
     |f| {
         let s = &f.store;
-        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        let free = sentei_core::throttle::PER_ACCOUNT.free;
+        for _ in 0..free {
             assert_eq!(
-                s.sign_in_blocked("tanaka", "192.0.2.1").await.unwrap(),
-                None
+                s.reserve_sign_in("tanaka", "192.0.2.1").await.unwrap(),
+                Reservation::Granted
             );
-            s.record_sign_in_failure("tanaka", "192.0.2.1")
-                .await
-                .unwrap();
         }
-        let blocked = s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap();
+        let waiting = s.reserve_sign_in("tanaka", "192.0.2.9").await.unwrap();
         assert!(
-            blocked.is_some_and(|minutes| (1..=16).contains(&minutes)),
-            "{blocked:?}"
+            matches!(waiting, Reservation::Wait { seconds } if (1..=16).contains(&seconds)),
+            "{waiting:?}"
         );
         assert_eq!(
-            s.sign_in_blocked("suzuki", "192.0.2.9").await.unwrap(),
-            None,
-            "other accounts are not blocked"
+            s.reserve_sign_in("suzuki", "192.0.2.9").await.unwrap(),
+            Reservation::Granted,
+            "other accounts are not slowed down"
         );
-        s.clear_sign_in_failures("TANAKA").await.unwrap();
+        s.sign_in_succeeded("TANAKA", "192.0.2.9").await.unwrap();
         assert_eq!(
-            s.sign_in_blocked("tanaka", "192.0.2.9").await.unwrap(),
-            None
+            s.reserve_sign_in("tanaka", "192.0.2.9").await.unwrap(),
+            Reservation::Granted
         );
     }
 );
 
-both!(many_failures_from_one_address_throttle_every_account, |f| {
-    for n in 0..sentei_store::MAX_FAILURES_PER_ADDRESS {
-        f.store
-            .record_sign_in_failure(&format!("guess{n}"), "198.51.100.7")
-            .await
-            .unwrap();
+both!(
+    many_attempts_from_one_address_slow_down_every_account,
+    |f| {
+        for n in 0..sentei_core::throttle::PER_ADDRESS.free {
+            assert_eq!(
+                f.store
+                    .reserve_sign_in(&format!("guess{n}"), "198.51.100.7")
+                    .await
+                    .unwrap(),
+                Reservation::Granted
+            );
+        }
+        assert!(matches!(
+            f.store
+                .reserve_sign_in("tanaka", "198.51.100.7")
+                .await
+                .unwrap(),
+            Reservation::Wait { .. }
+        ));
+        assert_eq!(
+            f.store
+                .reserve_sign_in("tanaka", "198.51.100.8")
+                .await
+                .unwrap(),
+            Reservation::Granted
+        );
     }
-    assert!(
-        f.store
-            .sign_in_blocked("tanaka", "198.51.100.7")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert_eq!(
-        f.store
-            .sign_in_blocked("tanaka", "198.51.100.8")
-            .await
-            .unwrap(),
-        None
-    );
-});
+);
 
 both!(
     api_tokens_are_shown_once_used_and_revoked_by_their_owner,
     |f| {
         let (token, view) = f
             .store
-            .create_token(&f.approver, "台帳の集計スクリプト")
+            .create_token(
+                &f.approver,
+                &sentei_store::NewToken::new(
+                    "台帳の集計スクリプト",
+                    sentei_core::access::Scope::ReadWrite,
+                ),
+            )
             .await
             .unwrap();
         assert!(token.starts_with("sentei_"));
@@ -136,7 +146,14 @@ both!(
 // the store must still count on the very next request.
 both!(changes_to_who_may_sign_in_take_effect_at_once, |f| {
     let (token, _) = f.store.start_session(&f.applicant).await.unwrap();
-    let (api, details) = f.store.create_token(&f.applicant, "script").await.unwrap();
+    let (api, details) = f
+        .store
+        .create_token(
+            &f.applicant,
+            &sentei_store::NewToken::new("script", sentei_core::access::Scope::ReadWrite),
+        )
+        .await
+        .unwrap();
     // Both are looked up once, and so remembered.
     let session = f.store.session(&token).await.unwrap().unwrap();
     assert_eq!(

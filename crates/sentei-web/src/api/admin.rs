@@ -72,12 +72,16 @@ pub async fn create_user(
 }
 
 fn token_body(t: TokenView) -> TokenBody {
+    let active = t.active();
     TokenBody {
         id: t.id,
         name: t.name,
         created_at: time_text(t.created_at),
         last_used_at: t.last_used_at.map(time_text),
+        active,
         revoked: t.revoked,
+        expires_at: time_text(t.expires_at),
+        scope: t.scope.as_str().to_owned(),
     }
 }
 
@@ -98,22 +102,8 @@ pub async fn tokens(
     ))
 }
 
-/// Creates a token for the caller; the token is in the response, this once.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = NewTokenBody,
-    responses((status = 200, body = NewTokenResult)))]
-pub async fn create_token(
-    State(state): State<AppState>,
-    Extension(signed): Extension<Signed>,
-    ApiJson(body): ApiJson<NewTokenBody>,
-) -> Result<Json<NewTokenResult>, ApiError> {
-    let (token, view) = state.store.create_token(&signed.actor, &body.name).await?;
-    Ok(Json(NewTokenResult {
-        token,
-        details: token_body(view),
-    }))
-}
-
-/// Revokes one of the caller's tokens.
+/// Revokes one of the caller's tokens. (Tokens are made on the account page only: a token
+/// cannot make another.)
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "account", params(("id" = i64, Path)),
     responses((status = 200, body = [TokenBody]), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(

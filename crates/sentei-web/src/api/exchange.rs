@@ -26,7 +26,7 @@ use crate::extract::ApiJson;
 use crate::layout::verdict_label;
 use crate::pages::report::{self, Report};
 use crate::pages::sheets::{self, Change, XLSX};
-use crate::pages::vendor::{link_path, link_url};
+use crate::pages::vendor::{link_path, public_origin};
 use crate::state::AppState;
 
 /// The name an uploaded workbook goes by in problem messages.
@@ -221,16 +221,16 @@ pub async fn create_vendor_link(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewVendorLinkBody>,
 ) -> Result<Json<NewVendorLinkResult>, ApiError> {
+    let origin = public_origin(&state)?;
     let (token, link) = state
         .store
         .create_vendor_link(&signed.actor, id, &body.contact, body.days)
         .await?;
     Ok(Json(NewVendorLinkResult {
         path: link_path(&token),
-        url: link_url(&state, &headers, &token),
+        url: format!("{origin}{}", link_path(&token)),
         token,
         link: link_body(link),
     }))

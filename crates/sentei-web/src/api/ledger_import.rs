@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use sentei_core::ledger::ImportedEntry;
 use sentei_exchange::ledger_import::{self, MAX_FILE_BYTES};
+use sentei_store::ImportSource;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,10 +89,10 @@ pub async fn import(
 ) -> Result<Response, ApiError> {
     let bytes = super::file_body(body, "台帳のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
-    let file = params
-        .file
-        .filter(|f| !f.trim().is_empty())
-        .unwrap_or_else(|| "送信された台帳".to_owned());
+    // The name is the client's; only its plain base name is read and recorded, with the
+    // digest of the bytes actually sent.
+    let source = ImportSource::of(params.file.as_deref().unwrap_or(""), &bytes);
+    let file = source.name().to_owned();
     let mut body = LedgerImportBody {
         dry_run,
         columns: Vec::new(),
@@ -129,7 +130,7 @@ pub async fn import(
     } else {
         state
             .store
-            .import_ledger(&signed.actor, &file, &read.rows)
+            .import_ledger(&signed.actor, &source, &read.rows)
             .await?
     };
     body.create = plan

@@ -29,7 +29,7 @@ use types::ApplicationBody;
         records::ledger, records::entry, records::extend, records::change, records::abolish,
         ledger_import::import,
         records::audit, records::verify, records::dashboard,
-        admin::users, admin::create_user, admin::tokens, admin::create_token, admin::revoke_token,
+        admin::users, admin::create_user, admin::tokens, admin::revoke_token,
         exchange::sheet_download, exchange::sheet_upload,
         exchange::vendor_links, exchange::create_vendor_link, exchange::revoke_vendor_link,
         exchange::report,

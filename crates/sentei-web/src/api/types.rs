@@ -424,19 +424,13 @@ pub struct TokenBody {
     pub name: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// Neither revoked nor expired.
+    pub active: bool,
     pub revoked: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewTokenBody {
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NewTokenResult {
-    /// The token, shown this once. Send it as `Authorization: Bearer <token>`.
-    pub token: String,
-    pub details: TokenBody,
+    /// When it stops working.
+    pub expires_at: String,
+    /// `read` (GET only, in effect) or `read_write` (what the user's role may).
+    pub scope: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -655,8 +649,20 @@ pub struct ReportBody {
     pub items: Vec<ReportItemBody>,
 }
 
+/// A refusal: an RFC 9457 problem document (`application/problem+json`).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
+    /// `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The kind of refusal in a few words, in Japanese.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
     /// What went wrong, in Japanese.
+    pub detail: String,
+    /// The same as `detail`, for clients written before problem documents.
     pub error: String,
+    /// The id of the request, also in the `X-Request-Id` header and the server's log.
+    pub request_id: Option<String>,
 }

@@ -18,7 +18,7 @@ use sentei_core::assessment::Catalog;
 use sentei_core::facts::{CERTIFICATIONS, FACTS, MODEL};
 use sentei_core::judgement::{AnswerSource, AnswerStatus, Judgement};
 use sentei_core::profile::Meaning;
-use sentei_core::workflow::{Status, may_edit_assessment};
+use sentei_core::workflow::{Status, may_author_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use sentei_store::{StoreError, StoredAssessment};
 
@@ -94,6 +94,8 @@ pub struct EditorPage<'a> {
     items: Vec<ItemView<'a>>,
     answer_choices: Vec<(&'static str, &'static str)>,
     can_link: bool,
+    /// Why no link can be made now (no public URL set), shown instead of the form.
+    link_problem: Option<&'static str>,
     links: Vec<LinkRow>,
 }
 
@@ -165,7 +167,7 @@ pub async fn preview(
     body: String,
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let form = FormState::from_pairs(&form_pairs(&body));
+    let form = FormState::from_pairs(&form_pairs(&body)?);
     if headers.contains_key("hx-request") {
         let profile = profile_of(&state.catalog, &stored)?;
         let (judged, problems) = judge_form(&state.catalog, &stored, &form);
@@ -190,7 +192,7 @@ pub async fn save(
     body: String,
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let pairs = form_pairs(&body);
+    let pairs = form_pairs(&body)?;
     let form = FormState::from_pairs(&pairs);
     let version: i64 = pairs
         .iter()
@@ -279,12 +281,21 @@ async fn editor<'a>(
             problems.push(problem);
         }
     }
-    let editable = may_edit_assessment(signed.actor.role()).is_ok();
-    let notes = if editable {
-        pinned_notes(&using, stored.version)
-    } else {
-        Vec::new()
+    let refusal = state.store.edit_refusal(&signed.actor, stored);
+    let editable = refusal.is_none();
+    let notes = match &refusal {
+        None => pinned_notes(&using, stored.version),
+        // Someone who registers assessments is told why this one is not theirs to write.
+        Some(refusal) if signed.actor.can(Capability::Register) => vec![refusal.to_string()],
+        Some(_) => Vec::new(),
     };
+    // Links are made by whoever may write the assessment.
+    let can_link = may_author_assessment(
+        signed.actor.role(),
+        signed.actor.department(),
+        &stored.department,
+    )
+    .is_ok();
     let items = item_views(profile, judged.as_ref().map(|(a, _)| a.as_ref()), form);
     Ok(EditorPage {
         layout: Layout::new(
@@ -324,7 +335,12 @@ async fn editor<'a>(
             .collect(),
         items,
         answer_choices: answer_choices(&stored.document),
-        can_link: signed.actor.can(Capability::Register),
+        can_link,
+        link_problem: state
+            .config
+            .public_origin
+            .is_none()
+            .then_some(crate::pages::vendor::NO_PUBLIC_URL),
         links: links.into_iter().map(LinkRow::from).collect(),
     })
 }

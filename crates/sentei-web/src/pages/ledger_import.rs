@@ -2,9 +2,11 @@
 //! see how its columns were read, what would be registered, what is already in the ledger and
 //! every row that cannot be read, then register it all at once.
 //!
-//! The upload changes nothing. The preview carries the rows it showed in a hidden field; the
-//! store checks them again when they come back, registers them in one transaction, and skips
-//! those already in the ledger, so a second click or a stale page cannot register twice.
+//! The upload changes nothing in the ledger. The rows the preview shows are kept on the server,
+//! bound to the person who uploaded them, with the file's name and SHA-256; the page's form
+//! carries only the preview's id, and registering takes the rows from the server, once, in one
+//! transaction, skipping those already in the ledger (issue 12, finding 10: the form used to
+//! carry the rows, the file name and the places, so whatever it sent back was recorded).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sentei_core::ledger::ImportedEntry;
 use sentei_exchange::ledger_import::{self, LedgerFile};
+use sentei_store::ImportSource;
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -22,8 +25,8 @@ use crate::extract::PageForm;
 use crate::layout::Layout;
 use crate::state::AppState;
 
-/// Largest apply form: the rows as JSON, URL-encoded (a Japanese character takes nine bytes).
-pub const MAX_APPLY_BYTES: usize = 32 * 1024 * 1024;
+/// Largest apply form: the CSRF token and the preview's id.
+pub const MAX_APPLY_BYTES: usize = 4 * 1024;
 
 /// One row as the preview lists it.
 struct Row {
@@ -50,8 +53,10 @@ pub struct ImportPage {
     create: Vec<Row>,
     existing: Vec<Row>,
     problems: Vec<String>,
-    /// The rows to register, as JSON for the apply form; empty when nothing can be applied.
-    rows_json: String,
+    /// The SHA-256 of the file read.
+    digest: String,
+    /// The id of the preview kept on the server; empty when nothing can be applied.
+    preview: String,
 }
 
 impl ImportPage {
@@ -64,7 +69,8 @@ impl ImportPage {
             create: Vec::new(),
             existing: Vec::new(),
             problems: Vec::new(),
-            rows_json: String::new(),
+            digest: String::new(),
+            preview: String::new(),
         }
     }
 }
@@ -81,8 +87,11 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (file, bytes) = ledger_field(&mut multipart).await?;
+    let source = ImportSource::of(&file, &bytes);
+    let file = source.name().to_owned();
     let mut page = ImportPage::empty(&signed);
     page.file.clone_from(&file);
+    page.digest = source.digest().to_owned();
     let read = match ledger_import::read(&file, &bytes) {
         Ok(read) => read,
         Err(error) => {
@@ -110,9 +119,12 @@ pub async fn upload(
         .map(|(i, id)| row(&read.rows[*i], Some(*id)))
         .collect();
     if page.problems.is_empty() && !plan.create.is_empty() {
-        let rows: Vec<&ImportedEntry> = plan.create.iter().map(|i| &read.rows[*i]).collect();
-        page.rows_json = serde_json::to_string(&rows)
-            .map_err(|e| AppError::Internal(format!("rows as JSON: {e}")))?;
+        let rows: Vec<ImportedEntry> = plan.create.iter().map(|i| read.rows[*i].clone()).collect();
+        let kept = state
+            .store
+            .keep_ledger_import_preview(&signed.actor, &source, &rows)
+            .await?;
+        page.preview = kept.token;
     }
     let status = if page.problems.is_empty() {
         StatusCode::OK
@@ -124,24 +136,18 @@ pub async fn upload(
 
 #[derive(Deserialize)]
 pub struct ApplyForm {
-    file: String,
-    rows: String,
+    preview: String,
 }
 
-/// Registers the rows the preview showed, all or nothing.
+/// Registers the rows the preview showed, as kept on the server, all or nothing.
 pub async fn apply(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     PageForm(form): PageForm<ApplyForm>,
 ) -> Result<Response, PageError> {
-    let rows: Vec<ImportedEntry> = serde_json::from_str(&form.rows).map_err(|_| {
-        AppError::BadRequest(
-            "取り込む内容を読み取れませんでした。ファイルをもう一度読み込んでください".to_owned(),
-        )
-    })?;
     state
         .store
-        .import_ledger(&signed.actor, &form.file, &rows)
+        .apply_ledger_import_preview(&signed.actor, &form.preview)
         .await?;
     Ok(Redirect::to("/ledger?done=imported").into_response())
 }

@@ -1,15 +1,15 @@
 //! Signing in and out.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::client::ClientAddress;
 use crate::extract::PageForm;
+use sentei_store::Reservation;
 use serde::Deserialize;
 
 use crate::auth::{LOGIN_CSRF_COOKIE, Signed, cookie, equal, session_cookie};
@@ -32,9 +32,13 @@ pub struct Next {
     next: Option<String>,
 }
 
-pub async fn form(Query(query): Query<Next>) -> Result<Response, PageError> {
+pub async fn form(
+    State(state): State<AppState>,
+    Query(query): Query<Next>,
+) -> Result<Response, PageError> {
     render(
-        next_path(query.next.as_deref()),
+        &state,
+        next_path(query.next.as_deref(), page_shapes(&state)),
         String::new(),
         None,
         StatusCode::OK,
@@ -42,6 +46,7 @@ pub async fn form(Query(query): Query<Next>) -> Result<Response, PageError> {
 }
 
 fn render(
+    state: &AppState,
     next: String,
     login: String,
     problem: Option<String>,
@@ -56,12 +61,22 @@ fn render(
         problem,
     };
     let mut response = (status, page).into_response();
-    let value = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict");
+    // Secure over https like every other cookie (issue 12, finding 11).
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value =
+        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
 }
+
+/// The largest sign-in form read.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
 #[derive(Deserialize)]
 pub struct Credentials {
@@ -84,23 +99,35 @@ pub async fn submit(
             "送信の確認用の値が正しくありません。サインインのページを開き直してください".to_owned(),
         )));
     }
-    let next = next_path(Some(&form.next));
-    let login = form.login.trim().to_owned();
-    if let Some(minutes) = state.store.sign_in_blocked(&login, &address.0).await? {
-        let message = format!(
-            "サインインの失敗が続いたため、一時的に受け付けていません。{minutes} 分ほどおいてからお試しください"
-        );
-        return render(next, login, Some(message), StatusCode::TOO_MANY_REQUESTS);
-    }
-    let Some(actor) = state.store.authenticate(&login, &form.password).await? else {
-        state
-            .store
-            .record_sign_in_failure(&login, &address.0)
-            .await?;
-        let message = "ログイン名またはパスワードが違います".to_owned();
-        return render(next, login, Some(message), StatusCode::UNAUTHORIZED);
+    let next = next_path(Some(&form.next), page_shapes(&state));
+    // What cannot be a login name is neither counted by name nor shown back.
+    let login = if sentei_store::valid_login(&form.login) {
+        form.login.trim().to_owned()
+    } else {
+        String::new()
     };
-    state.store.clear_sign_in_failures(&login).await?;
+    // The attempt is counted before the password is verified, so that parallel guesses are
+    // not verified beyond the limit.
+    if let Reservation::Wait { seconds } =
+        state.store.reserve_sign_in(&form.login, &address.0).await?
+    {
+        return render(
+            &state,
+            next,
+            login,
+            Some(wait_message(seconds)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let Some(actor) = state
+        .store
+        .authenticate(&form.login, &form.password)
+        .await?
+    else {
+        let message = "ログイン名またはパスワードが違います".to_owned();
+        return render(&state, next, login, Some(message), StatusCode::UNAUTHORIZED);
+    };
+    state.store.sign_in_succeeded(&login, &address.0).await?;
     let (token, _) = state.store.start_session(&actor).await?;
     let max_age = sentei_store::SESSION_LIFETIME.whole_seconds();
     let mut response = Redirect::to(&next).into_response();
@@ -112,6 +139,13 @@ pub async fn submit(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// Why an attempt is not verified now, and how long to wait.
+pub fn wait_message(seconds: i64) -> String {
+    format!(
+        "サインインの失敗が続いたため、少し間をおいていただいています。{seconds} 秒ほどおいてから、もう一度お試しください"
+    )
 }
 
 pub async fn logout(
@@ -128,49 +162,105 @@ pub async fn logout(
     Ok(response)
 }
 
-/// A redirect target after sign-in: a path on this site only, never another origin.
-fn next_path(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.contains("://") =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+/// A redirect target after sign-in: a path of a page of this site, or `/`.
+///
+/// Browsers read a `Location` loosely: `/\t/evil.example` and `/\\evil.example` lead to
+/// another host, and a line end in it cannot be sent at all. So the target is not cleaned but
+/// recognized: only characters that need no escaping in a URL, a path that is one of the
+/// signed-in pages' route shapes (`shapes`, from the route table), and a plain query.
+/// Anything else is `/`.
+fn next_path(next: Option<&str>, shapes: &[&'static str]) -> String {
+    let Some(next) = next else {
+        return "/".to_owned();
+    };
+    let plain = next.len() <= 512
+        && next.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'/' | b'-' | b'_' | b'.' | b'~' | b'?' | b'=' | b'&' | b'%' | b'+'
+                )
+        });
+    let (path, _query) = next.split_once('?').unwrap_or((next, ""));
+    if plain && shapes.iter().any(|shape| path_fits(path, shape)) {
+        next.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 
-/// The client's address, for throttling; "unknown" when the server cannot tell.
-pub struct ClientAddress(pub String);
+/// Whether `path` is an instance of a route shape such as `/services/{id}`: the same literal
+/// segments, and for each parameter one segment of letters, digits, `.`, `-` or `_` with at
+/// least one letter or digit (never `..`).
+fn path_fits(path: &str, shape: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    let parts: Vec<&str> = shape.split('/').collect();
+    segments.len() == parts.len()
+        && segments.iter().zip(&parts).all(|(segment, part)| {
+            if part.starts_with('{') {
+                segment.bytes().any(|b| b.is_ascii_alphanumeric())
+                    && segment
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+            } else {
+                segment == part
+            }
+        })
+}
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
-    }
+/// The route shapes of the pages a signed-in person may be sent to after signing in: the
+/// `GET` pages of the route table, but the sign-in page itself, static files and vendor links.
+fn page_shapes(state: &AppState) -> &'static [&'static str] {
+    static SHAPES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    SHAPES.get_or_init(|| {
+        crate::routes::build(state.clone())
+            .1
+            .into_iter()
+            .filter(|spec| {
+                spec.method == axum::http::Method::GET
+                    && spec.surface == crate::auth::Surface::Page
+                    && !matches!(
+                        spec.access,
+                        crate::auth::Access::Public | crate::auth::Access::VendorLink
+                    )
+            })
+            .map(|spec| spec.path)
+            .collect()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::next_path;
 
+    const SHAPES: &[&str] = &["/", "/ledger", "/services/{id}", "/profiles/{id}"];
+
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(next_path(Some("/ledger?x=1")), "/ledger?x=1");
-        assert_eq!(next_path(Some("//evil.example/")), "/");
-        assert_eq!(next_path(Some("https://evil.example/")), "/");
-        assert_eq!(next_path(Some("/\\evil.example")), "/");
-        assert_eq!(next_path(None), "/");
+    fn only_pages_of_this_site_are_followed_after_sign_in() {
+        let next = |path: &str| next_path(Some(path), SHAPES);
+        assert_eq!(next("/ledger?x=1&y=%E4%BE%8B"), "/ledger?x=1&y=%E4%BE%8B");
+        assert_eq!(next("/services/12"), "/services/12");
+        assert_eq!(next("/profiles/city-checklist"), "/profiles/city-checklist");
+        for hostile in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/ledger\n",
+            "/\u{3000}/evil.example",
+            "/%2F%2Fevil.example",
+            "/services/12/../../x",
+            "/services/",
+            "/services/..",
+            "/services/1/2",
+            "/api/v1/me",
+            "/unknown",
+            "",
+            "ledger",
+        ] {
+            assert_eq!(next(hostile), "/", "{hostile:?}");
+        }
+        assert_eq!(next_path(None, SHAPES), "/");
     }
 }

@@ -142,8 +142,10 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
 }
 
 /// The pairs of a URL-encoded form body, repeated keys kept (checkbox groups).
-pub fn form_pairs(body: &str) -> Vec<(String, String)> {
-    body.split('&')
+pub fn form_pairs(body: &str) -> Result<Vec<(String, String)>, crate::error::AppError> {
+    crate::extract::bounded_fields(body.as_bytes())?;
+    Ok(body
+        .split('&')
         .filter(|p| !p.is_empty())
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -152,7 +154,7 @@ pub fn form_pairs(body: &str) -> Vec<(String, String)> {
                 crate::auth::form_value(&format!("v={value}"), "v")?,
             ))
         })
-        .collect()
+        .collect())
 }
 
 /// An empty string as None, for optional filters.

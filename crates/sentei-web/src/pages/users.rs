@@ -23,6 +23,8 @@ struct Row {
     department: String,
     role: &'static str,
     role_label: &'static str,
+    /// The signed-in administrator, whose role another administrator changes.
+    me: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -31,14 +33,14 @@ pub struct UsersPage {
     layout: Layout,
     users: Vec<Row>,
     roles: Vec<(&'static str, &'static str)>,
-    new_password: Option<(String, String)>,
+    new_password: Option<(String, String, bool)>,
 }
 
 async fn page(
     state: &AppState,
     signed: &Signed,
     done: Option<&str>,
-    new_password: Option<(String, String)>,
+    new_password: Option<(String, String, bool)>,
 ) -> Result<UsersPage, PageError> {
     let users = state.store.users(&signed.actor).await?;
     Ok(UsersPage {
@@ -46,6 +48,7 @@ async fn page(
         users: users
             .into_iter()
             .map(|u| Row {
+                me: Some(u.id) == signed.actor.user_id(),
                 login: u.login,
                 name: u.display_name,
                 department: u.department,
@@ -101,11 +104,14 @@ pub async fn create(
             },
         )
         .await?;
-    Ok(
-        page(&state, &signed, Some("user"), Some((user.login, password)))
-            .await?
-            .into_response(),
+    Ok(page(
+        &state,
+        &signed,
+        Some("user"),
+        Some((user.login, password, false)),
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -137,11 +143,14 @@ pub async fn reset_password(
     let password = generate_password();
     state
         .store
-        .set_password(&signed.actor, &login, &password)
+        .reset_password(&signed.actor, &login, &password)
         .await?;
-    Ok(
-        page(&state, &signed, Some("password"), Some((login, password)))
-            .await?
-            .into_response(),
+    Ok(page(
+        &state,
+        &signed,
+        Some("password"),
+        Some((login, password, true)),
     )
+    .await?
+    .into_response())
 }

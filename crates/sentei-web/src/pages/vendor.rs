@@ -45,9 +45,10 @@ pub async fn create(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     Path(id): Path<i64>,
-    headers: axum::http::HeaderMap,
     PageForm(form): PageForm<NewLink>,
 ) -> Result<LinkMade, PageError> {
+    // Without a public URL there is no address to give the vendor: refuse before making one.
+    let origin = public_origin(&state)?;
     let (token, link) = state
         .store
         .create_vendor_link(&signed.actor, id, &form.contact, form.days)
@@ -56,7 +57,7 @@ pub async fn create(
         layout: Layout::new("回答リンクを発行しました", Some(&signed), "/services"),
         assessment_id: id,
         contact: link.contact,
-        url: link_url(&state, &headers, &token),
+        url: format!("{origin}{}", link_path(&token)),
         expires: layout::time_with_wareki(link.expires_at),
     })
 }
@@ -66,23 +67,19 @@ pub fn link_path(token: &str) -> String {
     format!("/vendor/{token}")
 }
 
-/// The full address of a link: under the configured public URL, or else the address the
-/// request came to. The page and the API show the same.
-pub(crate) fn link_url(state: &AppState, headers: &axum::http::HeaderMap, token: &str) -> String {
-    let origin = state.config.public_origin.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("127.0.0.1:8080");
-        let scheme = if state.config.secure_cookies {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{host}")
-    });
-    format!("{origin}{}", link_path(token))
+/// The origin links are given under: the configured public URL, never the request's `Host`,
+/// which whoever sends the request chooses (issue 12, finding 12). Without one, links are not
+/// made, and the refusal says how to set it.
+pub(crate) fn public_origin(state: &AppState) -> Result<String, AppError> {
+    state
+        .config
+        .public_origin
+        .clone()
+        .ok_or_else(|| AppError::Refused(NO_PUBLIC_URL.to_owned()))
 }
+
+/// Why links cannot be made without a public URL, and what to do.
+pub const NO_PUBLIC_URL: &str = "回答リンクのアドレスは、設定された公開アドレスからだけ作ります。sentei serve に --public-url（利用者と事業者が開くアドレス。例: --public-url https://sentei.example.lg.jp）を指定して起動し直してください。それまで回答リンクは発行できません";
 
 /// Revokes a link at once.
 pub async fn revoke(
@@ -147,13 +144,17 @@ pub async fn show(
     let stored = state.store.vendor_assessment(&access).await?;
     let (profile, assessment) = super::read_stored(&state, &stored)?;
     let judgement = judge(profile, &assessment);
-    let items = profile
-        .items
-        .iter()
-        .enumerate()
-        .zip(&judgement.items)
-        .filter(|((_, item), judged)| judged.answered_by_people(item))
-        .map(|((index, item), judged)| {
+    // The items shown are those the store lets the link answer: one rule for both.
+    let items = sentei_core::vendor::shown_items(profile, &assessment)
+        .into_iter()
+        .filter_map(|index| {
+            Some((
+                index,
+                profile.items.get(index)?,
+                judgement.items.get(index)?,
+            ))
+        })
+        .map(|(index, item, judged)| {
             let answer = assessment.answer(index);
             VendorItem {
                 index,
@@ -204,7 +205,7 @@ pub async fn save(
     uri: axum::http::Uri,
     body: String,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
+    let pairs = form_pairs(&body)?;
     let get = |key: String| {
         pairs
             .iter()

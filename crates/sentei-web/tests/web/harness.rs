@@ -16,6 +16,9 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The public URL of the fixture's server.
+pub const ORIGIN: &str = "http://sentei.example.lg.jp";
+
 pub const APPROVABLE: &str = "profile: city-checklist\nservice: { name: x, provider: y }\nfacts: { classification: \"2\", certifications: [ismap] }\nanswers: { default: met }\n";
 
 /// The same assessment as JSON, for the API.
@@ -45,9 +48,11 @@ pub struct Reply {
 
 impl Web {
     pub async fn new() -> Web {
+        // As it is configured where links are made: the address people use is known.
         Web::with_config(WebConfig {
             secure_cookies: false,
-            public_origin: None,
+            public_origin: Some(ORIGIN.to_owned()),
+            ..Default::default()
         })
         .await
     }
@@ -164,8 +169,46 @@ impl Web {
 
     /// A fresh session of a role: (cookie header, CSRF token).
     pub async fn session(&self, role: UserRole) -> (String, String) {
-        let (token, session) = self.store.start_session(self.actor(role)).await.unwrap();
+        self.session_of(self.actor(role)).await
+    }
+
+    /// A fresh session of any user: (cookie header, CSRF token).
+    pub async fn session_of(&self, actor: &Actor) -> (String, String) {
+        let (token, session) = self.store.start_session(actor).await.unwrap();
         (format!("sentei_session={token}"), session.csrf_token)
+    }
+
+    /// Adds a user of the fixture's municipality and signs them in.
+    pub async fn add_user(&self, login: &str, department: &str, role: UserRole) -> Actor {
+        let new = NewUser {
+            login: login.to_owned(),
+            display_name: format!("{login} さん"),
+            department: department.to_owned(),
+            role,
+            password: PASSWORD.to_owned(),
+        };
+        self.store
+            .add_user(self.actor(UserRole::Admin), new)
+            .await
+            .unwrap();
+        self.store
+            .authenticate(login, PASSWORD)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// POST a form as a user, with its CSRF token added.
+    pub async fn post_as(&self, actor: &Actor, path: &str, form: &str) -> Reply {
+        let (cookie, csrf) = self.session_of(actor).await;
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={csrf}&{form}")))
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
@@ -244,7 +287,10 @@ impl Web {
     /// A token for a role's API calls.
     pub async fn token(&self, role: UserRole) -> String {
         self.store
-            .create_token(self.actor(role), "tests")
+            .create_token(
+                self.actor(role),
+                &sentei_store::NewToken::new("tests", sentei_core::access::Scope::ReadWrite),
+            )
             .await
             .unwrap()
             .0

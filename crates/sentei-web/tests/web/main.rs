@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod api_exchange;
+mod hardening;
 mod harness;
 mod ledger_import;
 mod lifecycle;

@@ -148,10 +148,13 @@ async fn a_save_over_someone_elses_keeps_what_you_typed() {
     let id = fresh_assessment(&web).await;
     let path = format!("/assessments/{id}");
     let i = answerable(&web, "city-checklist")[0];
-    // Someone else saves first, from the same version 1.
+    // Someone else of the same department saves first, from the same version 1.
+    let colleague = web
+        .add_user("kimura", "情報政策課", UserRole::Applicant)
+        .await;
     let first = web
-        .post(
-            UserRole::Approver,
+        .post_as(
+            &colleague,
             &path,
             &format!("version=1&model=saas&f.classification=2&cert=ismap&s.{i}=met"),
         )

@@ -124,6 +124,7 @@ async fn a_configured_public_origin_is_the_only_one_accepted() {
     let web = Web::with_config(WebConfig {
         secure_cookies: true,
         public_origin: Some("https://sentei.example.lg.jp".to_owned()),
+        ..Default::default()
     })
     .await;
     let (cookie, csrf) = web.session(UserRole::Applicant).await;
@@ -213,6 +214,7 @@ async fn over_https_the_session_cookie_is_secure() {
     let web = Web::with_config(WebConfig {
         secure_cookies: true,
         public_origin: Some("https://sentei.example.lg.jp".to_owned()),
+        ..Default::default()
     })
     .await;
     let reply = sign_in(&web, "tanaka", PASSWORD).await;
@@ -243,7 +245,7 @@ async fn sign_in_without_the_form_token_is_refused() {
 }
 
 #[tokio::test]
-async fn repeated_failures_block_the_account_for_a_while() {
+async fn repeated_failures_slow_the_account_down() {
     let web = Web::new().await;
     for attempt in 1..=5 {
         let reply = sign_in(&web, "tanaka", "wrong password").await;

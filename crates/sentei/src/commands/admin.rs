@@ -199,11 +199,14 @@ pub async fn user(
             password_stdin,
         } => {
             let (password, generated) = password(password_stdin)?;
-            store
-                .set_password(&operator, &login, &password)
+            let ended = store
+                .reset_password(&operator, &login, &password)
                 .await
                 .map_err(|e| store_failure(&e))?;
-            let mut out = format!("{login} のパスワードを変更しました\n");
+            let mut out = format!(
+                "{login} のパスワードを変更しました（サインイン {} 件と API トークン {} 件を無効にしました）\n",
+                ended.sessions, ended.tokens
+            );
             if generated {
                 out.push_str(&format!(
                     "新しいパスワード（この一度だけ表示します）: {password}\n"

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sentei_core::ledger::ImportedEntry;
 use sentei_exchange::ledger_import::{self, LedgerFile};
-use sentei_store::LedgerImportPlan;
+use sentei_store::{ImportSource, LedgerImportPlan};
 
 use super::{open, operator, store_failure};
 use crate::config::Config;
@@ -40,7 +40,8 @@ pub async fn import(
     let plan = if dry_run {
         store.plan_ledger_import(&actor, &read.rows).await
     } else {
-        store.import_ledger(&actor, &name, &read.rows).await
+        let source = ImportSource::of(&name, &bytes);
+        store.import_ledger(&actor, &source, &read.rows).await
     }
     .map_err(|e| store_failure(&e))?;
     Ok(report(&name, &read, &plan, dry_run))

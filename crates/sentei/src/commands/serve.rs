@@ -43,10 +43,19 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| Failure::usage(format!("{} で待ち受けられません（{e}）", options.listen)))?;
+    let bound = listener.local_addr().ok();
+    // The demo on this computer needs no --public-url: its own loopback address is the one
+    // its user opens. Anywhere else the address people use must be configured, never guessed
+    // from requests (vendor links are built from it).
     let origin = options
         .public_url
         .as_deref()
-        .map(|u| u.trim_end_matches('/').to_owned());
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .or_else(|| {
+            bound
+                .filter(|a| options.demo && a.ip().is_loopback())
+                .map(|a| format!("http://{a}"))
+        });
     let catalog = Arc::new(catalog);
     // Kept verdicts are brought up to the profiles being served, in the background so that
     // starting is not held up; pages judge afresh meanwhile.
@@ -73,6 +82,8 @@ pub async fn serve(
         config: Arc::new(WebConfig {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            max_token_days: config.max_token_days.unwrap_or(0),
         }),
     };
     let address = listener

@@ -31,7 +31,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
         "{first}"
     );
     // Every migration is applied, in order, the first time; none the second.
-    for version in 1..=4 {
+    for version in 1..=5 {
         assert!(
             first.contains(&format!("適用しました: 版 {version}")),
             "{first}"
@@ -39,7 +39,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
     }
     assert!(dir.path().join("sentei-data/sentei.db").exists());
     let again = ok(dir.path(), &["db", "migrate"]);
-    assert!(again.contains("スキーマは最新です（版 4）"), "{again}");
+    assert!(again.contains("スキーマは最新です（版 5）"), "{again}");
 }
 
 #[test]
@@ -407,4 +407,60 @@ fn the_demo_has_entries_expiring_soon_expired_changed_and_being_renewed() {
         .filter(|e| e["expired"] == true)
         .count();
     assert_eq!(expired, 1, "{json}");
+}
+
+/// Issue 12, finding 6: `sentei user passwd` left the user's sessions and API tokens working.
+#[test]
+fn issue_12_user_passwd_ends_the_users_sessions_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["org", "add", "shunan", "周南市"]);
+    let out = sentei(
+        d,
+        &[
+            "user",
+            "add",
+            "suzuki",
+            "--name",
+            "鈴木",
+            "--department",
+            "情報政策課",
+            "--role",
+            "approver",
+            "--password-stdin",
+        ],
+        Some("my own long password\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let url = sentei_store::DatabaseUrl::sqlite(&d.join("sentei-data/sentei.db"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (session, token) = runtime.block_on(async {
+        let store = sentei_store::Store::open(&url).await.unwrap();
+        let me = store
+            .authenticate("suzuki", "my own long password")
+            .await
+            .unwrap()
+            .unwrap();
+        let (session, _) = store.start_session(&me).await.unwrap();
+        let (token, _) = store
+            .create_token(
+                &me,
+                &sentei_store::NewToken::new("集計", sentei_core::access::Scope::ReadWrite),
+            )
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+        (session, token)
+    });
+    let changed = ok(d, &["user", "passwd", "suzuki"]);
+    assert!(
+        changed.contains("サインイン 1 件と API トークン 1 件を無効にしました"),
+        "{changed}"
+    );
+    runtime.block_on(async {
+        let store = sentei_store::Store::open(&url).await.unwrap();
+        assert!(store.session(&session).await.unwrap().is_none());
+        assert!(store.token_actor(&token).await.unwrap().is_none());
+        store.close().await.unwrap();
+    });
 }
