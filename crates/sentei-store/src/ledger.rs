@@ -74,9 +74,65 @@ pub struct LedgerQuery {
     pub expiring_within: Option<u16>,
     /// Only active entries whose period ended before `today` (期限切れ), ending first first.
     pub expired_only: bool,
+    /// Exactly this applicant's department (e.g. 市民課).
+    pub department: Option<String>,
+    /// The column to order by; `None` is the ledger's own order (see [`LedgerOrder`]).
+    pub order: Option<LedgerOrder>,
+    /// Largest first, for `order`.
+    pub descending: bool,
     pub today: Option<Date>,
     pub page: u64,
     pub page_size: u64,
+}
+
+/// A column the ledger can be ordered by, as people sort a table by its headings. Without
+/// one, the ledger's own order: ending soonest first when asking for expiring entries,
+/// otherwise by service name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LedgerOrder {
+    Number,
+    Service,
+    Provider,
+    Classification,
+    PeriodEnd,
+    Department,
+}
+
+impl LedgerOrder {
+    /// The order named in a page's query (`sort=service`).
+    pub fn parse(name: &str) -> Option<LedgerOrder> {
+        Some(match name {
+            "number" => LedgerOrder::Number,
+            "service" => LedgerOrder::Service,
+            "provider" => LedgerOrder::Provider,
+            "classification" => LedgerOrder::Classification,
+            "period" => LedgerOrder::PeriodEnd,
+            "department" => LedgerOrder::Department,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LedgerOrder::Number => "number",
+            LedgerOrder::Service => "service",
+            LedgerOrder::Provider => "provider",
+            LedgerOrder::Classification => "classification",
+            LedgerOrder::PeriodEnd => "period",
+            LedgerOrder::Department => "department",
+        }
+    }
+
+    fn column(self) -> ledger_entry::Column {
+        match self {
+            LedgerOrder::Number => ledger_entry::Column::Id,
+            LedgerOrder::Service => ledger_entry::Column::ServiceName,
+            LedgerOrder::Provider => ledger_entry::Column::Provider,
+            LedgerOrder::Classification => ledger_entry::Column::Classification,
+            LedgerOrder::PeriodEnd => ledger_entry::Column::PeriodEnd,
+            LedgerOrder::Department => ledger_entry::Column::ApplicantDepartment,
+        }
+    }
 }
 
 impl Store {
@@ -103,7 +159,8 @@ impl Store {
         // they answer; it runs at the same time on a second connection.
         let counted = query.search.trim().is_empty()
             && query.expiring_within.is_none()
-            && !query.expired_only;
+            && !query.expired_only
+            && query.department.is_none();
         let for_count = select.clone();
         let count = async move {
             if counted {
@@ -123,7 +180,7 @@ impl Store {
                 for_count.count(&self.db).await
             }
         };
-        let page_ids = in_ledger_order(select, expiring)
+        let page_ids = in_ledger_order(select, expiring, query)
             .select_only()
             .column(ledger_entry::Column::Id)
             .offset((page - 1) * page_size)
@@ -132,6 +189,7 @@ impl Store {
         let rows = in_ledger_order(
             ledger_entry::Entity::find().filter(ledger_entry::Column::Id.in_subquery(page_ids)),
             expiring,
+            query,
         )
         .all(&self.db);
         let (total, rows) = tokio::join!(count, rows);
@@ -158,7 +216,9 @@ impl Store {
     ) -> Result<Vec<LedgerEntryView>, StoreError> {
         actor.require(Capability::Read)?;
         let (select, expiring) = selected(actor, query)?;
-        let rows = in_ledger_order(select, expiring).all(&self.db).await?;
+        let rows = in_ledger_order(select, expiring, query)
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(entry_view).collect())
     }
 
@@ -308,6 +368,10 @@ fn selected(
     if let Some(classification) = &query.classification {
         select = select.filter(ledger_entry::Column::Classification.eq(classification.as_str()));
     }
+    if let Some(department) = &query.department {
+        crate::query_text(department, "絞り込みの値")?;
+        select = select.filter(ledger_entry::Column::ApplicantDepartment.eq(department.as_str()));
+    }
     if !query.search.trim().is_empty() {
         select = select.filter(
             Condition::any()
@@ -333,18 +397,43 @@ fn selected(
     ))
 }
 
-/// The ledger's order: the entries ending soonest first when asking for expiring ones,
-/// otherwise by service name; then by id, so pages never overlap.
+/// The ledger's order: by the column asked for; else the entries ending soonest first when
+/// asking for expiring ones, otherwise by service name; then by id, so pages never overlap.
 fn in_ledger_order(
     select: sea_orm::Select<ledger_entry::Entity>,
     expiring: bool,
+    query: &LedgerQuery,
 ) -> sea_orm::Select<ledger_entry::Entity> {
-    let select = if expiring {
-        select.order_by_asc(ledger_entry::Column::PeriodEnd)
-    } else {
-        select.order_by_asc(ledger_entry::Column::ServiceName)
+    let column = match query.order {
+        Some(order) => order.column(),
+        None if expiring => ledger_entry::Column::PeriodEnd,
+        None => ledger_entry::Column::ServiceName,
     };
-    select.order_by_asc(ledger_entry::Column::Id)
+    let direction = if query.order.is_some() && query.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    select
+        .order_by(column, direction.clone())
+        .order_by(ledger_entry::Column::Id, direction)
+}
+
+impl Store {
+    /// The departments that appear in the organization's ledger, for its filter.
+    pub async fn ledger_departments(&self, actor: &Actor) -> Result<Vec<String>, StoreError> {
+        actor.require(Capability::Read)?;
+        let rows: Vec<String> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::ApplicantDepartment)
+            .distinct()
+            .filter(ledger_entry::Column::OrgId.eq(actor.org_id()))
+            .order_by_asc(ledger_entry::Column::ApplicantDepartment)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().filter(|d| !d.trim().is_empty()).collect())
+    }
 }
 
 fn entry_view(e: ledger_entry::Model) -> LedgerEntryView {

@@ -39,7 +39,7 @@ pub use auth_cache::TTL as AUTH_CACHE_TTL;
 pub use backup::{RestoreReport, ServingLock, restore};
 pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use error::StoreError;
-pub use ledger::{LedgerEntryView, LedgerQuery, LedgerVersionView};
+pub use ledger::{LedgerEntryView, LedgerOrder, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
 pub use organizations::OrganizationView;

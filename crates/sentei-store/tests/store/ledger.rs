@@ -2,7 +2,7 @@
 
 use sentei_core::ledger::ChangeKind;
 use sentei_core::workflow::Action;
-use sentei_store::{LedgerQuery, StoreError};
+use sentei_store::{LedgerOrder, LedgerQuery, StoreError};
 use time::macros::date;
 
 use crate::both;
@@ -133,6 +133,87 @@ both!(only_the_approver_keeps_the_ledger, |f| {
         );
     }
 });
+
+both!(
+    the_ledger_sorts_by_a_column_and_filters_by_department,
+    |f| {
+        let ids = [
+            approved_entry(&f).await,
+            approved_entry(&f).await,
+            approved_entry(&f).await,
+        ];
+        // Give each its own department and end of period.
+        for (n, (id, department, end)) in [
+            (ids[0], "税務課", date!(2027 - 06 - 30)),
+            (ids[1], "市民課", date!(2027 - 01 - 31)),
+            (ids[2], "税務課", date!(2028 - 03 - 31)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut fields = f.store.ledger_entry(&f.approver, id).await.unwrap().fields;
+            fields.applicant_department = department.to_owned();
+            fields.period_end = end;
+            fields.service_name = format!("サービス{}", 3 - n);
+            f.store
+                .change_ledger(&f.approver, id, 1, fields, "訂正")
+                .await
+                .unwrap();
+        }
+        let listed = |query: LedgerQuery| {
+            let store = f.store.clone();
+            let auditor = f.auditor.clone();
+            async move {
+                store
+                    .ledger(&auditor, &query)
+                    .await
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|e| e.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let by = |order, descending| LedgerQuery {
+            order: Some(order),
+            descending,
+            page_size: 50,
+            ..Default::default()
+        };
+        assert_eq!(
+            listed(by(LedgerOrder::PeriodEnd, false)).await,
+            [ids[1], ids[0], ids[2]]
+        );
+        assert_eq!(
+            listed(by(LedgerOrder::PeriodEnd, true)).await,
+            [ids[2], ids[0], ids[1]]
+        );
+        assert_eq!(
+            listed(by(LedgerOrder::Service, false)).await,
+            [ids[2], ids[1], ids[0]]
+        );
+        assert_eq!(
+            listed(by(LedgerOrder::Number, true)).await,
+            [ids[2], ids[1], ids[0]]
+        );
+        let tax = LedgerQuery {
+            department: Some("税務課".to_owned()),
+            order: Some(LedgerOrder::Number),
+            page_size: 50,
+            ..Default::default()
+        };
+        assert_eq!(listed(tax.clone()).await, [ids[0], ids[2]]);
+        let page = f.store.ledger(&f.auditor, &tax).await.unwrap();
+        assert_eq!(
+            page.total, 2,
+            "the total counts the department's entries only"
+        );
+        assert_eq!(
+            f.store.ledger_departments(&f.auditor).await.unwrap(),
+            ["市民課", "税務課"]
+        );
+    }
+);
 
 both!(entries_expiring_soon_are_listed_expired_first, |f| {
     // Four entries ending 2027-03-31; move three of them.

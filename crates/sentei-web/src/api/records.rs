@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
 
 use crate::extract::ApiJson;
-use sentei_store::{LedgerEntryView, LedgerQuery};
+use sentei_store::{LedgerEntryView, LedgerOrder, LedgerQuery};
 
 use super::types::*;
 use super::{application_body, date, nonempty, time_text};
@@ -45,6 +45,16 @@ pub async fn ledger(
                 include_abolished: f.include_abolished,
                 expiring_within: f.expiring,
                 expired_only: f.expired,
+                department: nonempty(f.department),
+                order: match f.sort.as_deref() {
+                    None | Some("") => None,
+                    Some(name) => Some(LedgerOrder::parse(name).ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "並べ替えの列 `{name}` はありません（number, service, provider, classification, period, department のいずれか）"
+                        ))
+                    })?),
+                },
+                descending: f.dir.as_deref() == Some("desc"),
                 today: Some(layout::today()),
                 page: f.page,
                 page_size: f.page_size,

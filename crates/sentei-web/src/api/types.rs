@@ -322,6 +322,13 @@ pub struct LedgerFilters {
     pub expired: bool,
     #[serde(default)]
     pub include_abolished: bool,
+    /// Only entries of this applicant's department (e.g. 市民課).
+    pub department: Option<String>,
+    /// Order by `number`, `service`, `provider`, `classification`, `period` (its end) or
+    /// `department`; without it, the ledger's own order.
+    pub sort: Option<String>,
+    /// `desc` for largest first.
+    pub dir: Option<String>,
     #[serde(default)]
     pub page: u64,
     #[serde(default)]

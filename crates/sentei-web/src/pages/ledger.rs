@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use sentei_core::access::Capability;
 use sentei_core::facts::CLASSIFICATIONS;
-use sentei_store::{LedgerQuery, MAX_PAGE_SIZE};
+use sentei_store::{LedgerOrder, LedgerQuery, MAX_PAGE_SIZE};
 use serde::Deserialize;
 
 use crate::auth::Signed;
@@ -26,6 +26,11 @@ pub struct Filters {
     classification: Option<String>,
     expiring: Option<String>,
     abolished: Option<String>,
+    /// Only this applicant's department.
+    department: Option<String>,
+    /// The column to order by (`service`, `period`, …) and `desc` for largest first.
+    sort: Option<String>,
+    dir: Option<String>,
     #[serde(default)]
     page: u64,
     /// `cp932` for Shift_JIS; UTF-8 with a byte-order mark otherwise.
@@ -42,29 +47,84 @@ impl Filters {
             include_abolished: self.abolished.is_some(),
             expiring_within: self.expiring.as_deref().and_then(|d| d.parse().ok()),
             expired_only: self.expiring.as_deref() == Some("expired"),
+            department: nonempty(&self.department),
+            order: self.sort.as_deref().and_then(LedgerOrder::parse),
+            descending: self.dir.as_deref() == Some("desc"),
             today: Some(layout::today()),
             page: self.page,
             page_size,
         }
     }
 
-    fn query_string(&self) -> String {
+    /// The filters (without the order), for downloads and for the headings' sort links.
+    fn filter_string(&self) -> String {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         query_string(&[
             ("search", &self.search),
             ("classification", &text(&self.classification)),
             ("expiring", &text(&self.expiring)),
             ("abolished", &text(&self.abolished)),
+            ("department", &text(&self.department)),
         ])
     }
+
+    /// The filters and the order, for the pager and for downloads in the order shown.
+    fn query_string(&self) -> String {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let filters = self.filter_string();
+        let order = query_string(&[("sort", &text(&self.sort)), ("dir", &text(&self.dir))]);
+        [filters, order]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// A column heading that sorts by it: the link, and the mark of the current order.
+    fn heading(&self, order: LedgerOrder, label: &'static str) -> Heading {
+        let current = self.sort.as_deref().and_then(LedgerOrder::parse) == Some(order);
+        let descending = current && self.dir.as_deref() == Some("desc");
+        let next = if current && !descending {
+            "desc"
+        } else {
+            "asc"
+        };
+        let filters = self.filter_string();
+        let sort = query_string(&[("sort", order.name()), ("dir", next)]);
+        let href = if filters.is_empty() {
+            format!("/ledger?{sort}")
+        } else {
+            format!("/ledger?{filters}&{sort}")
+        };
+        Heading {
+            label,
+            href,
+            sorted: match (current, descending) {
+                (false, _) => "none",
+                (true, false) => "ascending",
+                (true, true) => "descending",
+            },
+        }
+    }
+}
+
+/// A sortable column heading.
+struct Heading {
+    label: &'static str,
+    href: String,
+    /// `aria-sort`: `none`, `ascending` or `descending`.
+    sorted: &'static str,
 }
 
 struct Row {
     id: i64,
     service: String,
     provider: String,
+    purpose: String,
     classification: String,
-    period: String,
+    start: String,
+    end: String,
+    department: String,
     applicant: String,
     scope: String,
     status: &'static str,
@@ -80,6 +140,8 @@ pub struct ListPage {
     expiring: String,
     abolished: bool,
     classifications: Vec<(String, String, bool)>,
+    departments: Vec<(String, String, bool)>,
+    headings: Vec<Heading>,
     filter_query: String,
     rows: Vec<Row>,
     pager: Pager,
@@ -91,10 +153,11 @@ pub async fn list(
     Extension(signed): Extension<Signed>,
     Query(filters): Query<Filters>,
 ) -> Result<ListPage, PageError> {
-    let page = state
-        .store
-        .ledger(&signed.actor, &filters.query(50))
-        .await?;
+    let query = filters.query(50);
+    let (page, departments) = tokio::try_join!(
+        state.store.ledger(&signed.actor, &query),
+        state.store.ledger_departments(&signed.actor),
+    )?;
     let filter_query = filters.query_string();
     let today = layout::today();
     Ok(ListPage {
@@ -105,6 +168,18 @@ pub async fn list(
             CLASSIFICATIONS.iter().map(|c| (c.label, c.label)),
             filters.classification.as_deref().unwrap_or(""),
         ),
+        departments: options(
+            departments.iter().map(|d| (d.as_str(), d.as_str())),
+            filters.department.as_deref().unwrap_or(""),
+        ),
+        headings: vec![
+            filters.heading(LedgerOrder::Number, "番号"),
+            filters.heading(LedgerOrder::Service, "(ア) サービス"),
+            filters.heading(LedgerOrder::Provider, "(イ) 提供者"),
+            filters.heading(LedgerOrder::Classification, "(エ) 格付"),
+            filters.heading(LedgerOrder::PeriodEnd, "(オ) 利用期間"),
+            filters.heading(LedgerOrder::Department, "(カ) 申請者"),
+        ],
         rows: page
             .items
             .iter()
@@ -112,12 +187,12 @@ pub async fn list(
                 id: e.id,
                 service: e.fields.service_name.clone(),
                 provider: e.fields.provider.clone(),
+                purpose: e.fields.purpose.clone(),
                 classification: e.fields.classification.clone(),
-                period: format!("{} 〜 {}", e.fields.period_start, e.fields.period_end),
-                applicant: format!(
-                    "{} {}",
-                    e.fields.applicant_department, e.fields.applicant_name
-                ),
+                start: layout::date(e.fields.period_start),
+                end: layout::date(e.fields.period_end),
+                department: e.fields.applicant_department.clone(),
+                applicant: e.fields.applicant_name.clone(),
                 scope: e.fields.user_scope.clone(),
                 status: e.state_label(today),
                 state: if e.abolished {

@@ -473,3 +473,68 @@ async fn the_printable_report_shows_the_decision_every_item_and_the_history_in_j
             .contains(&format!("/applications/{id}/report"))
     );
 }
+
+/// Issue 13: the ledger page links each service to its entry, shows (ウ) 利用目的, sorts by a
+/// heading, filters by department, and keeps dates and statuses whole.
+#[tokio::test]
+async fn the_ledger_page_sorts_filters_and_links_its_entries() {
+    let web = Web::new().await;
+    let page = web.get(Some(UserRole::Auditor), "/ledger").await;
+    assert_eq!(page.status, 200);
+    let entry = format!("/ledger/{}", web.ledger);
+    assert!(
+        page.body.matches(&format!("href=\"{entry}\"")).count() >= 2,
+        "the number and the service name link to the entry"
+    );
+    assert!(page.body.contains("(ウ) 利用目的"));
+    assert!(
+        page.body.contains("class=\"table-wrap\""),
+        "the table scrolls in its own box"
+    );
+    assert!(
+        page.body.contains("class=\"nowrap s-"),
+        "statuses do not break"
+    );
+    let start = page.body.find("<thead>").unwrap();
+    assert!(
+        page.body
+            .contains("href=\"/ledger?sort=period&#38;dir=asc\""),
+        "{}",
+        &page.body[start..start + 600]
+    );
+    let sorted = web
+        .get(Some(UserRole::Auditor), "/ledger?sort=period&dir=asc")
+        .await;
+    assert!(sorted.body.contains("aria-sort=\"ascending\""));
+    assert!(
+        sorted
+            .body
+            .contains("href=\"/ledger?sort=period&#38;dir=desc\""),
+        "pressed again, the order turns"
+    );
+    let entry_row = web
+        .store
+        .ledger_entry(web.actor(UserRole::Auditor), web.ledger)
+        .await
+        .unwrap();
+    let department = entry_row.fields.applicant_department.clone();
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{department}\">"))
+    );
+    let mine = web
+        .get(
+            Some(UserRole::Auditor),
+            &format!("/ledger?department={}", enc(&department)),
+        )
+        .await;
+    assert!(mine.body.contains(&format!("href=\"{entry}\"")));
+    let other = web
+        .get(
+            Some(UserRole::Auditor),
+            &format!("/ledger?department={}", enc("存在しない課")),
+        )
+        .await;
+    assert!(!other.body.contains(&format!("href=\"{entry}\"")));
+    assert!(other.body.contains("0 件"));
+}
