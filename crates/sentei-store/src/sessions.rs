@@ -113,6 +113,7 @@ impl Store {
     /// still active.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let key = format!("s:{}", hash(token));
+        let generation = self.auth.generation();
         let now = crate::now();
         if let Some(Signed::Session {
             session,
@@ -154,6 +155,7 @@ impl Store {
                 session: session.clone(),
                 expires_at: row.expires_at,
             },
+            generation,
         );
         Ok(Some(session))
     }
@@ -356,6 +358,7 @@ impl Store {
             return Ok(None);
         }
         let key = format!("t:{}", hash(token));
+        let generation = self.auth.generation();
         if let Some(Signed::Token(actor)) = self.auth.get(&key) {
             return Ok(Some(actor));
         }
@@ -380,7 +383,7 @@ impl Store {
             Some(user) if user.active => Actor::from_user(&user)?,
             _ => return Ok(None),
         };
-        self.auth.put(key, Signed::Token(actor.clone()));
+        self.auth.put(key, Signed::Token(actor.clone()), generation);
         Ok(Some(actor))
     }
 }

@@ -22,6 +22,8 @@ pub struct NewUser {
     pub department: String,
     pub role: UserRole,
     pub password: String,
+    /// Empty when not known.
+    pub email: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +32,7 @@ pub struct UserView {
     pub login: String,
     pub display_name: String,
     pub department: String,
+    pub email: String,
     pub role: UserRole,
     pub active: bool,
 }
@@ -41,6 +44,8 @@ impl Store {
         let login = check_login(&new.login)?;
         let display_name = text_field(&new.display_name, "氏名", 200, true)?;
         let department = text_field(&new.department, "所属", 200, true)?;
+        let email = sentei_core::people::parse_email(&new.email)
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
         let hash = hash_password(&new.password).await?;
         if user::Entity::find()
             .filter(user::Column::Login.eq(&login))
@@ -64,16 +69,18 @@ impl Store {
             active: Set(true),
             created_at: Set(now),
             password_changed_at: Set(now),
+            email: Set(email),
             ..Default::default()
         })
         .exec_with_returning(&txn)
         .await?;
-        audit::append(
+        audit::append_summarized(
             &txn,
             actor,
             "user.add",
             &format!("user:{}", row.id),
             &json!({ "login": row.login, "role": row.role, "department": row.department }),
+            &crate::people::added_summary(&row),
         )
         .await?;
         txn.commit().await?;
@@ -92,6 +99,8 @@ impl Store {
             .collect()
     }
 
+    /// Gives a user another role; refused when it would leave the organization without an
+    /// active administrator (`sentei_core::people`).
     pub async fn set_role(
         &self,
         actor: &Actor,
@@ -99,21 +108,35 @@ impl Store {
         role: UserRole,
     ) -> Result<UserView, StoreError> {
         actor.require(Capability::Administer)?;
-        let row = self.user_in_org(actor, login).await?;
         let txn = self.begin_write(actor.org_id()).await?;
+        let before = crate::people::member_in(&txn, actor, login).await?;
+        crate::people::check(
+            &txn,
+            actor,
+            &before,
+            sentei_core::people::Change::SetRole(role),
+        )
+        .await?;
         let row = user::Entity::update(user::ActiveModel {
-            id: Set(row.id),
+            id: Set(before.id),
             role: Set(role.as_str().to_owned()),
             ..Default::default()
         })
         .exec(&txn)
         .await?;
-        audit::append(
+        let mut summary = sentei_core::audit::Summary::new();
+        summary.value("ログイン名", &row.login).change(
+            "役割",
+            crate::people::role_label(&before.role),
+            role.label(),
+        );
+        audit::append_summarized(
             &txn,
             actor,
             "user.set_role",
             &format!("user:{}", row.id),
             &json!({ "login": row.login, "role": row.role }),
+            &summary,
         )
         .await?;
         txn.commit().await?;
@@ -269,7 +292,7 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-fn check_login(login: &str) -> Result<String, StoreError> {
+pub(crate) fn check_login(login: &str) -> Result<String, StoreError> {
     let login = login.trim();
     let valid = (3..=64).contains(&login.len())
         && login
@@ -284,7 +307,7 @@ fn check_login(login: &str) -> Result<String, StoreError> {
     }
 }
 
-async fn hash_password(password: &str) -> Result<String, StoreError> {
+pub(crate) async fn hash_password(password: &str) -> Result<String, StoreError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(StoreError::Rejected(format!(
@@ -303,7 +326,7 @@ async fn hash_password(password: &str) -> Result<String, StoreError> {
     .map_err(|e| StoreError::Rejected(format!("パスワードを処理できません（{e}）")))?
 }
 
-fn view(row: user::Model) -> Result<UserView, StoreError> {
+pub(crate) fn view(row: user::Model) -> Result<UserView, StoreError> {
     let role = UserRole::parse(&row.role).ok_or_else(|| {
         StoreError::Rejected(format!(
             "利用者 {} の役割 `{}` が不明です",
@@ -315,6 +338,7 @@ fn view(row: user::Model) -> Result<UserView, StoreError> {
         login: row.login,
         display_name: row.display_name,
         department: row.department,
+        email: row.email,
         role,
         active: row.active,
     })

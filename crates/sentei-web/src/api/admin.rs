@@ -62,6 +62,7 @@ pub async fn create_user(
                 department: body.department,
                 role,
                 password: password.clone(),
+                email: String::new(),
             },
         )
         .await?;

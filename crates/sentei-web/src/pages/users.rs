@@ -98,6 +98,7 @@ pub async fn create(
                 department: form.department,
                 role: role(&form.role)?,
                 password: password.clone(),
+                email: String::new(),
             },
         )
         .await?;

@@ -74,6 +74,7 @@ impl Web {
                 department: "情報政策課".to_owned(),
                 role,
                 password: PASSWORD.to_owned(),
+                email: String::new(),
             };
             store.add_user(&operator, new).await.unwrap();
             actors.push((

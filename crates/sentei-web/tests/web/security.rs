@@ -462,6 +462,7 @@ async fn one_municipality_never_sees_another_ones_records() {
         department: "総務課".to_owned(),
         role: UserRole::Approver,
         password: PASSWORD.to_owned(),
+        email: String::new(),
     };
     web.store.add_user(&operator, user).await.unwrap();
     let other = web

@@ -142,6 +142,7 @@ pub async fn user(
                         department,
                         role: role_of(role),
                         password: password.clone(),
+                        email: String::new(),
                     },
                 )
                 .await

@@ -129,6 +129,7 @@ async fn first_run(store: &Store, org_name: &str) -> Result<(), Failure> {
                 department: "情報政策課".to_owned(),
                 role: UserRole::Admin,
                 password: password.clone(),
+                email: String::new(),
             },
         )
         .await
