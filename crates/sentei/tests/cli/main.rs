@@ -8,6 +8,7 @@ mod commands;
 mod durability;
 mod ledger_import;
 mod ops;
+mod people;
 mod scenarios;
 mod sheets;
 
