@@ -139,7 +139,7 @@ pub const MAX_IMPORTED_USERS: usize = 2_000;
 
 /// One row of a users file (the April transfers), as read: the store adds the user or brings an
 /// existing one to this.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportedUser {
     /// Where the row is in the file, for messages: 「5行目」.
     pub place: String,

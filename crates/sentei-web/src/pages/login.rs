@@ -97,6 +97,11 @@ pub async fn submit(
             .store
             .record_sign_in_failure(&login, &address.0)
             .await?;
+        // In the audit trail as well, for the people who read it (never the password).
+        state
+            .store
+            .record_failed_sign_in(&login, &address.0)
+            .await?;
         let message = "ログイン名またはパスワードが違います".to_owned();
         return render(next, login, Some(message), StatusCode::UNAUTHORIZED);
     };
