@@ -4,6 +4,7 @@
 
 mod browser;
 mod browser_frozen;
+mod browser_people;
 mod commands;
 mod durability;
 mod ledger_import;
