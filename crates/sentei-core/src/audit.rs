@@ -7,6 +7,10 @@
 //! The chain proves the records agree with each other; it cannot tell that the newest records
 //! were cut off. Operators who need that keep the head hash that `sentei audit verify` prints
 //! somewhere else and compare.
+//!
+//! A digest proves a change but tells a person nothing, so records since schema version 5 also
+//! carry a [`Summary`] in Japanese (「所属: 市民課 → 情報政策課」), covered by the hash like every
+//! other field; older records have none and hash as they always did.
 
 use std::fmt;
 
@@ -30,6 +34,8 @@ pub struct AuditEntry {
     pub object: String,
     /// SHA-256 (hex) of the change, see [`digest_of`].
     pub digest: String,
+    /// What changed, for people (see [`Summary`]); `None` on records made before summaries.
+    pub summary: Option<String>,
 }
 
 /// A record as stored: the entry with its chain hashes.
@@ -61,6 +67,12 @@ pub fn chain_hash(prev_hash: &str, entry: &AuditEntry) -> String {
     ] {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field);
+    }
+    // An eighth field only when there is a summary: records made before summaries keep their
+    // hashes, and a summary (even an empty one) cannot be added or removed unnoticed.
+    if let Some(summary) = &entry.summary {
+        hasher.update((summary.len() as u64).to_be_bytes());
+        hasher.update(summary.as_bytes());
     }
     hex(&hasher.finalize())
 }
@@ -196,6 +208,12 @@ pub fn action_label(action: &str) -> String {
         "user.password" => "パスワードを設定",
         "user.sign_in" => "サインイン",
         "user.sign_out" => "サインアウト",
+        "user.sign_in_failed" => "サインインの失敗",
+        "user.edit" => "利用者の情報を変更",
+        "user.deactivate" => "利用者を無効化",
+        "user.activate" => "利用者を有効化",
+        "user.import" => "利用者を取込",
+        "organization.rename" => "組織の名称を変更",
         "token.create" => "API トークンを発行",
         "token.revoke" => "API トークンを無効化",
         "service.create" => "サービスを登録",
@@ -228,6 +246,7 @@ pub fn object_label(object: &str) -> (String, Option<String>) {
     };
     let (label, path) = match kind {
         "organization" => ("組織", None),
+        "login" => ("ログイン名", None),
         "user" => ("利用者", None),
         "token" => ("トークン", None),
         "service" => ("サービス", Some("services")),
@@ -241,6 +260,130 @@ pub fn object_label(object: &str) -> (String, Option<String>) {
         .filter(|_| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
         .map(|p| format!("/{p}/{id}"));
     (format!("{label} {id}"), path)
+}
+
+/// Most lines a summary keeps; the rest are counted (「ほか 12 件」).
+pub const MAX_SUMMARY_LINES: usize = 30;
+/// Most characters of one line of a summary.
+pub const MAX_SUMMARY_LINE_CHARS: usize = 300;
+
+/// What a change did, in Japanese lines for people reading the trail: 「項目: 前 → 後」 for
+/// each field that changed, or a plain note. Bounded, so a record stays small whatever the
+/// change: at most [`MAX_SUMMARY_LINES`] lines of [`MAX_SUMMARY_LINE_CHARS`] characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    lines: Vec<String>,
+    more: usize,
+}
+
+impl Summary {
+    pub fn new() -> Summary {
+        Summary::default()
+    }
+
+    /// 「field: before → after」 when the two differ; an empty value reads 「（なし）」.
+    pub fn change(&mut self, field: &str, before: &str, after: &str) -> &mut Summary {
+        if before != after {
+            let shown = |v: &str| {
+                if v.trim().is_empty() {
+                    "（なし）".to_owned()
+                } else {
+                    one_line(v)
+                }
+            };
+            self.note(&format!("{field}: {} → {}", shown(before), shown(after)));
+        }
+        self
+    }
+
+    /// 「field: value」.
+    pub fn value(&mut self, field: &str, value: &str) -> &mut Summary {
+        let value = if value.trim().is_empty() {
+            "（なし）".to_owned()
+        } else {
+            one_line(value)
+        };
+        self.note(&format!("{field}: {value}"))
+    }
+
+    /// A line as it is.
+    pub fn note(&mut self, line: &str) -> &mut Summary {
+        if self.lines.len() >= MAX_SUMMARY_LINES {
+            self.more += 1;
+            return self;
+        }
+        let line = one_line(line);
+        let line = if line.chars().count() > MAX_SUMMARY_LINE_CHARS {
+            let mut cut: String = line.chars().take(MAX_SUMMARY_LINE_CHARS - 1).collect();
+            cut.push('…');
+            cut
+        } else {
+            line
+        };
+        self.lines.push(line);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The lines joined by newlines, with the count of those left out; `None` when empty.
+    pub fn text(&self) -> Option<String> {
+        if self.lines.is_empty() {
+            return None;
+        }
+        let mut text = self.lines.join("\n");
+        if self.more > 0 {
+            text.push_str(&format!("\nほか {} 件", self.more));
+        }
+        Some(text)
+    }
+}
+
+/// A value on one line: line breaks and other control characters become spaces.
+fn one_line(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The actor recorded for a failed sign-in: nobody is signed in, so the record names where the
+/// attempt came from (`address:203.0.113.5`). A colon never occurs in a login, so this cannot
+/// be mistaken for a user.
+pub fn address_actor(address: &str) -> String {
+    let address: String = address
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+        .take(64)
+        .collect();
+    let address = if address.is_empty() {
+        "unknown".to_owned()
+    } else {
+        address
+    };
+    format!("address:{address}")
+}
+
+/// Who acted, for actors that are not users: the operator, a vendor link, an address.
+/// `None` for a user's login, which callers show with the user's name.
+pub fn actor_label(actor: &str) -> Option<String> {
+    if actor == "system" {
+        return Some("システム（コマンドの操作員）".to_owned());
+    }
+    if let Some(link) = actor.strip_prefix("vendor:") {
+        return Some(format!("事業者（回答リンク {link}）"));
+    }
+    if let Some(address) = actor.strip_prefix("address:") {
+        let address = if address == "unknown" {
+            "不明"
+        } else {
+            address
+        };
+        return Some(format!("サインインしていない人（接続元 {address}）"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -258,6 +401,7 @@ mod tests {
                     action: "application.submit".to_owned(),
                     object: format!("application:{seq}"),
                     digest: digest_of(&serde_json::json!({ "n": seq })),
+                    summary: (seq % 2 == 0).then(|| format!("氏名: 前 → 後 {seq}")),
                 };
                 let record = chain(&prev, entry);
                 prev = record.hash.clone();
@@ -290,6 +434,21 @@ mod tests {
                 verify(chain),
                 Err(ChainBreak::Altered { seq: 3 }),
                 "field {field}"
+            );
+        }
+        // A summary is covered too: changed, removed, or added where there was none.
+        for change in 0..3 {
+            let mut chain = records(5);
+            match change {
+                0 => chain[3].entry.summary = Some("氏名: 前 → 別".to_owned()),
+                1 => chain[3].entry.summary = None,
+                _ => chain[2].entry.summary = Some(String::new()),
+            }
+            let seq = if change == 2 { 3 } else { 4 };
+            assert_eq!(
+                verify(chain),
+                Err(ChainBreak::Altered { seq }),
+                "change {change}"
             );
         }
     }
@@ -325,6 +484,63 @@ mod tests {
         chain[1].entry.seq = 2;
         chain[2].entry.seq = 3;
         assert_eq!(verify(chain), Err(ChainBreak::OutOfOrder { seq: 2 }));
+    }
+
+    #[test]
+    fn records_without_a_summary_hash_as_before_summaries() {
+        // A record of schema version 4, hashed by the seven fields only (the expected hash was
+        // computed apart, from the length-prefixed fields).
+        let entry = AuditEntry {
+            seq: 1,
+            at_micros: 1_700_000_000_000_000,
+            actor: "tanaka".to_owned(),
+            action: "service.create".to_owned(),
+            object: "service:1".to_owned(),
+            digest: digest_of(&serde_json::json!({})),
+            summary: None,
+        };
+        assert_eq!(
+            chain_hash(GENESIS, &entry),
+            "6ed0e6befbe6fe3d3be6571383560dbbc780b8168e7d1974e5d5612f572409ac"
+        );
+    }
+
+    #[test]
+    fn summaries_read_before_and_after_and_stay_small() {
+        let mut summary = Summary::new();
+        summary
+            .change("所属", "市民課", "情報政策課")
+            .change("氏名", "同じ", "同じ")
+            .change("メールアドレス", "", "a@b.jp")
+            .value("理由", "一行目\n二行目");
+        assert_eq!(
+            summary.text().unwrap(),
+            "所属: 市民課 → 情報政策課\nメールアドレス: （なし） → a@b.jp\n理由: 一行目 二行目"
+        );
+        assert_eq!(Summary::new().text(), None);
+        let mut long = Summary::new();
+        for n in 0..(MAX_SUMMARY_LINES + 12) {
+            long.value(&format!("項目 {n}"), &"長".repeat(1000));
+        }
+        let text = long.text().unwrap();
+        assert!(text.ends_with("\nほか 12 件"), "{text}");
+        assert!(
+            text.lines()
+                .all(|l| l.chars().count() <= MAX_SUMMARY_LINE_CHARS)
+        );
+    }
+
+    #[test]
+    fn actors_who_are_not_users_read_in_japanese() {
+        assert_eq!(actor_label("tanaka"), None);
+        assert_eq!(actor_label("vendor:3").unwrap(), "事業者（回答リンク 3）");
+        assert_eq!(
+            actor_label(&address_actor("203.0.113.5")).unwrap(),
+            "サインインしていない人（接続元 203.0.113.5）"
+        );
+        assert_eq!(address_actor("<script>"), "address:c");
+        assert_eq!(address_actor(""), "address:unknown");
+        assert_eq!(address_actor(&"1".repeat(500)).len(), "address:".len() + 64);
     }
 
     #[test]

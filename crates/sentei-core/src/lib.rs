@@ -28,6 +28,7 @@ pub mod input;
 pub mod judge;
 pub mod judgement;
 pub mod ledger;
+pub mod people;
 pub mod profile;
 pub mod record;
 pub mod throttle;

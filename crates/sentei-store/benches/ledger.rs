@@ -388,6 +388,7 @@ async fn load(db: &DatabaseConnection, org: i64) {
                         action: "ledger.extended".to_owned(),
                         object: format!("ledger:{}", seq % SERVICES as i64 + 1),
                         digest: digest_of(&serde_json::json!({ "seq": seq })),
+                        summary: None,
                     },
                 );
                 prev.clone_from(&record.hash);

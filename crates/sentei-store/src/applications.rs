@@ -432,7 +432,19 @@ impl Store {
         })
         .exec(&txn)
         .await?;
-        audit::append(
+        let mut summary = sentei_core::audit::Summary::new();
+        summary
+            .change(
+                "状態",
+                Status::parse(&state.app.status).map_or("", Status::label),
+                to.label(),
+            )
+            .value("評価の版", &concerned.judged.version.to_string())
+            .value("判定", concerned.judged.verdict.label());
+        if !comment.trim().is_empty() {
+            summary.value("コメント", comment);
+        }
+        audit::append_summarized(
             &txn,
             actor,
             &format!("application.{}", action.as_str()),
@@ -442,6 +454,7 @@ impl Store {
                 "assessment_version": concerned.judged.version,
                 "verdict": concerned.judged.verdict.as_str(),
             }),
+            &summary,
         )
         .await?;
         if action == Action::Approve {
@@ -523,12 +536,18 @@ impl Store {
         })
         .exec(&txn)
         .await?;
-        audit::append(
+        let mut summary = sentei_core::audit::Summary::new();
+        summary
+            .value("受容した人の役割", role.label())
+            .value("評価の版", &version.to_string())
+            .value("理由", reason);
+        audit::append_summarized(
             &txn,
             actor,
             "application.accept",
             &format!("application:{id}"),
             &json!({ "role": role_name(role), "reason": reason.trim(), "assessment_version": version }),
+            &summary,
         )
         .await?;
         txn.commit().await?;

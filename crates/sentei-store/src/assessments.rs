@@ -9,6 +9,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sentei_core::access::Capability;
 use sentei_core::assessment::{Catalog, Service};
+use sentei_core::audit::Summary;
+use sentei_core::record::{Recorded, RecordedJudgement, differences};
 use sentei_core::workflow::{Refusal, may_edit_assessment};
 use sentei_core::{Assessment, Profile, judge};
 use serde_json::json;
@@ -170,6 +172,8 @@ impl Store {
                 latest_version,
             ));
         }
+        // Before the update below takes the judged document and judgement.
+        let summary = save_summary(latest.as_ref(), &judged, expected_version + 1);
         let updated = assessment::Entity::update_many()
             .col_expr(
                 assessment::Column::ProfileId,
@@ -215,12 +219,13 @@ impl Store {
         )
         .await?;
         summarize(&txn, service.id, service::Column::Verdict, judged.verdict).await?;
-        audit::append(
+        audit::append_summarized(
             &txn,
             actor,
             "assessment.save",
             &format!("assessment:{id}"),
             &json!({ "version": expected_version + 1, "verdict": judged.verdict, "document": judged.document }),
+            &summary,
         )
         .await?;
         txn.commit().await?;
@@ -367,6 +372,46 @@ pub(crate) fn rejudge<'c>(
         .get(&assessment.profile_id)
         .ok_or_else(|| StoreError::not_found("プロファイル", &assessment.profile_id))?;
     Ok((assessment, profile))
+}
+
+/// What a save changed, for the audit trail: the version, then the verdict, facts and answers
+/// before → after, in the words of the 「承認後に変更あり」 page (`sentei_core::record`).
+fn save_summary(before: Option<&assessment::Model>, after: &Judged<'_>, version: i64) -> Summary {
+    let mut summary = Summary::new();
+    summary.change(
+        "版",
+        &before.map_or(String::new(), |b| b.version.to_string()),
+        &version.to_string(),
+    );
+    let recorded = |judgement: &str, document: &str| {
+        Some((
+            RecordedJudgement::parse(judgement).ok()?,
+            serde_json::from_str::<serde_json::Value>(document).ok(),
+        ))
+    };
+    let (Some(before), Some(after)) = (
+        before.and_then(|b| recorded(&b.judgement, &b.document)),
+        recorded(&after.judgement, &after.document),
+    ) else {
+        return summary;
+    };
+    let found = differences(
+        Recorded {
+            judgement: &before.0,
+            document: before.1.as_ref(),
+        },
+        Recorded {
+            judgement: &after.0,
+            document: after.1.as_ref(),
+        },
+    );
+    if found.is_empty() {
+        summary.note("内容の変更はありません");
+    }
+    for difference in found {
+        summary.change(&difference.subject, &difference.before, &difference.after);
+    }
+    summary
 }
 
 fn read_and_judge<'c>(

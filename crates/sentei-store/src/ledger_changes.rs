@@ -7,7 +7,8 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use sentei_core::access::Capability;
-use sentei_core::ledger::{self as rules, ChangeKind, LedgerFields};
+use sentei_core::audit::Summary;
+use sentei_core::ledger::{self as rules, ChangeKind, HEADINGS, LedgerFields};
 use serde_json::json;
 use time::Date;
 
@@ -218,6 +219,7 @@ async fn write_revision(
         actor,
         &entry,
         VersionRow {
+            before: Some(fields_of_entry(current)),
             version,
             kind,
             status,
@@ -334,6 +336,7 @@ pub(crate) async fn insert_entry(
         actor,
         &entry,
         VersionRow {
+            before: None,
             version: 1,
             kind: new.kind,
             status,
@@ -347,6 +350,8 @@ pub(crate) async fn insert_entry(
 }
 
 struct VersionRow<'a> {
+    /// The entry's fields before this version (none for its first), for the trail's summary.
+    before: Option<LedgerFields>,
     version: i64,
     kind: ChangeKind,
     status: &'static str,
@@ -388,14 +393,52 @@ async fn append_version(
     })
     .exec(txn)
     .await?;
-    audit::append(
+    audit::append_summarized(
         txn,
         actor,
         &format!("ledger.{}", row.kind.as_str()),
         &format!("ledger:{}", entry.id),
         &json!({ "version": row.version, "status": row.status, "fields": f, "comment": row.comment.trim(), "application": row.application_id }),
+        &version_summary(&row),
     )
     .await
+}
+
+/// A ledger version for the trail: (ア)–(キ) before → after (all of them for a new entry), and
+/// the comment.
+fn version_summary(row: &VersionRow<'_>) -> Summary {
+    let texts = |f: &LedgerFields| {
+        [
+            f.service_name.clone(),
+            f.provider.clone(),
+            f.purpose.clone(),
+            f.classification.clone(),
+            f.period_start.to_string(),
+            f.period_end.to_string(),
+            f.applicant_department.clone(),
+            f.applicant_name.clone(),
+            f.user_scope.clone(),
+        ]
+    };
+    let mut summary = Summary::new();
+    summary.value("版", &row.version.to_string());
+    let after = texts(row.fields);
+    match &row.before {
+        Some(before) => {
+            for ((heading, was), now) in HEADINGS.iter().zip(texts(before)).zip(&after) {
+                summary.change(heading, &was, now);
+            }
+        }
+        None => {
+            for (heading, now) in HEADINGS.iter().zip(&after) {
+                summary.value(heading, now);
+            }
+        }
+    }
+    if !row.comment.trim().is_empty() {
+        summary.value("理由・備考", row.comment);
+    }
+    summary
 }
 
 /// Moves one entry from the count of `from` (status, classification) to that of `to`.

@@ -22,11 +22,13 @@ mod ledger_cache;
 mod ledger_changes;
 mod ledger_import;
 mod organizations;
+mod people;
 mod rejudge;
 mod review;
 mod schema;
 mod services;
 mod sessions;
+mod user_import;
 mod users;
 mod vendor_links;
 
@@ -34,7 +36,7 @@ pub use actor::Actor;
 pub use applications::{ApplicationView, EventView, NewApplication, PinnedView};
 pub use assessments::StoredAssessment;
 pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
-pub use audit::{AuditView, OrgVerification};
+pub use audit::{AuditQuery, AuditView, MAX_AUDIT_EXPORT, OrgVerification};
 pub use auth_cache::TTL as AUTH_CACHE_TTL;
 pub use backup::{RestoreReport, ServingLock, restore};
 pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
@@ -43,6 +45,7 @@ pub use ledger::{LedgerEntryView, LedgerOrder, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
 pub use organizations::OrganizationView;
+pub use people::UserEdit;
 pub use rejudge::RejudgeReport;
 pub use review::{ChangesSince, Review};
 pub use services::{NewService, ServiceQuery, ServiceView};
@@ -50,6 +53,7 @@ pub use sessions::{
     MAX_TOKEN_DAYS, NewToken, Reservation, SESSION_IDLE, SESSION_LIFETIME, Session, TokenView,
     random_hex,
 };
+pub use user_import::{AddedUser, ChangedUser, ImportProblem, UserImportPlan};
 pub use users::{
     Ended, MAX_LOGIN_CHARS, MIN_PASSWORD_CHARS, NewUser, UserView, generate_password, valid_login,
 };

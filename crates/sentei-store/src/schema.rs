@@ -86,6 +86,13 @@ const MIGRATIONS: &[Migration] = &[
         indexes: v5_indexes,
         changes: v5_changes,
     },
+    Migration {
+        version: 6,
+        name: "people over time (e-mail addresses), audit summaries",
+        tables: v6_tables,
+        indexes: v6_indexes,
+        changes: v6_changes,
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -844,5 +851,29 @@ fn v5_indexes() -> Vec<IndexCreateStatement> {
     vec![
         index("sign_in_throttle", &["last_at"], false),
         index("ledger_import_previews", &["created_at"], false),
+    ]
+}
+
+fn v6_tables() -> Vec<TableCreateStatement> {
+    Vec::new()
+}
+
+/// Users' e-mail addresses (empty for everyone until edited or imported), and a summary in
+/// Japanese with each audit record from now on (none on the records before: their hashes were
+/// made without one).
+fn v6_changes() -> Result<Vec<Change>, StoreError> {
+    let col = |name: &str| ColumnDef::new(Alias::new(name));
+    Ok(vec![
+        add_column("users", col("email").text().not_null().default("")),
+        add_column("audit_records", col("summary").text().null()),
+    ])
+}
+
+/// The audit page filters by who acted, by what was done and by date.
+fn v6_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        index("audit_records", &["org_id", "actor", "seq"], false),
+        index("audit_records", &["org_id", "action", "seq"], false),
+        index("audit_records", &["org_id", "at_micros"], false),
     ]
 }

@@ -181,6 +181,7 @@ impl Store {
     /// still active.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, StoreError> {
         let key = format!("s:{}", hash(token));
+        let generation = self.auth.generation();
         let now = crate::now();
         if let Some(Signed::Session {
             session,
@@ -222,6 +223,7 @@ impl Store {
                 session: session.clone(),
                 expires_at: row.expires_at,
             },
+            generation,
         );
         Ok(Some(session))
     }
@@ -473,6 +475,7 @@ impl Store {
             return Ok(None);
         }
         let key = format!("t:{}", hash(token));
+        let generation = self.auth.generation();
         if let Some(Signed::Token { actor, expires_at }) = self.auth.get(&key)
             && crate::now() < expires_at
         {
@@ -508,6 +511,7 @@ impl Store {
                 actor: actor.clone(),
                 expires_at: expiry(&row),
             },
+            generation,
         );
         Ok(Some(actor))
     }

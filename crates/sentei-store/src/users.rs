@@ -23,10 +23,13 @@ pub struct NewUser {
     pub department: String,
     pub role: UserRole,
     pub password: String,
+    /// Empty when not known.
+    pub email: String,
 }
 
-/// What a password change ended: sessions signed out and API tokens revoked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a password change or a deactivation ended: sessions signed out and API tokens
+/// revoked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Ended {
     pub sessions: u64,
     pub tokens: u64,
@@ -38,6 +41,7 @@ pub struct UserView {
     pub login: String,
     pub display_name: String,
     pub department: String,
+    pub email: String,
     pub role: UserRole,
     pub active: bool,
 }
@@ -49,6 +53,8 @@ impl Store {
         let login = check_login(&new.login)?;
         let display_name = text_field(&new.display_name, "氏名", 200, true)?;
         let department = text_field(&new.department, "所属", 200, true)?;
+        let email = sentei_core::people::parse_email(&new.email)
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
         let hash = hash_password(&new.password).await?;
         if user::Entity::find()
             .filter(user::Column::Login.eq(&login))
@@ -72,16 +78,18 @@ impl Store {
             active: Set(true),
             created_at: Set(now),
             password_changed_at: Set(now),
+            email: Set(email),
             ..Default::default()
         })
         .exec_with_returning(&txn)
         .await?;
-        audit::append(
+        audit::append_summarized(
             &txn,
             actor,
             "user.add",
             &format!("user:{}", row.id),
             &json!({ "login": row.login, "role": row.role, "department": row.department }),
+            &crate::people::added_summary(&row),
         )
         .await?;
         txn.commit().await?;
@@ -100,6 +108,8 @@ impl Store {
             .collect()
     }
 
+    /// Gives a user another role; refused when it would leave the organization without an
+    /// active administrator (`sentei_core::people`).
     pub async fn set_role(
         &self,
         actor: &Actor,
@@ -114,19 +124,34 @@ impl Store {
             ));
         }
         let txn = self.begin_write(actor.org_id()).await?;
+        let before = crate::people::member_in(&txn, actor, login).await?;
+        crate::people::check(
+            &txn,
+            actor,
+            &before,
+            sentei_core::people::Change::SetRole(role),
+        )
+        .await?;
         let row = user::Entity::update(user::ActiveModel {
-            id: Set(row.id),
+            id: Set(before.id),
             role: Set(role.as_str().to_owned()),
             ..Default::default()
         })
         .exec(&txn)
         .await?;
-        audit::append(
+        let mut summary = sentei_core::audit::Summary::new();
+        summary.value("ログイン名", &row.login).change(
+            "役割",
+            crate::people::role_label(&before.role),
+            role.label(),
+        );
+        audit::append_summarized(
             &txn,
             actor,
             "user.set_role",
             &format!("user:{}", row.id),
             &json!({ "login": row.login, "role": row.role }),
+            &summary,
         )
         .await?;
         txn.commit().await?;
@@ -353,7 +378,7 @@ pub fn valid_login(login: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
 
-fn check_login(login: &str) -> Result<String, StoreError> {
+pub(crate) fn check_login(login: &str) -> Result<String, StoreError> {
     let login = login.trim();
     if valid_login(login) {
         Ok(login.to_owned())
@@ -364,7 +389,7 @@ fn check_login(login: &str) -> Result<String, StoreError> {
     }
 }
 
-async fn hash_password(password: &str) -> Result<String, StoreError> {
+pub(crate) async fn hash_password(password: &str) -> Result<String, StoreError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(StoreError::Rejected(format!(
@@ -383,7 +408,7 @@ async fn hash_password(password: &str) -> Result<String, StoreError> {
     .map_err(|e| StoreError::Rejected(format!("パスワードを処理できません（{e}）")))?
 }
 
-fn view(row: user::Model) -> Result<UserView, StoreError> {
+pub(crate) fn view(row: user::Model) -> Result<UserView, StoreError> {
     let role = UserRole::parse(&row.role).ok_or_else(|| {
         StoreError::Rejected(format!(
             "利用者 {} の役割 `{}` が不明です",
@@ -395,6 +420,7 @@ fn view(row: user::Model) -> Result<UserView, StoreError> {
         login: row.login,
         display_name: row.display_name,
         department: row.department,
+        email: row.email,
         role,
         active: row.active,
     })

@@ -97,6 +97,11 @@ fn notice(code: &str) -> Option<&'static str> {
         "imported" => "既存の台帳を取り込みました。",
         "password" => "パスワードを変更しました。",
         "user" => "利用者を更新しました。",
+        "deactivated" => {
+            "利用者を無効にしました。サインイン中の画面と API トークンもすべて使えなくなりました。"
+        }
+        "activated" => "利用者を有効に戻しました。",
+        "organization" => "組織の名称を変更しました。",
         "token-revoked" => "トークンを無効にしました。",
         _ => return None,
     })

@@ -314,6 +314,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         .page(M::GET, "/audit", Can(C::ReadAudit), get(pages::audit::list))
         .page(
             M::GET,
+            "/audit.csv",
+            Can(C::ReadAudit),
+            get(pages::audit::csv),
+        )
+        .page(
+            M::GET,
             "/audit/verify",
             Can(C::ReadAudit),
             get(pages::audit::verify),
@@ -341,6 +347,58 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/users/{login}/password",
             Can(C::Administer),
             post(pages::users::reset_password),
+        )
+        .page(
+            M::GET,
+            "/users.csv",
+            Can(C::Administer),
+            get(pages::users::csv),
+        )
+        .page(
+            M::GET,
+            "/users/{login}",
+            Can(C::Administer),
+            get(pages::user::show),
+        )
+        .page(
+            M::POST,
+            "/users/{login}",
+            Can(C::Administer),
+            post(pages::user::edit),
+        )
+        .page(
+            M::POST,
+            "/users/{login}/deactivate",
+            Can(C::Administer),
+            post(pages::user::deactivate),
+        )
+        .page(
+            M::POST,
+            "/users/{login}/activate",
+            Can(C::Administer),
+            post(pages::user::activate),
+        )
+        .page(
+            M::POST,
+            "/user-import",
+            Can(C::Administer),
+            // The file is the body: as large as a users file may be, not the form limit.
+            post(pages::user_import::upload).layer(DefaultBodyLimit::max(
+                sentei_exchange::users_file::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .page(
+            M::POST,
+            "/user-import/apply",
+            Can(C::Administer),
+            post(pages::user_import::apply)
+                .layer(DefaultBodyLimit::max(pages::user_import::MAX_APPLY_BYTES)),
+        )
+        .page(
+            M::POST,
+            "/organization",
+            Can(C::Administer),
+            post(pages::users::rename_organization),
         )
         .page(M::GET, "/static/{*path}", Public, get(assets::serve))
         // API
@@ -536,6 +594,51 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/api/v1/users",
             Can(C::Administer),
             post(api::admin::create_user),
+        )
+        .api(
+            M::PUT,
+            "/api/v1/users/{login}",
+            Can(C::Administer),
+            put(api::people::edit),
+        )
+        .api(
+            M::POST,
+            "/api/v1/users/{login}/role",
+            Can(C::Administer),
+            post(api::people::set_role),
+        )
+        .api(
+            M::POST,
+            "/api/v1/users/{login}/deactivate",
+            Can(C::Administer),
+            post(api::people::deactivate),
+        )
+        .api(
+            M::POST,
+            "/api/v1/users/{login}/activate",
+            Can(C::Administer),
+            post(api::people::activate),
+        )
+        .api(
+            M::POST,
+            "/api/v1/users/import",
+            Can(C::Administer),
+            // The file is the body: as large as a users file may be, not the JSON limit.
+            post(api::people::import).layer(DefaultBodyLimit::max(
+                sentei_exchange::users_file::MAX_FILE_BYTES,
+            )),
+        )
+        .api(
+            M::GET,
+            "/api/v1/organization",
+            read,
+            get(api::people::organization),
+        )
+        .api(
+            M::PUT,
+            "/api/v1/organization",
+            Can(C::Administer),
+            put(api::people::rename_organization),
         )
         .api(M::GET, "/api/v1/tokens", SignedIn, get(api::admin::tokens))
         .api(

@@ -110,7 +110,8 @@ pub enum Command {
         /// 待ち受けるアドレスとポート
         #[arg(long, default_value = "127.0.0.1:8080", env = "SENTEI_LISTEN")]
         listen: String,
-        /// デモの自治体（コード demo）と、役割ごとの利用者も入れる
+        /// デモの自治体（コード demo）と、役割ごとの利用者も入れる。利用者のいないデータベース
+        /// では、デモの自治体だけを作ります（管理者は demo-admin）
         #[arg(long)]
         demo: bool,
         /// 利用者がアクセスするアドレス（例: https://sentei.example.lg.jp）。フォームの送信元の確認に
@@ -173,6 +174,11 @@ pub enum OrgCommand {
     },
     /// 組織の一覧を表示します
     List,
+    /// 組織の名称を変えます（コードは変わりません）。組織が複数あるときは --org で指定します
+    Rename {
+        /// 新しい名称（例: 周南市）
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,7 +201,12 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// 組織の利用者の一覧を表示します
-    List,
+    List {
+        /// table は人が読む表、csv は Excel がそのまま開く CSV（UTF-8、BOM つき）。CSV は
+        /// 編集して sentei user import で読み込めます
+        #[arg(long, value_enum, default_value = "table")]
+        format: UserListFormat,
+    },
     /// 利用者の役割を変えます
     SetRole {
         /// ログイン名
@@ -213,6 +224,51 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// 利用者を無効にします（退職・異動など）。サインインできなくなり、その人のセッションと
+    /// API トークンはすべてすぐに終わります。最後の有効なシステム管理者は無効にできません
+    Deactivate {
+        /// ログイン名
+        login: String,
+    },
+    /// 無効にした利用者を有効に戻します（パスワードはそのまま。終わったセッションとトークンは
+    /// 戻りません）
+    Activate {
+        /// ログイン名
+        login: String,
+    },
+    /// 利用者の氏名・所属・メールアドレスを変えます（指定したものだけ）
+    Edit {
+        /// ログイン名
+        login: String,
+        /// 氏名
+        #[arg(long)]
+        name: Option<String>,
+        /// 所属
+        #[arg(long)]
+        department: Option<String>,
+        /// メールアドレス（空の文字列でなしにします）
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// 人事異動などで、利用者をファイル（CSV か .xlsx）からまとめて追加・変更します
+    ///
+    /// 列は見出しで見分けます: ログイン名・氏名・所属・役割（必須）、メールアドレス・状態
+    /// （有効／無効、任意）。ファイルにない利用者は変えません。問題のある行が 1 行でもあれば、
+    /// すべての行と理由を示し、何も変えずに終了コード 2 で終わります。追加した利用者の初期
+    /// パスワードは一度だけ表示します
+    Import {
+        /// 利用者のファイル（sentei user list --format csv の形）
+        file: PathBuf,
+        /// 追加・変更する内容を示すだけで、変えない
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UserListFormat {
+    Table,
+    Csv,
 }
 
 /// 役割（情報セキュリティポリシーの呼び方で）

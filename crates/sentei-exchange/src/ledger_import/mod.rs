@@ -9,7 +9,7 @@
 
 mod columns;
 mod dates;
-mod table;
+pub(crate) mod table;
 
 use std::collections::HashMap;
 use std::fmt;

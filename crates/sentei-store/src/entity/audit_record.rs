@@ -16,6 +16,8 @@ pub struct Model {
     pub digest: String,
     pub prev_hash: String,
     pub hash: String,
+    /// What changed, in Japanese; none on records made before schema version 5.
+    pub summary: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

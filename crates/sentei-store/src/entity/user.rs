@@ -17,6 +17,8 @@ pub struct Model {
     pub active: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub password_changed_at: TimeDateTimeWithTimeZone,
+    /// Empty when not known (schema version 5).
+    pub email: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

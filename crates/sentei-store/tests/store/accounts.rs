@@ -47,6 +47,7 @@ both!(logins_are_unique_and_passwords_long_enough, |f| {
         department: "総務課".to_owned(),
         role: UserRole::Applicant,
         password: password.to_owned(),
+        email: String::new(),
     };
     let taken = f
         .store

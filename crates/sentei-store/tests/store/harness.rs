@@ -131,6 +131,7 @@ impl Fixture {
                         department: "情報政策課".to_owned(),
                         role,
                         password: PASSWORD.to_owned(),
+                        email: String::new(),
                     },
                 )
                 .await

@@ -11,6 +11,8 @@ mod audit;
 mod frozen;
 mod ledger;
 mod migration;
+mod people;
+mod people_audit;
 mod records;
 mod security;
 mod sessions;

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
 use sentei_core::judgement::Verdict;
 use sentei_core::workflow::{Action, Status, UserRole};
 use sentei_core::{Catalog, judge};
-use sentei_store::{NewService, NewUser, Store};
+use sentei_store::Store;
 use time::macros::date;
 
 use crate::harness::{CATALOG, Database, Kind, PASSWORD};
@@ -60,6 +60,34 @@ fn text(s: &str) -> Value {
     s.into()
 }
 
+/// A user as a binary before schema version 5 wrote one (no e-mail address).
+pub async fn old_user(db: &DatabaseConnection, org: i64, login: &str, role: UserRole) -> i64 {
+    use argon2::password_hash::PasswordHasher;
+    let hash = argon2::Argon2::default()
+        .hash_password(PASSWORD.as_bytes())
+        .unwrap()
+        .to_string();
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    insert(
+        db,
+        "users",
+        vec![
+            ("org_id", org.into()),
+            ("login", text(login)),
+            ("display_name", text(login)),
+            ("department", text("情報政策課")),
+            ("role", text(role.as_str())),
+            ("password_hash", text(&hash)),
+            ("active", true.into()),
+            ("created_at", at.into()),
+            ("password_changed_at", at.into()),
+        ],
+    )
+    .await
+}
+
 async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     let Some(database) = Database::new(kind).await else {
         eprintln!("PostgreSQL: skipped, SENTEI_TEST_DATABASE_URL is not set");
@@ -67,63 +95,43 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     };
     let store = Store::connect(&database.url).await.unwrap();
     store.migrate_to(3).await.unwrap();
-    // Organizations, users and services are the same in both schemas.
+    // Organizations are the same in both schemas; users and services are written as a
+    // version-3 binary wrote them (schema 5 added users' e-mail addresses), and the store is
+    // used again only after the migration.
     store.create_organization("shunan", "周南市").await.unwrap();
     let operator = store.operator("shunan").await.unwrap();
-    for (login, role) in [
-        ("tanaka", UserRole::Applicant),
-        ("suzuki", UserRole::Approver),
-    ] {
-        store
-            .add_user(
-                &operator,
-                NewUser {
-                    login: login.to_owned(),
-                    display_name: login.to_owned(),
-                    department: "情報政策課".to_owned(),
-                    role,
-                    password: PASSWORD.to_owned(),
-                },
-            )
-            .await
-            .unwrap();
-    }
-    let applicant = store
-        .authenticate("tanaka", PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
-    let approver = store
-        .authenticate("suzuki", PASSWORD)
-        .await
-        .unwrap()
-        .unwrap();
-    let service = store
-        .create_service(
-            &applicant,
-            NewService {
-                name: "旧サービス".to_owned(),
-                provider: "例示株式会社".to_owned(),
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-
     let db = sea_orm::Database::connect(database.url.expose())
         .await
         .unwrap();
     let org = operator.org_id();
-    let (applicant_id, approver_id) = (applicant.user_id().unwrap(), approver.user_id().unwrap());
+    let applicant_id = old_user(&db, org, "tanaka", UserRole::Applicant).await;
+    let approver_id = old_user(&db, org, "suzuki", UserRole::Approver).await;
     let at = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap();
+    let service_id = insert(
+        &db,
+        "services",
+        vec![
+            ("org_id", org.into()),
+            ("name", text("旧サービス")),
+            ("provider", text("例示株式会社")),
+            ("description", text("")),
+            ("classification", text("")),
+            ("verdict", text("")),
+            ("status", text("")),
+            ("created_by", applicant_id.into()),
+            ("created_at", at.into()),
+            ("updated_at", at.into()),
+        ],
+    )
+    .await;
     let (_, conditional_json, _) = stored(&CATALOG, CONDITIONAL);
     let (approvable_doc, approvable_json, _) = stored(&CATALOG, APPROVABLE);
     let assessment = |version: i64, doc: &str, json: &str, verdict: &str| {
         vec![
             ("org_id", org.into()),
-            ("service_id", service.id.into()),
+            ("service_id", service_id.into()),
             ("profile_id", text("shunan-2023")),
             ("profile_version", text("1")),
             ("document", text(doc)),
@@ -153,7 +161,7 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     let application = |assessment_id: i64, status: &str| {
         vec![
             ("org_id", org.into()),
-            ("service_id", service.id.into()),
+            ("service_id", service_id.into()),
             ("assessment_id", assessment_id.into()),
             ("applicant_id", applicant_id.into()),
             ("department", text("情報政策課")),
@@ -300,9 +308,14 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     insert(&db, "ledger_versions", version).await;
     db.close().await.unwrap();
 
-    // Migration 4 converts them (and 5, the security hardening, follows).
+    // Migration 4 converts them (and 5 and 6 add what they add).
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [4, 5]);
+    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [4, 5, 6]);
+    let approver = store
+        .authenticate("suzuki", PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
 
     // The approved application shows what was approved, not the edit made after it.
     let review = store.review(&approver, &CATALOG, approved).await.unwrap();
@@ -377,4 +390,65 @@ async fn a_version_3_database_is_converted_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_3_database_is_converted_on_postgres() {
     converts_applications_decided_before_versions_were_kept(Kind::Postgres).await;
+}
+
+/// Schema 4 → 5: users get an empty e-mail address and the trail, recorded without summaries,
+/// verifies with the summarized records that follow.
+async fn converts_users_and_keeps_the_trail(kind: Kind) {
+    let Some(database) = Database::new(kind).await else {
+        eprintln!("PostgreSQL: skipped, SENTEI_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let store = Store::connect(&database.url).await.unwrap();
+    store.migrate_to(4).await.unwrap();
+    store.create_organization("shunan", "周南市").await.unwrap();
+    let operator = store.operator("shunan").await.unwrap();
+    let db = sea_orm::Database::connect(database.url.expose())
+        .await
+        .unwrap();
+    old_user(&db, operator.org_id(), "tanaka", UserRole::Applicant).await;
+    old_user(&db, operator.org_id(), "yamamoto", UserRole::Admin).await;
+    db.close().await.unwrap();
+    let applied = store.migrate().await.unwrap();
+    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [5, 6]);
+    let admin = store
+        .authenticate("yamamoto", PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    let users = store.users(&admin).await.unwrap();
+    assert!(users.iter().all(|u| u.email.is_empty() && u.active));
+    store
+        .edit_user(
+            &admin,
+            "tanaka",
+            sentei_store::UserEdit {
+                display_name: "田中 一郎".to_owned(),
+                department: "市民課".to_owned(),
+                email: "tanaka@city.shunan.lg.jp".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    let trail = store.audit_page(&admin, 1, 10).await.unwrap().items;
+    assert_eq!(trail.len(), 2);
+    assert!(trail[0].summary.is_some());
+    assert!(
+        trail[1].summary.is_none(),
+        "organization.create, made under schema 4"
+    );
+    let verified = store.verify_audit(None).await.unwrap();
+    assert_eq!(verified[0].result.as_ref().unwrap().count, 2);
+    store.close().await.unwrap();
+    database.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_4_database_is_converted_on_sqlite() {
+    converts_users_and_keeps_the_trail(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_4_database_is_converted_on_postgres() {
+    converts_users_and_keeps_the_trail(Kind::Postgres).await;
 }

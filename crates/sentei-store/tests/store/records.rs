@@ -91,6 +91,7 @@ both!(organizations_never_see_each_other, |f| {
                 department: "情報システム課".into(),
                 role: UserRole::Approver,
                 password: PASSWORD.into(),
+                email: String::new(),
             },
         )
         .await

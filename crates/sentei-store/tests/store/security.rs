@@ -20,6 +20,7 @@ async fn applicant_elsewhere(f: &Fixture) -> Actor {
                 department: "税務課".to_owned(),
                 role: UserRole::Applicant,
                 password: PASSWORD.to_owned(),
+                email: String::new(),
             },
         )
         .await

@@ -13,12 +13,13 @@ use crate::auth::Signed;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
-fn user_body(u: UserView) -> UserBody {
+pub(crate) fn user_body(u: UserView) -> UserBody {
     UserBody {
         id: u.id,
         login: u.login,
         name: u.display_name,
         department: u.department,
+        email: u.email,
         role: u.role.as_str().to_owned(),
         active: u.active,
     }
@@ -62,6 +63,7 @@ pub async fn create_user(
                 department: body.department,
                 role,
                 password: password.clone(),
+                email: body.email,
             },
         )
         .await?;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod exchange;
 pub mod ledger_import;
+pub mod people;
 pub mod records;
 pub mod registry;
 pub mod types;
@@ -30,6 +31,8 @@ use types::ApplicationBody;
         ledger_import::import,
         records::audit, records::verify, records::dashboard,
         admin::users, admin::create_user, admin::tokens, admin::revoke_token,
+        people::edit, people::set_role, people::deactivate, people::activate, people::import,
+        people::organization, people::rename_organization,
         exchange::sheet_download, exchange::sheet_upload,
         exchange::vendor_links, exchange::create_vendor_link, exchange::revoke_vendor_link,
         exchange::report,

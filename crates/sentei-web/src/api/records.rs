@@ -157,17 +157,22 @@ pub async fn abolish(
     Ok(Json(ledger_body(e)))
 }
 
-/// The audit trail, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(Paging), responses((status = 200, body = AuditPage)))]
+/// The audit trail, newest first, filtered by who acted, what was done and dates in Japan.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditFilters), responses((status = 200, body = AuditPage)))]
 pub async fn audit(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Query(p): Query<Paging>,
+    Query(f): Query<AuditFilters>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let page = state
-        .store
-        .audit_page(&signed.actor, p.page, p.page_size)
-        .await?;
+    let query = sentei_store::AuditQuery {
+        actor: nonempty(f.actor),
+        action: nonempty(f.action),
+        from: nonempty(f.from).as_deref().map(date).transpose()?,
+        to: nonempty(f.to).as_deref().map(date).transpose()?,
+        page: f.page,
+        page_size: f.page_size,
+    };
+    let page = state.store.audit_search(&signed.actor, &query).await?;
     Ok(Json(AuditPage {
         total: page.total,
         page: page.page,
@@ -183,6 +188,7 @@ pub async fn audit(
                 object: r.object,
                 digest: r.digest,
                 hash: r.hash,
+                summary: r.summary,
             })
             .collect(),
     }))

@@ -372,6 +372,26 @@ pub struct AuditRecordBody {
     pub object: String,
     pub digest: String,
     pub hash: String,
+    /// What changed, in Japanese lines (「所属: 市民課 → 情報政策課」); null on records made
+    /// before summaries were kept.
+    pub summary: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilters {
+    #[serde(default)]
+    pub page: u64,
+    #[serde(default)]
+    pub page_size: u64,
+    /// Who acted, as recorded: a login, `system`, `vendor:3`, `address:192.0.2.1`.
+    pub actor: Option<String>,
+    /// What was done, as recorded: `user.deactivate`, `application.approve`.
+    pub action: Option<String>,
+    /// From this day (YYYY-MM-DD, in Japan).
+    pub from: Option<String>,
+    /// To this day, included (YYYY-MM-DD, in Japan).
+    pub to: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -391,21 +411,14 @@ pub struct Verification {
     pub problem: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    #[serde(default)]
-    pub page: u64,
-    #[serde(default)]
-    pub page_size: u64,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct UserBody {
     pub id: i64,
     pub login: String,
     pub name: String,
     pub department: String,
+    /// Empty when not known.
+    pub email: String,
     pub role: String,
     pub active: bool,
 }
@@ -416,6 +429,43 @@ pub struct NewUserBody {
     pub name: String,
     pub department: String,
     pub role: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EditUserBody {
+    pub name: String,
+    pub department: String,
+    /// Empty for none.
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleBody {
+    /// applicant, approver, ciso, auditor or admin.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeactivationResult {
+    pub user: UserBody,
+    /// Sessions of the user signed out by the deactivation.
+    pub sessions_ended: u64,
+    /// API tokens of the user revoked by the deactivation.
+    pub tokens_revoked: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationBody {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RenameBody {
+    pub name: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -124,6 +124,12 @@ pub async fn submit(
         .authenticate(&form.login, &form.password)
         .await?
     else {
+        // In the audit trail, for the people who read it (never the password; the name only
+        // when it could be a login name).
+        state
+            .store
+            .record_failed_sign_in(&login, &address.0)
+            .await?;
         let message = "ログイン名またはパスワードが違います".to_owned();
         return render(&state, next, login, Some(message), StatusCode::UNAUTHORIZED);
     };

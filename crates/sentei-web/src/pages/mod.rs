@@ -16,6 +16,8 @@ pub mod profiles;
 pub mod report;
 pub mod services;
 pub mod sheets;
+pub mod user;
+pub mod user_import;
 pub mod users;
 pub mod vendor;
 

@@ -60,10 +60,19 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/profiles/{id}", "apcud"),
     ("GET", "/audit", "ud"),
     ("GET", "/audit/verify", "ud"),
+    ("GET", "/audit.csv", "ud"),
     ("GET", "/users", "d"),
     ("POST", "/users", "d"),
     ("POST", "/users/{login}/role", "d"),
     ("POST", "/users/{login}/password", "d"),
+    ("GET", "/users.csv", "d"),
+    ("GET", "/users/{login}", "d"),
+    ("POST", "/users/{login}", "d"),
+    ("POST", "/users/{login}/deactivate", "d"),
+    ("POST", "/users/{login}/activate", "d"),
+    ("POST", "/user-import", "d"),
+    ("POST", "/user-import/apply", "d"),
+    ("POST", "/organization", "d"),
     ("GET", "/static/{*path}", "*"),
     ("GET", "/api/v1/openapi.json", "*"),
     ("GET", "/api/v1/me", "apcud"),
@@ -99,6 +108,13 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/dashboard", "apcud"),
     ("GET", "/api/v1/users", "d"),
     ("POST", "/api/v1/users", "d"),
+    ("PUT", "/api/v1/users/{login}", "d"),
+    ("POST", "/api/v1/users/{login}/role", "d"),
+    ("POST", "/api/v1/users/{login}/deactivate", "d"),
+    ("POST", "/api/v1/users/{login}/activate", "d"),
+    ("POST", "/api/v1/users/import", "d"),
+    ("GET", "/api/v1/organization", "apcud"),
+    ("PUT", "/api/v1/organization", "d"),
     ("GET", "/api/v1/tokens", "apcud"),
     ("DELETE", "/api/v1/tokens/{id}", "apcud"),
 ];
@@ -160,9 +176,15 @@ fn concrete(web: &Web, pattern: &str) -> String {
     } else {
         "999".to_owned()
     };
+    // Deactivating is tried on nobody, so that the fixture's users stay signed in.
+    let login = if pattern.ends_with("/deactivate") {
+        "nobody"
+    } else {
+        "tanaka"
+    };
     pattern
         .replace("{id}", &id)
-        .replace("{login}", "tanaka")
+        .replace("{login}", login)
         .replace("{token}", &web.vendor_token)
         .replace("{*path}", "style.css")
 }

@@ -79,6 +79,7 @@ impl Web {
                 department: "情報政策課".to_owned(),
                 role,
                 password: PASSWORD.to_owned(),
+                email: String::new(),
             };
             store.add_user(&operator, new).await.unwrap();
             actors.push((
@@ -186,6 +187,7 @@ impl Web {
             department: department.to_owned(),
             role,
             password: PASSWORD.to_owned(),
+            email: String::new(),
         };
         self.store
             .add_user(self.actor(UserRole::Admin), new)

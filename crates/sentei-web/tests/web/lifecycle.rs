@@ -459,7 +459,8 @@ async fn entries_past_their_period_are_expired_first_and_counted_at_home() {
             )
             .await;
         assert!(
-            list.body.contains("<td class=\"nowrap s-expired\">期限切れ</td>"),
+            list.body
+                .contains("<td class=\"nowrap s-expired\">期限切れ</td>"),
             "{filter}"
         );
     }

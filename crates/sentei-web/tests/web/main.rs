@@ -10,6 +10,7 @@ mod harness;
 mod ledger_import;
 mod lifecycle;
 mod pages;
+mod people;
 mod security;
 mod sheets;
 mod vendor;

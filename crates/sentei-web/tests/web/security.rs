@@ -165,7 +165,7 @@ async fn login_form(web: &Web) -> (String, String) {
     (pair, token)
 }
 
-async fn sign_in(web: &Web, login: &str, password: &str) -> Reply {
+pub(crate) async fn sign_in(web: &Web, login: &str, password: &str) -> Reply {
     let (cookie, token) = login_form(web).await;
     web.send(
         Request::post("/login")
@@ -326,6 +326,11 @@ fn pages(web: &Web) -> Vec<(UserRole, String)> {
     pages.push((UserRole::Auditor, "/audit".to_owned()));
     pages.push((UserRole::Auditor, "/audit/verify".to_owned()));
     pages.push((UserRole::Admin, "/users".to_owned()));
+    pages.push((UserRole::Admin, "/users/tanaka".to_owned()));
+    pages.push((
+        UserRole::Auditor,
+        "/audit?actor=tanaka&action=service.create&from=2026-01-01".to_owned(),
+    ));
     pages
 }
 
@@ -464,6 +469,7 @@ async fn one_municipality_never_sees_another_ones_records() {
         department: "総務課".to_owned(),
         role: UserRole::Approver,
         password: PASSWORD.to_owned(),
+        email: String::new(),
     };
     web.store.add_user(&operator, user).await.unwrap();
     let other = web

@@ -7,7 +7,7 @@ use sentei_core::workflow::UserRole;
 use sentei_store::{NewUser, Store, generate_password};
 
 use super::{open, operator, store_failure};
-use crate::cli::{RoleArg, UserCommand};
+use crate::cli::{RoleArg, UserCommand, UserListFormat};
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::render::columns;
@@ -142,6 +142,7 @@ pub async fn user(
                         department,
                         role: role_of(role),
                         password: password.clone(),
+                        email: String::new(),
                     },
                 )
                 .await
@@ -160,15 +161,20 @@ pub async fn user(
             }
             Ok(out)
         }
-        UserCommand::List => {
+        UserCommand::List { format } => {
             let users = store
                 .users(&operator)
                 .await
                 .map_err(|e| store_failure(&e))?;
+            if format == UserListFormat::Csv {
+                return sentei_exchange::users_file::write(&users)
+                    .map_err(|e| Failure::internal(format!("CSV を書き出せません（{e}）")));
+            }
             let mut rows = vec![vec![
                 "ログイン名".to_owned(),
                 "氏名".to_owned(),
                 "所属".to_owned(),
+                "メールアドレス".to_owned(),
                 "役割".to_owned(),
                 "状態".to_owned(),
             ]];
@@ -177,6 +183,7 @@ pub async fn user(
                     u.login,
                     u.display_name,
                     u.department,
+                    u.email,
                     format!("{}（{}）", u.role.label(), u.role.as_str()),
                     if u.active { "有効" } else { "無効" }.to_owned(),
                 ]
@@ -194,6 +201,10 @@ pub async fn user(
                 user.role.label()
             ))
         }
+        command @ (UserCommand::Deactivate { .. }
+        | UserCommand::Activate { .. }
+        | UserCommand::Edit { .. }
+        | UserCommand::Import { .. }) => super::people::user(&store, &operator, command).await,
         UserCommand::Passwd {
             login,
             password_stdin,

@@ -167,6 +167,7 @@ async fn prepare(store: &Store) -> Result<Cast, StoreError> {
                             department: department.to_owned(),
                             role,
                             password: DEMO_PASSWORD.to_owned(),
+                            email: String::new(),
                         },
                     )
                     .await?;

@@ -7,6 +7,7 @@ mod admin;
 mod demo;
 mod judge;
 mod ledger_import;
+mod people;
 mod records;
 mod serve;
 mod sheet;
@@ -51,6 +52,9 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
             block_on(admin::org_add(&config()?, &code, &name))
         }
         Command::Org(OrgCommand::List) => block_on(admin::org_list(&config()?)),
+        Command::Org(OrgCommand::Rename { name }) => {
+            block_on(people::org_rename(&config()?, org, &name))
+        }
         Command::User(command) => block_on(admin::user(&config()?, org, command)),
         Command::Ledger(LedgerCommand::List {
             expiring,

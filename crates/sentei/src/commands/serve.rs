@@ -35,7 +35,13 @@ pub async fn serve(
     // Held while serving: `sentei restore` will not replace the database under a server.
     let _serving = sentei_store::ServingLock::take(&config.database_url)
         .map_err(|e| super::store_failure(&e))?;
-    first_run(&store, &options.org_name).await?;
+    // With --demo on an empty database, the demo municipality is the only organization (its
+    // administrator is demo-admin): an unnamed first one beside it would make every command
+    // ask for --org.
+    let empty = store.user_count().await.map_err(|e| store_failure(&e))? == 0;
+    if !(options.demo && empty) {
+        first_run(&store, &options.org_name).await?;
+    }
     // The demo municipality is loaded once; later starts find it there.
     if options.demo && store.organization(super::demo::DEMO_ORG).await.is_err() {
         super::demo::load(config, profiles_dir, 33).await?;
@@ -140,6 +146,7 @@ async fn first_run(store: &Store, org_name: &str) -> Result<(), Failure> {
                 department: "情報政策課".to_owned(),
                 role: UserRole::Admin,
                 password: password.clone(),
+                email: String::new(),
             },
         )
         .await

@@ -28,7 +28,7 @@ const DESKTOP: u32 = 1280;
 const TABLET: u32 = 820;
 
 /// A child process killed when the test ends, however it ends.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -53,7 +53,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts `sentei serve --demo` on a free port; returns it with its base URL.
-fn start_sentei(dir: &std::path::Path) -> (Running, String) {
+pub(crate) fn start_sentei(dir: &std::path::Path) -> (Running, String) {
     let mut child = command(dir, &[])
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())

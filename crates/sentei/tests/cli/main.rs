@@ -4,10 +4,12 @@
 
 mod browser;
 mod browser_frozen;
+mod browser_people;
 mod commands;
 mod durability;
 mod ledger_import;
 mod ops;
+mod people;
 mod scenarios;
 mod sheets;
 

@@ -31,7 +31,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
         "{first}"
     );
     // Every migration is applied, in order, the first time; none the second.
-    for version in 1..=5 {
+    for version in 1..=6 {
         assert!(
             first.contains(&format!("適用しました: 版 {version}")),
             "{first}"
@@ -39,7 +39,7 @@ fn migrate_creates_the_schema_in_the_data_directory_once() {
     }
     assert!(dir.path().join("sentei-data/sentei.db").exists());
     let again = ok(dir.path(), &["db", "migrate"]);
-    assert!(again.contains("スキーマは最新です（版 5）"), "{again}");
+    assert!(again.contains("スキーマは最新です（版 6）"), "{again}");
 }
 
 #[test]
