@@ -206,9 +206,9 @@ pub fn action_label(action: &str) -> String {
         "user.add" => "利用者を追加",
         "user.set_role" => "利用者の役割を変更",
         "user.password" => "パスワードを設定",
-        "user.sign_in" => "サインイン",
-        "user.sign_out" => "サインアウト",
-        "user.sign_in_failed" => "サインインの失敗",
+        "user.sign_in" => "ログイン",
+        "user.sign_out" => "ログアウト",
+        "user.sign_in_failed" => "ログインの失敗",
         "user.edit" => "利用者の情報を変更",
         "user.deactivate" => "利用者を無効化",
         "user.activate" => "利用者を有効化",
@@ -221,7 +221,7 @@ pub fn action_label(action: &str) -> String {
         "assessment.save" => "評価を保存",
         "attachment.add" => "添付ファイルを追加",
         "application.create" => "利用申請を作成",
-        "application.accept" => "判定の受容を記録",
+        "application.accept" => "例外の承認を記録",
         "vendor_link.create" => "回答リンクを発行",
         "vendor_link.revoke" => "回答リンクを取り消し",
         _ => "",
@@ -381,7 +381,7 @@ pub fn actor_label(actor: &str) -> Option<String> {
         } else {
             address
         };
-        return Some(format!("サインインしていない人（接続元 {address}）"));
+        return Some(format!("ログインしていない人（接続元 {address}）"));
     }
     None
 }
@@ -536,7 +536,7 @@ mod tests {
         assert_eq!(actor_label("vendor:3").unwrap(), "事業者（回答リンク 3）");
         assert_eq!(
             actor_label(&address_actor("203.0.113.5")).unwrap(),
-            "サインインしていない人（接続元 203.0.113.5）"
+            "ログインしていない人（接続元 203.0.113.5）"
         );
         assert_eq!(address_actor("<script>"), "address:c");
         assert_eq!(address_actor(""), "address:unknown");
@@ -554,7 +554,7 @@ mod tests {
     fn actions_and_objects_read_in_japanese() {
         assert_eq!(action_label("application.approve"), "申請: 承認");
         assert_eq!(action_label("ledger.abolished"), "台帳: 廃止");
-        assert_eq!(action_label("user.sign_in"), "サインイン");
+        assert_eq!(action_label("user.sign_in"), "ログイン");
         assert_eq!(action_label("something.new"), "something.new");
         assert_eq!(
             object_label("application:42"),

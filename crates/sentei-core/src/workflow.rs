@@ -202,6 +202,21 @@ impl Action {
         }
     }
 
+    /// The action as it happened, for histories: 「承認した」, not the button's 「承認する」
+    /// (docs/glossary.md).
+    pub fn event(self) -> &'static str {
+        match self {
+            Action::StartPreConsultation => "事前協議を依頼した",
+            Action::ConcludeConsultation => "協議済と回答した",
+            Action::RequestRevision => "要修正と回答した",
+            Action::Submit => "利用申請した",
+            Action::Resubmit => "再申請した",
+            Action::Return => "差し戻した",
+            Action::Approve => "承認した",
+            Action::Reject => "却下した",
+        }
+    }
+
     /// The transition: from which statuses, to which status, by which role.
     fn rule(self) -> (&'static [Status], Status, UserRole) {
         use Status as S;
@@ -350,7 +365,7 @@ pub enum Refusal {
     VerdictBlocksApproval { verdict: Verdict },
     #[error("判定が「{}」のため利用申請できません。評価を見直してください", verdict.label())]
     VerdictBlocksSubmission { verdict: Verdict },
-    #[error("{}の受容（理由つき）がまだ記録されていません", role.label())]
+    #[error("{}による例外の承認（理由つき）がまだ記録されていません", role.label())]
     MissingAcceptance { role: Role },
     #[error(
         "確認した後に評価が変更されています（確認した版 {seen}、現在の版 {current}）。もう一度確認してください"
@@ -362,11 +377,11 @@ pub enum Refusal {
     ProfileRevised,
     #[error("{}には理由を書いてください", action.noun())]
     CommentRequired { action: Action },
-    #[error("受容には理由を書いてください")]
+    #[error("例外の承認には理由を書いてください")]
     ReasonRequired,
-    #[error("この判定には{}の受容は必要ありません", role.label())]
+    #[error("この判定には{}による例外の承認は必要ありません", role.label())]
     AcceptanceNotNeeded { role: Role },
-    #[error("{}の受容はすでに記録されています", role.label())]
+    #[error("{}による例外の承認はすでに記録されています", role.label())]
     AlreadyAccepted { role: Role },
     #[error("{}は評価を編集できません", role.label())]
     CannotEdit { role: UserRole },
@@ -534,7 +549,7 @@ pub fn may_accept(
     }
     if actor_id == application.applicant_id {
         return Err(Refusal::OwnApplication {
-            what: "受容する"
+            what: "例外を承認する",
         });
     }
     check_unchanged(application)?;

@@ -132,7 +132,7 @@ impl Actor {
     /// The user id, for actions only a signed-in user can take.
     pub(crate) fn user(&self) -> Result<i64, StoreError> {
         self.user_id.ok_or_else(|| {
-            StoreError::Denied("この操作は利用者としてサインインして行ってください".to_owned())
+            StoreError::Denied("この操作は利用者としてログインして行ってください".to_owned())
         })
     }
 }

@@ -512,7 +512,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let user = actor.user()?;
         let role = actor.role().accepts_as().ok_or_else(|| {
-            StoreError::Denied(format!("{}は受容を記録できません", actor.role().label()))
+            StoreError::Denied(format!(
+                "{}は例外の承認を記録できません",
+                actor.role().label()
+            ))
         })?;
         if reason.chars().count() > MAX_TEXT {
             return Err(StoreError::Rejected(format!(
@@ -538,7 +541,7 @@ impl Store {
         .await?;
         let mut summary = sentei_core::audit::Summary::new();
         summary
-            .value("受容した人の役割", role.label())
+            .value("承認した人の役割", role.label())
             .value("評価の版", &version.to_string())
             .value("理由", reason);
         audit::append_summarized(

@@ -55,7 +55,7 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::TooLarge(m)
             | AppError::Refused(m) => m.clone(),
-            AppError::Unauthorized => "サインインが必要です".to_owned(),
+            AppError::Unauthorized => "ログインが必要です".to_owned(),
             AppError::Internal(_) => {
                 "処理中に問題が起きました。時間をおいてもう一度お試しください".to_owned()
             }
@@ -105,7 +105,7 @@ struct ErrorPage {
 fn title(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "入力が正しくありません",
-        401 => "サインインが必要です",
+        401 => "ログインが必要です",
         403 => "権限がありません",
         404 => "見つかりません",
         405 => "この操作はできません",

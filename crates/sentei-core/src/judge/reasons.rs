@@ -75,14 +75,14 @@ pub(super) fn explain(judgement: &Judgement<'_>) -> Vec<String> {
                     items,
                     |i| accept(&i) && !gate(i) && i.requires == set,
                     &format!(
-                        "満たしていない項目があり、{}による受容が必要です",
+                        "満たしていない項目があり、{}による例外の承認が必要です",
                         role_labels(set)
                     ),
                 );
             }
         }
         Verdict::Approvable => {
-            out.push("承認を妨げる項目も、受容が必要な項目もありません".to_owned());
+            out.push("承認を妨げる項目も、例外の承認が必要な項目もありません".to_owned());
         }
     }
     moot_answers(&mut out, items);

@@ -156,7 +156,12 @@ both!(
         assert_eq!(review.acceptances.len(), 1);
         assert_eq!(review.acceptances[0].reason, ACCEPTANCE);
         assert_eq!(review.acceptances[0].assessment_version, 2);
-        assert!(review.reasons.iter().any(|r| r.contains("受容が必要")));
+        assert!(
+            review
+                .reasons
+                .iter()
+                .any(|r| r.contains("例外の承認が必要"))
+        );
         // …with the answers of version 2, and a note that the assessment changed after approval.
         let judged: serde_json::Value = serde_json::from_str(&review.judgement).unwrap();
         let item_18 = judged["items"]

@@ -140,7 +140,7 @@ both!(
         let refused = approve().await.unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "情報システム管理者の受容（理由つき）がまだ記録されていません"
+            "情報システム管理者による例外の承認（理由つき）がまだ記録されていません"
         );
 
         f.store
@@ -155,7 +155,7 @@ both!(
         let refused = approve().await.unwrap_err();
         assert_eq!(
             refused.to_string(),
-            "統括情報セキュリティ責任者の受容（理由つき）がまだ記録されていません"
+            "統括情報セキュリティ責任者による例外の承認（理由つき）がまだ記録されていません"
         );
 
         let no_reason = f

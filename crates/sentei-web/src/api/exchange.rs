@@ -292,7 +292,7 @@ fn report_body(report: Report) -> ReportBody {
         .iter()
         .map(|e| ReportEvent {
             action_label: Action::parse(&e.action)
-                .map_or("", Action::label)
+                .map_or("", Action::event)
                 .to_owned(),
             action: e.action.clone(),
             actor_id: e.actor_id,

@@ -288,7 +288,7 @@ pub(crate) fn detail_page(signed: &Signed, gathered: &Gathered) -> DetailPage {
             .iter()
             .map(|e| EventRow {
                 at: layout::time_with_wareki(e.at),
-                action: Action::parse(&e.action).map_or("", Action::label),
+                action: Action::parse(&e.action).map_or("", Action::event),
                 actor: name(e.actor_id),
                 from: label(&e.from_status),
                 to: label(&e.to_status),

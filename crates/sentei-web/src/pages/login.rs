@@ -54,7 +54,7 @@ fn render(
 ) -> Result<Response, PageError> {
     let token = sentei_store::random_hex()?;
     let page = LoginPage {
-        layout: Layout::new("サインイン", None, "/login"),
+        layout: Layout::new("ログイン", None, "/login"),
         login_csrf: token.clone(),
         next,
         login,
@@ -96,7 +96,7 @@ pub async fn submit(
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if !equal(&form.csrf, expected) {
         return Err(PageError(AppError::Forbidden(
-            "送信の確認用の値が正しくありません。サインインのページを開き直してください".to_owned(),
+            "送信の確認用の値が正しくありません。ログインのページを開き直してください".to_owned(),
         )));
     }
     let next = next_path(Some(&form.next), page_shapes(&state));
@@ -150,7 +150,7 @@ pub async fn submit(
 /// Why an attempt is not verified now, and how long to wait.
 pub fn wait_message(seconds: i64) -> String {
     format!(
-        "サインインの失敗が続いたため、少し間をおいていただいています。{seconds} 秒ほどおいてから、もう一度お試しください"
+        "ログインの失敗が続いたため、少し間をおいていただいています。{seconds} 秒ほどおいてから、もう一度お試しください"
     )
 }
 

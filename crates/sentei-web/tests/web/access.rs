@@ -294,7 +294,7 @@ async fn pages_send_nobody_to_sign_in_and_the_api_answers_401() {
     let api = web.get(None, "/api/v1/ledger").await;
     assert_eq!(api.status, 401);
     let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
-    assert_eq!(body["error"], "サインインが必要です");
+    assert_eq!(body["error"], "ログインが必要です");
 }
 
 #[tokio::test]

@@ -228,7 +228,7 @@ async fn a_conditional_application_goes_from_registration_to_the_ledger() {
     assert_eq!(early.status, 422, "{}", early.body);
     let error = json_of(&early)["error"].as_str().unwrap().to_owned();
     assert!(
-        error.contains("受容") && error.contains("まだ記録されていません"),
+        error.contains("例外の承認") && error.contains("まだ記録されていません"),
         "{error}"
     );
 

@@ -515,7 +515,8 @@ async fn the_report_carries_the_items_texts_and_the_history() {
     assert_eq!(history[0]["actor_name"], "tanaka さん");
     assert_eq!(history[2]["actor_name"], "suzuki さん");
     assert_eq!(history[2]["to_status"], "approved");
-    assert_eq!(history[2]["action_label"], Action::Approve.label());
+    assert_eq!(history[2]["action_label"], Action::Approve.event());
+    assert_eq!(history[2]["action_label"], "承認した");
     for event in history {
         let at = event["at"].as_str().unwrap();
         time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)

@@ -254,7 +254,7 @@ async fn finding_6_a_password_reset_signs_the_user_out_everywhere() {
     assert!(
         reset
             .body
-            .contains("サインインと API トークンは、すべて無効にしました")
+            .contains("ログインと API トークンは、すべて無効にしました")
     );
     let after = page(cookie).await;
     assert_eq!(after.status, 303);

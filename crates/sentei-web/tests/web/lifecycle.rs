@@ -365,10 +365,11 @@ async fn a_refused_submission_is_shown_on_the_page_with_the_comment_kept() {
     );
     let history = web.get(Some(UserRole::Auditor), &path).await;
     for step in [
-        "<td>要修正として回答する</td>",
+        // The history tells what happened, not the buttons' words (docs/glossary.md).
+        "<td>要修正と回答した</td>",
         "<td>項目 19 の根拠を添えてください</td>",
-        "<td>協議済として回答する</td>",
-        "<td>利用申請する</td>",
+        "<td>協議済と回答した</td>",
+        "<td>利用申請した</td>",
     ] {
         assert!(history.body.contains(step), "{step}: {}", history.body);
     }

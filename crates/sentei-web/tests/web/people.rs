@@ -71,7 +71,7 @@ async fn deactivating_a_user_ends_their_signed_in_session_and_tokens_at_once() {
         "{}",
         shown.body
     );
-    assert!(shown.body.contains("無効（サインインできません）"));
+    assert!(shown.body.contains("無効（ログインできません）"));
     let list = web.get(Some(UserRole::Admin), "/users").await;
     assert!(
         list.body
@@ -302,14 +302,14 @@ async fn the_audit_trail_is_filtered_summarized_and_exported() {
     let failed = web
         .get(Some(UserRole::Auditor), "/audit?action=user.sign_in_failed")
         .await;
-    assert!(failed.body.contains("<td>サインインの失敗</td>"));
+    assert!(failed.body.contains("<td>ログインの失敗</td>"));
     assert!(failed.body.contains("ログイン名: suzuki"));
     assert!(!failed.body.contains("wrong password"));
     let by_actor = web
         .get(Some(UserRole::Auditor), "/audit?actor=yamamoto")
         .await;
     assert!(by_actor.body.contains("<td>利用者の情報を変更</td>"));
-    assert!(!by_actor.body.contains("<td>サインインの失敗</td>"));
+    assert!(!by_actor.body.contains("<td>ログインの失敗</td>"));
 
     let csv = web
         .get(Some(UserRole::Auditor), "/audit.csv?action=user.edit")

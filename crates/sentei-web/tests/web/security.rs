@@ -255,7 +255,7 @@ async fn repeated_failures_slow_the_account_down() {
     // Now even the right password waits, and says why.
     let reply = sign_in(&web, "tanaka", PASSWORD).await;
     assert_eq!(reply.status, 429);
-    assert!(reply.body.contains("サインインの失敗が続いたため"));
+    assert!(reply.body.contains("ログインの失敗が続いたため"));
     assert!(
         reply
             .headers

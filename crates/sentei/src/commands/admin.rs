@@ -215,7 +215,7 @@ pub async fn user(
                 .await
                 .map_err(|e| store_failure(&e))?;
             let mut out = format!(
-                "{login} のパスワードを変更しました（サインイン {} 件と API トークン {} 件を無効にしました）\n",
+                "{login} のパスワードを変更しました（ログイン {} 件と API トークン {} 件を無効にしました）\n",
                 ended.sessions, ended.tokens
             );
             if generated {

@@ -175,9 +175,7 @@ async fn prepare(store: &Store) -> Result<Cast, StoreError> {
                     .authenticate(login, DEMO_PASSWORD)
                     .await?
                     .ok_or_else(|| {
-                        StoreError::Rejected(format!(
-                            "デモ用の利用者 {login} でサインインできません"
-                        ))
+                        StoreError::Rejected(format!("デモ用の利用者 {login} でログインできません"))
                     })?
             }
         };

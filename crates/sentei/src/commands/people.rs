@@ -54,7 +54,7 @@ pub async fn user(
                 .await
                 .map_err(|e| store_failure(&e))?;
             Ok(format!(
-                "{}（{}）を有効に戻しました。これまでのパスワードでサインインできます\n",
+                "{}（{}）を有効に戻しました。これまでのパスワードでログインできます\n",
                 user.login, user.display_name
             ))
         }

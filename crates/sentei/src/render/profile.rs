@@ -169,7 +169,7 @@ fn show_item(profile: &Profile, item: &Item) -> String {
     if item.unmet_effect.is_some() {
         meta.push(vec![
             "満たさない場合".to_owned(),
-            "理由を書けば条件付き（情報システム管理者の受容）".to_owned(),
+            "理由を書けば条件付き（情報システム管理者による例外の承認）".to_owned(),
         ]);
     }
     if item.if_it_arises {
@@ -199,7 +199,7 @@ fn show_item(profile: &Profile, item: &Item) -> String {
 fn meaning(meaning: Meaning) -> &'static str {
     match meaning {
         Meaning::Must => "満たさなければ承認不可",
-        Meaning::Should => "満たさなければ理由と受容が必要",
+        Meaning::Should => "満たさなければ理由と例外の承認が必要",
         Meaning::May => "満たさなくても記録のみ",
         Meaning::Decision => "リスクの受容か低減かを決める",
     }

@@ -287,7 +287,7 @@ impl Journey {
         self.open("/login").await;
         self.type_into("#login", login).await;
         self.type_into("#password", PASSWORD).await;
-        self.press("サインイン").await;
+        self.press("ログイン").await;
         self.css("form[action='/logout']").await;
     }
 
@@ -427,8 +427,8 @@ async fn an_application_from_the_check_sheet_to_the_ledger_in_a_browser() {
         "庁内の問い合わせ情報に限って扱い、代替策がないことを確認しました",
     )
     .await;
-    j.press("受容を記録する").await;
-    j.see("受容を記録しました").await;
+    j.press("例外の承認を記録する").await;
+    j.see("例外の承認を記録しました").await;
     j.press("承認する").await;
     j.status_is("承認済み").await;
     j.shot("3-approved").await;

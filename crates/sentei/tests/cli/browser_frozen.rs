@@ -118,8 +118,8 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
     j.client.goto(&application).await.unwrap();
     j.see("版 2: 申請した版").await;
     j.type_into("#reason", ACCEPTANCE).await;
-    j.press("受容を記録する").await;
-    j.see("受容を記録しました").await;
+    j.press("例外の承認を記録する").await;
+    j.see("例外の承認を記録しました").await;
     j.press("承認する").await;
     j.status_is("承認済み").await;
     j.sign_out().await;

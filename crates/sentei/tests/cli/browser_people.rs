@@ -29,7 +29,7 @@ async fn a_deactivated_user_is_signed_out_at_once_and_the_auditor_finds_it() {
     j.see("ログイン名 demo-applicant2").await;
     j.press("無効にする").await;
     j.see("利用者を無効にしました").await;
-    j.see("無効（サインインできません）").await;
+    j.see("無効（ログインできません）").await;
     j.shot("people-1-deactivated").await;
 
     // The applicant's next page is the sign-in page.
@@ -41,7 +41,7 @@ async fn a_deactivated_user_is_signed_out_at_once_and_the_auditor_finds_it() {
     // And signing in again is refused.
     j.type_into("#login", "demo-applicant2").await;
     j.type_into("#password", "sentei-demo-2026").await;
-    j.press("サインイン").await;
+    j.press("ログイン").await;
     j.see("ログイン名またはパスワードが違います").await;
 
     // The auditor finds both with the filters.
@@ -65,6 +65,6 @@ async fn a_deactivated_user_is_signed_out_at_once_and_the_auditor_finds_it() {
     j.click("#action option[value='user.sign_in_failed']").await;
     j.press("絞り込む").await;
     j.see("無効にされた利用者です").await;
-    j.see("サインインしていない人（接続元 127.0.0.1）").await;
+    j.see("ログインしていない人（接続元 127.0.0.1）").await;
     browser.j.client.close().await.unwrap();
 }

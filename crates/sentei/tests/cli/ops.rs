@@ -454,7 +454,7 @@ fn issue_12_user_passwd_ends_the_users_sessions_and_tokens() {
     });
     let changed = ok(d, &["user", "passwd", "suzuki"]);
     assert!(
-        changed.contains("サインイン 1 件と API トークン 1 件を無効にしました"),
+        changed.contains("ログイン 1 件と API トークン 1 件を無効にしました"),
         "{changed}"
     );
     runtime.block_on(async {
