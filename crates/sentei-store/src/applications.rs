@@ -14,6 +14,7 @@ use sea_orm::{
 use sentei_core::access::Capability;
 use sentei_core::judgement::{Role, Verdict};
 use sentei_core::ledger::{self as ledger_rules};
+use sentei_core::notify;
 use sentei_core::workflow::{self, Acceptance, Action, Kind, Request, Status};
 use serde_json::json;
 use time::Date;
@@ -21,6 +22,7 @@ use time::Date;
 use crate::entity::{acceptance, application, application_event, assessment, service};
 use crate::ledger::{ABOLISHED, entry_row, fields_of_entry};
 use crate::ledger_changes::{self, Approved};
+use crate::notifications::{About, actor_name, tell};
 use crate::review::{acceptances, load, role_name, role_named};
 use crate::services::summarize;
 use crate::{Actor, Page, Store, StoreError, audit, page_bounds, text_block};
@@ -460,6 +462,24 @@ impl Store {
         if action == Action::Approve {
             self.record_approval(&txn, actor, &state).await?;
         }
+        let facts = notify::ApplicationFacts {
+            service_name: &state.service.name,
+            kind: state.kind,
+            actor: &actor_name(actor),
+            comment,
+            verdict: concerned.judged.verdict,
+            required: concerned.judged.required_approvals,
+        };
+        tell(
+            &txn,
+            actor.org_id(),
+            Some(user),
+            Some(state.app.applicant_id),
+            &notify::after_action(action, concerned.judged.required_approvals),
+            |kind| notify::application_words(kind, &facts),
+            &About::application(id),
+        )
+        .await?;
         txn.commit().await?;
         if action == Action::Approve {
             self.ledger_pages.changed();
@@ -551,6 +571,25 @@ impl Store {
             &format!("application:{id}"),
             &json!({ "role": role_name(role), "reason": reason.trim(), "assessment_version": version }),
             &summary,
+        )
+        .await?;
+        let decided = state.under_decision();
+        let facts = notify::ApplicationFacts {
+            service_name: &state.service.name,
+            kind: state.kind,
+            actor: &actor_name(actor),
+            comment: reason,
+            verdict: decided.judged.verdict,
+            required: decided.judged.required_approvals,
+        };
+        tell(
+            &txn,
+            actor.org_id(),
+            Some(user),
+            Some(state.app.applicant_id),
+            &notify::after_acceptance(role),
+            |kind| notify::application_words(kind, &facts),
+            &About::application(id),
         )
         .await?;
         txn.commit().await?;

@@ -21,6 +21,7 @@ mod ledger;
 mod ledger_cache;
 mod ledger_changes;
 mod ledger_import;
+mod notifications;
 mod organizations;
 mod people;
 mod rejudge;
@@ -35,7 +36,9 @@ mod vendor_links;
 pub use actor::Actor;
 pub use applications::{ApplicationView, EventView, NewApplication, PinnedView};
 pub use assessments::StoredAssessment;
-pub use attachments::{AttachmentView, MAX_ATTACHMENT_BYTES};
+pub use attachments::{
+    AttachmentFile, AttachmentView, MAX_ATTACHMENT_BYTES, inspect as inspect_evidence,
+};
 pub use audit::{AuditQuery, AuditView, MAX_AUDIT_EXPORT, OrgVerification};
 pub use auth_cache::TTL as AUTH_CACHE_TTL;
 pub use backup::{RestoreReport, ServingLock, restore};
@@ -44,6 +47,7 @@ pub use error::StoreError;
 pub use ledger::{LedgerEntryView, LedgerOrder, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
+pub use notifications::{MailJob, MailOutcome, MailSettings, NotificationView, UncertainMail};
 pub use organizations::OrganizationView;
 pub use people::UserEdit;
 pub use rejudge::RejudgeReport;

@@ -93,6 +93,13 @@ const MIGRATIONS: &[Migration] = &[
         indexes: v6_indexes,
         changes: v6_changes,
     },
+    Migration {
+        version: 7,
+        name: "notifications and their mail outbox, evidence files kept with who added and removed them",
+        tables: v7_tables,
+        indexes: v7_indexes,
+        changes: v7_changes,
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -876,4 +883,77 @@ fn v6_indexes() -> Vec<IndexCreateStatement> {
         index("audit_records", &["org_id", "action", "seq"], false),
         index("audit_records", &["org_id", "at_micros"], false),
     ]
+}
+
+fn v7_tables() -> Vec<TableCreateStatement> {
+    vec![
+        // Notifications (お知らせ), written in the transaction of the event they tell of, and
+        // the outbox of their mails: `mail_state` goes pending → sending (committed before the
+        // message is handed to the relay) → sent, so a killed sender never mails one twice
+        // (see docs/adr/0009-notifications.md).
+        TableDef::new("notifications")
+            .refers("org_id", "organizations")
+            .refers("user_id", "users")
+            .text("kind")
+            .text("title")
+            .text("body")
+            .text("link")
+            .col(
+                ColumnDef::new(Alias::new("application_id"))
+                    .big_integer()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("ledger_entry_id"))
+                    .big_integer()
+                    .null(),
+            )
+            // What makes a notification told once only (the stage of a ledger entry's period);
+            // NULL for those of events, which happen once anyway.
+            .col(ColumnDef::new(Alias::new("once_key")).text().null())
+            .time("created_at")
+            .col(
+                ColumnDef::new(Alias::new("read_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .text("mail_state")
+            .int("mail_attempts")
+            .col(
+                ColumnDef::new(Alias::new("mail_at"))
+                    .timestamp_with_time_zone()
+                    .null(),
+            )
+            .text("mail_error")
+            .done(),
+    ]
+}
+
+fn v7_indexes() -> Vec<IndexCreateStatement> {
+    vec![
+        index("notifications", &["user_id", "read_at"], false),
+        index("notifications", &["user_id", "id"], false),
+        index("notifications", &["mail_state", "id"], false),
+        index("notifications", &["user_id", "once_key"], true),
+    ]
+}
+
+fn v7_changes() -> Result<Vec<Change>, StoreError> {
+    let col = |name: &str| ColumnDef::new(Alias::new(name));
+    Ok(vec![
+        // How a user is told by mail (their address came with version 6): no address means
+        // the in-app list only.
+        add_column("users", col("mail_mode").text().not_null().default("each")),
+        // Who attached an evidence file (a user or a vendor's link), for display; a removed
+        // file stays recorded with when it was removed, so a record of what an application
+        // was decided on can still list it.
+        add_column(
+            "assessment_attachments",
+            col("added_by").text().not_null().default(""),
+        ),
+        add_column(
+            "assessment_attachments",
+            col("removed_at").timestamp_with_time_zone().null(),
+        ),
+    ])
 }

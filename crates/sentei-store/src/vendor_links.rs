@@ -76,6 +76,15 @@ impl VendorAccess {
     pub fn expires_at(&self) -> OffsetDateTime {
         self.link.expires_at
     }
+
+    pub(crate) fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The user who made the link, behind whatever comes through it.
+    pub(crate) fn link_maker(&self) -> i64 {
+        self.link.created_by
+    }
 }
 
 impl Store {

@@ -63,6 +63,8 @@ pub struct Signed {
     pub actor: Actor,
     /// The page session (None for API tokens).
     pub session: Option<Session>,
+    /// Unread notifications, for the page header (counted for pages only; see `notices.rs`).
+    pub unread: u64,
 }
 
 impl Signed {
@@ -215,6 +217,7 @@ async fn page_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Signe
     Ok(state.store.session(token).await?.map(|session| Signed {
         actor: session.actor.clone(),
         session: Some(session),
+        unread: 0,
     }))
 }
 
@@ -234,6 +237,7 @@ async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Signed
         Some(actor) => Ok(Some(Signed {
             actor,
             session: None,
+            unread: 0,
         })),
         None => Err(AppError::Unauthorized),
     }

@@ -23,6 +23,8 @@ pub struct UserBar {
     pub name: String,
     pub department: String,
     pub role: &'static str,
+    /// Unread notifications.
+    pub unread: u64,
 }
 
 pub struct NavItem {
@@ -68,6 +70,7 @@ impl Layout {
                 name: s.actor.display_name().to_owned(),
                 department: s.actor.department().to_owned(),
                 role: s.actor.role().label(),
+                unread: s.unread,
             }),
             csrf: signed.map(|s| s.csrf().to_owned()).unwrap_or_default(),
             nav,
@@ -103,6 +106,10 @@ fn notice(code: &str) -> Option<&'static str> {
         "activated" => "利用者を有効に戻しました。",
         "organization" => "組織の名称を変更しました。",
         "token-revoked" => "トークンを無効にしました。",
+        "attached" => "ファイルを添付しました。",
+        "detached" => "添付ファイルを削除しました。",
+        "read" => "既読にしました。",
+        "mail" => "メールの受け取り方を保存しました。",
         _ => return None,
     })
 }

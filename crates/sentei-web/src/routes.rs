@@ -48,6 +48,16 @@ impl Routes {
         surface: Surface,
         handler: MethodRouter<AppState>,
     ) -> Routes {
+        // Pages of signed-in users show their unread notifications in the header: counted
+        // after the gate found the user (a later route_layer runs first).
+        let handler = if surface == Surface::Page {
+            handler.route_layer(from_fn_with_state(
+                self.state.clone(),
+                pages::notifications::count,
+            ))
+        } else {
+            handler
+        };
         let gated = handler.route_layer(from_fn_with_state(
             self.state.clone(),
             move |state, request, next| gate(state, access, surface, request, next),
@@ -119,6 +129,30 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             SignedIn,
             post(pages::account::revoke_token),
         )
+        .page(
+            M::GET,
+            "/notifications",
+            SignedIn,
+            get(pages::notifications::list),
+        )
+        .page(
+            M::POST,
+            "/notifications/read-all",
+            SignedIn,
+            post(pages::notifications::read_all),
+        )
+        .page(
+            M::POST,
+            "/notifications/{id}/read",
+            SignedIn,
+            post(pages::notifications::read),
+        )
+        .page(
+            M::POST,
+            "/notifications/mail",
+            SignedIn,
+            post(pages::notifications::save_mail),
+        )
         .page(M::GET, "/services", read, get(pages::services::list))
         .page(
             M::GET,
@@ -156,6 +190,25 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/assessments/{id}/preview",
             read,
             post(pages::assessments::preview),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/attachments",
+            Can(C::Register),
+            post(pages::evidence::attach)
+                .layer(DefaultBodyLimit::max(pages::evidence::MAX_UPLOAD_BYTES)),
+        )
+        .page(
+            M::GET,
+            "/assessments/{id}/attachments/{attachment}",
+            read,
+            get(pages::evidence::fetch),
+        )
+        .page(
+            M::POST,
+            "/assessments/{id}/attachments/{attachment}/remove",
+            Can(C::Register),
+            post(pages::evidence::remove),
         )
         .page(
             M::POST,
@@ -198,6 +251,19 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/vendor/{token}/sheet/apply",
             VendorLink,
             post(pages::vendor::apply),
+        )
+        .page(
+            M::POST,
+            "/vendor/{token}/attachments",
+            VendorLink,
+            post(pages::evidence::vendor_attach)
+                .layer(DefaultBodyLimit::max(pages::evidence::MAX_UPLOAD_BYTES)),
+        )
+        .page(
+            M::GET,
+            "/vendor/{token}/attachments/{attachment}",
+            VendorLink,
+            get(pages::evidence::vendor_fetch),
         )
         .page(
             M::GET,
@@ -473,6 +539,32 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .api(
             M::GET,
+            "/api/v1/assessments/{id}/attachments",
+            read,
+            get(api::evidence::list),
+        )
+        .api(
+            M::POST,
+            "/api/v1/assessments/{id}/attachments",
+            Can(C::Register),
+            // The file is the body: as large as an evidence file may be, not the JSON limit.
+            post(api::evidence::attach)
+                .layer(DefaultBodyLimit::max(sentei_store::MAX_ATTACHMENT_BYTES)),
+        )
+        .api(
+            M::GET,
+            "/api/v1/assessments/{id}/attachments/{attachment}",
+            read,
+            get(api::evidence::fetch),
+        )
+        .api(
+            M::DELETE,
+            "/api/v1/assessments/{id}/attachments/{attachment}",
+            Can(C::Register),
+            delete(api::evidence::remove),
+        )
+        .api(
+            M::GET,
             "/api/v1/assessments/{id}/vendor-links",
             read,
             get(api::exchange::vendor_links),
@@ -600,6 +692,36 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/api/v1/users/{login}",
             Can(C::Administer),
             put(api::people::edit),
+        )
+        .api(
+            M::GET,
+            "/api/v1/notifications",
+            SignedIn,
+            get(api::notifications::list),
+        )
+        .api(
+            M::POST,
+            "/api/v1/notifications/read-all",
+            SignedIn,
+            post(api::notifications::read_all),
+        )
+        .api(
+            M::POST,
+            "/api/v1/notifications/{id}/read",
+            SignedIn,
+            post(api::notifications::read),
+        )
+        .api(
+            M::GET,
+            "/api/v1/me/mail",
+            SignedIn,
+            get(api::notifications::mail),
+        )
+        .api(
+            M::PUT,
+            "/api/v1/me/mail",
+            SignedIn,
+            put(api::notifications::set_mail),
         )
         .api(
             M::POST,

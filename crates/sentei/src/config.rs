@@ -27,6 +27,162 @@ struct FileSettings {
     trusted_proxies: Vec<String>,
     /// The longest lifetime, in days, of an API token (the account page offers 90 by default).
     max_token_days: Option<i64>,
+    /// Notifications by mail through the municipality's relay; off unless enabled.
+    #[serde(default)]
+    mail: MailFile,
+}
+
+/// The `[mail]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    #[serde(default)]
+    enabled: bool,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    #[serde(default)]
+    starttls: bool,
+    ca_file: Option<PathBuf>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+    helo_name: Option<String>,
+    public_url: Option<String>,
+    digest_time: Option<String>,
+    timeout_seconds: Option<u64>,
+}
+
+/// A password: never shown, never logged, not even by `{:?}`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How notifications are mailed (`sentei notify`).
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    /// Upgrade the connection with STARTTLS, and refuse to send without it.
+    pub starttls: bool,
+    /// A CA certificate (PEM) to trust besides the system's, for a relay with a certificate of
+    /// the municipality's own CA.
+    pub ca_file: Option<PathBuf>,
+    pub credentials: Option<(String, Secret)>,
+    pub from: String,
+    /// The name this host gives in EHLO.
+    pub helo_name: String,
+    /// sentei's address for the links in mails (`https://sentei.example.lg.jp`).
+    pub public_url: Option<String>,
+    /// The time of day (Japan) the daily digest is sent from.
+    pub digest_at: time::Time,
+    pub timeout: std::time::Duration,
+}
+
+impl MailConfig {
+    fn read(file: MailFile, source: &str) -> Result<MailConfig, Failure> {
+        let problem = |message: String| Failure::file(source, format!("[mail] {message}"));
+        let digest_at = match file.digest_time.as_deref() {
+            None => time::Time::from_hms(8, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+            Some(text) => text
+                .split_once(':')
+                .and_then(|(h, m)| Some((h.parse::<u8>().ok()?, m.parse::<u8>().ok()?)))
+                .and_then(|(h, m)| time::Time::from_hms(h, m, 0).ok())
+                .ok_or_else(|| {
+                    problem(format!(
+                        "digest_time は 08:30 のように時:分で書いてください（{text}）"
+                    ))
+                })?,
+        };
+        let credentials = match (file.username, file.password) {
+            (None, None) => None,
+            (Some(user), Some(password)) => Some((user, Secret(password))),
+            _ => {
+                return Err(problem(
+                    "username と password は両方書くか、両方とも書かないでください".to_owned(),
+                ));
+            }
+        };
+        if credentials.is_some() && !file.starttls {
+            return Err(problem(
+                "パスワードを暗号化せずに送らないよう、username と password を使うときは starttls = true にしてください".to_owned(),
+            ));
+        }
+        let from = file.from.unwrap_or_default();
+        let host = file.smtp_host.unwrap_or_default();
+        if file.enabled {
+            if host.trim().is_empty() {
+                return Err(problem(
+                    "enabled = true のときは smtp_host（メールサーバーの名前）を書いてください"
+                        .to_owned(),
+                ));
+            }
+            match sentei_core::notify::email_address(&from) {
+                Ok(address) if !address.is_empty() => {}
+                _ => {
+                    return Err(problem(
+                        "enabled = true のときは from（送信元のメールアドレス）を正しく書いてください"
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
+        let public_url = file.public_url.map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(problem(format!(
+                "public_url は https:// で始まる sentei のアドレスにしてください（{url}）"
+            )));
+        }
+        Ok(MailConfig {
+            enabled: file.enabled,
+            host: host.trim().to_owned(),
+            port: file.smtp_port.unwrap_or(25),
+            starttls: file.starttls,
+            ca_file: file.ca_file,
+            credentials,
+            from: from.trim().to_owned(),
+            helo_name: file.helo_name.unwrap_or_else(|| "localhost".to_owned()),
+            public_url,
+            digest_at,
+            timeout: std::time::Duration::from_secs(file.timeout_seconds.unwrap_or(60).max(1)),
+        })
+    }
+
+    fn show(&self, out: &mut String) {
+        out.push_str("\n[mail]\n");
+        out.push_str(&format!("enabled = {}\n", self.enabled));
+        out.push_str(&format!("smtp_host = \"{}\"\n", self.host));
+        out.push_str(&format!("smtp_port = {}\n", self.port));
+        out.push_str(&format!("starttls = {}\n", self.starttls));
+        if let Some(ca) = &self.ca_file {
+            out.push_str(&format!("ca_file = \"{}\"\n", ca.display()));
+        }
+        if let Some((user, _)) = &self.credentials {
+            out.push_str(&format!("username = \"{user}\"\npassword = \"***\"\n"));
+        }
+        out.push_str(&format!("from = \"{}\"\n", self.from));
+        if let Some(url) = &self.public_url {
+            out.push_str(&format!("public_url = \"{url}\"\n"));
+        }
+        out.push_str(&format!(
+            "digest_time = \"{:02}:{:02}\"\n",
+            self.digest_at.hour(),
+            self.digest_at.minute()
+        ));
+    }
 }
 
 /// Where a setting's value came from, for `sentei config show`.
@@ -68,6 +224,7 @@ pub struct Config {
     pub trusted_proxies: Vec<TrustedProxy>,
     /// From the file only; `None` is `sentei_store::MAX_TOKEN_DAYS`.
     pub max_token_days: Option<i64>,
+    pub mail: MailConfig,
     pub file: Option<PathBuf>,
 }
 
@@ -113,6 +270,7 @@ impl Config {
                 "max_token_days は 1〜3650（日）で書いてください",
             ));
         }
+        let mail = MailConfig::read(file.mail, &source)?;
         Ok(Config {
             database_url,
             database_url_origin,
@@ -120,6 +278,7 @@ impl Config {
             data_dir_origin,
             trusted_proxies,
             max_token_days: file.max_token_days,
+            mail,
             file: given.config_file,
         })
     }
@@ -160,6 +319,7 @@ impl Config {
                 Origin::Default.label()
             }
         ));
+        self.mail.show(&mut out);
         if let Some(file) = &self.file {
             out.push_str(&format!("# 設定ファイル: {}\n", file.display()));
         }
@@ -253,6 +413,7 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.message.contains("proxy.example"), "{}", err.message);
+        assert!(!config.mail.enabled, "mail is off unless enabled");
         std::fs::write(&file, "database_ulr = \"x\"\n").unwrap();
         let err = Config::resolve(Given {
             database_url: None,
@@ -261,5 +422,55 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.message.contains("database_ulr"), "{}", err.message);
+    }
+
+    fn mail_from(text: &str) -> Result<Config, Failure> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sentei.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file),
+        })
+    }
+
+    #[test]
+    fn mail_settings_are_checked_and_the_password_never_shown() {
+        let config = mail_from(
+            "[mail]\nenabled = true\nsmtp_host = \"smtp.example.lg.jp\"\nsmtp_port = 587\nstarttls = true\nusername = \"sentei\"\npassword = \"hunter2hunter2\"\nfrom = \"sentei@example.lg.jp\"\npublic_url = \"https://sentei.example.lg.jp/\"\ndigest_time = \"08:30\"\n",
+        )
+        .unwrap();
+        assert!(config.mail.enabled && config.mail.starttls);
+        assert_eq!(config.mail.port, 587);
+        assert_eq!(
+            config.mail.public_url.as_deref(),
+            Some("https://sentei.example.lg.jp")
+        );
+        assert_eq!(
+            (config.mail.digest_at.hour(), config.mail.digest_at.minute()),
+            (8, 30)
+        );
+        let shown = config.show();
+        assert!(shown.contains("password = \"***\""), "{shown}");
+        assert!(!shown.contains("hunter2") && !format!("{config:?}").contains("hunter2"));
+        for (text, words) in [
+            ("[mail]\nenabled = true\nfrom = \"a@b.jp\"\n", "smtp_host"),
+            (
+                "[mail]\nenabled = true\nsmtp_host = \"h\"\nfrom = \"送信元\"\n",
+                "from",
+            ),
+            (
+                "[mail]\nusername = \"u\"\npassword = \"p\"\n",
+                "starttls = true",
+            ),
+            ("[mail]\nusername = \"u\"\n", "両方"),
+            ("[mail]\ndigest_time = \"8時\"\n", "digest_time"),
+            ("[mail]\npublic_url = \"sentei.example\"\n", "public_url"),
+            ("[mail]\nsmtp_hots = \"h\"\n", "smtp_hots"),
+        ] {
+            let err = mail_from(text).unwrap_err();
+            assert!(err.message.contains(words), "{text}: {}", err.message);
+        }
     }
 }

@@ -13,6 +13,10 @@ pub struct Model {
     pub attachment_id: i64,
     pub file_name: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Who attached it, as shown: a user's name or a vendor link's contact.
+    pub added_by: String,
+    /// When it was removed; a removed file stays listed in the records made before.
+    pub removed_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

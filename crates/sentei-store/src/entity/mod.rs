@@ -14,6 +14,7 @@ pub mod ledger_count;
 pub mod ledger_entry;
 pub mod ledger_import_preview;
 pub mod ledger_version;
+pub mod notification;
 pub mod organization;
 pub mod service;
 pub mod session;

@@ -17,8 +17,10 @@ pub struct Model {
     pub active: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub password_changed_at: TimeDateTimeWithTimeZone,
-    /// Empty when not known (schema version 5).
+    /// Where notifications are mailed; empty when not known (schema version 6).
     pub email: String,
+    /// `each`, `digest` or `off` (`sentei_core::notify::MailMode`).
+    pub mail_mode: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,9 +8,11 @@ mod steps;
 
 mod accounts;
 mod audit;
+mod evidence;
 mod frozen;
 mod ledger;
 mod migration;
+mod notifications;
 mod people;
 mod people_audit;
 mod records;

@@ -308,9 +308,12 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     insert(&db, "ledger_versions", version).await;
     db.close().await.unwrap();
 
-    // Migration 4 converts them (and 5 and 6 add what they add).
+    // Migration 4 converts them (and 5 to 7 add what they add).
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [4, 5, 6]);
+    assert_eq!(
+        applied.iter().map(|a| a.0).collect::<Vec<_>>(),
+        [4, 5, 6, 7]
+    );
     let approver = store
         .authenticate("suzuki", PASSWORD)
         .await
@@ -410,7 +413,7 @@ async fn converts_users_and_keeps_the_trail(kind: Kind) {
     old_user(&db, operator.org_id(), "yamamoto", UserRole::Admin).await;
     db.close().await.unwrap();
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [5, 6]);
+    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [5, 6, 7]);
     let admin = store
         .authenticate("yamamoto", PASSWORD)
         .await

@@ -1,4 +1,4 @@
-//! Assessments under concurrent editing, organization isolation, attachments.
+//! Assessments under concurrent editing, organization isolation.
 
 use sentei_core::workflow::UserRole;
 use sentei_store::{NewUser, StoreError};
@@ -147,69 +147,6 @@ both!(organizations_never_see_each_other, |f| {
     assert_eq!(chains.len(), 2);
     assert!(chains.iter().all(|c| c.result.is_ok()));
 });
-
-both!(
-    attachments_are_bounded_deduplicated_and_never_named_by_the_client,
-    |f| {
-        let svc = service(&f, "文書共有").await;
-        let a = assessment(&f, &svc, APPROVABLE).await;
-        let pdf = b"%PDF-1.7 evidence".to_vec();
-        let first = f
-            .store
-            .attach(
-                &f.applicant,
-                a.id,
-                "1.3",
-                "../../etc/SLA.pdf",
-                "application/pdf",
-                &pdf,
-            )
-            .await
-            .unwrap();
-        assert_eq!(first.file_name, "SLA.pdf");
-        let second = f
-            .store
-            .attach(
-                &f.applicant,
-                a.id,
-                "1.12",
-                "コピー.pdf",
-                "application/pdf",
-                &pdf,
-            )
-            .await
-            .unwrap();
-        assert_eq!(first.sha256, second.sha256, "same content, stored once");
-        let listed = f.store.attachments(&f.auditor, a.id).await.unwrap();
-        assert_eq!(listed.len(), 2);
-        let (media, content) = f
-            .store
-            .attachment_content(&f.auditor, &first.sha256)
-            .await
-            .unwrap();
-        assert_eq!((media.as_str(), content), ("application/pdf", pdf));
-        let big = vec![0u8; sentei_store::MAX_ATTACHMENT_BYTES + 1];
-        assert!(matches!(
-            f.store
-                .attach(
-                    &f.applicant,
-                    a.id,
-                    "1.3",
-                    "big.bin",
-                    "application/octet-stream",
-                    &big
-                )
-                .await,
-            Err(StoreError::Rejected(_))
-        ));
-        assert!(matches!(
-            f.store
-                .attach(&f.auditor, a.id, "1.3", "x.pdf", "application/pdf", b"x")
-                .await,
-            Err(StoreError::Denied(_))
-        ));
-    }
-);
 
 both!(
     services_are_listed_by_their_latest_judgement_and_status,

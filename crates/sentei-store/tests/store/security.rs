@@ -58,7 +58,7 @@ both!(
         );
         let refused = f
             .store
-            .attach(&other, ours.id, "1.3", "x.pdf", "application/pdf", b"x")
+            .attach(&other, &CATALOG, ours.id, "1.3", "x.pdf", b"%PDF-1.7 x")
             .await
             .unwrap_err();
         assert!(is_other_department(&refused), "{refused}");

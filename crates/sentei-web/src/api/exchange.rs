@@ -325,6 +325,11 @@ fn report_body(report: Report) -> ReportBody {
         })
         .collect();
     ReportBody {
+        evidence: report
+            .evidence
+            .into_iter()
+            .map(super::evidence::attachment_body)
+            .collect(),
         applicant_name: gathered.name(app.applicant_id),
         service: ReportService {
             id: gathered.service.id,

@@ -2,8 +2,10 @@
 //! account page); every route calls the same store functions as the pages.
 
 pub mod admin;
+pub mod evidence;
 pub mod exchange;
 pub mod ledger_import;
+pub mod notifications;
 pub mod people;
 pub mod records;
 pub mod registry;
@@ -36,6 +38,9 @@ use types::ApplicationBody;
         exchange::sheet_download, exchange::sheet_upload,
         exchange::vendor_links, exchange::create_vendor_link, exchange::revoke_vendor_link,
         exchange::report,
+        evidence::list, evidence::attach, evidence::fetch, evidence::remove,
+        notifications::list, notifications::read, notifications::read_all,
+        notifications::mail, notifications::set_mail,
         openapi,
     ),
     modifiers(&BearerAuth),

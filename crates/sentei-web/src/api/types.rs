@@ -704,6 +704,8 @@ pub struct ReportBody {
     /// The workflow history, oldest first.
     pub history: Vec<ReportEvent>,
     pub items: Vec<ReportItemBody>,
+    /// The evidence files: as attached when the application was submitted, once it was.
+    pub evidence: Vec<AttachmentBody>,
 }
 
 /// A refusal: an RFC 9457 problem document (`application/problem+json`).
@@ -722,4 +724,83 @@ pub struct ErrorBody {
     pub error: String,
     /// The id of the request, also in the `X-Request-Id` header and the server's log.
     pub request_id: Option<String>,
+}
+
+/// An evidence file attached to an assessment.
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentBody {
+    /// The attachment's id (for download and removal).
+    pub id: i64,
+    pub assessment_id: i64,
+    /// The item it supports; empty for the assessment as a whole.
+    pub item: String,
+    /// The name it was sent with, for display only.
+    pub file_name: String,
+    /// The type told from its content.
+    pub media_type: String,
+    pub kind_label: String,
+    pub size: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+    pub added_by: String,
+    pub added_at: String,
+    /// When it was removed; removed files are listed only in records made before.
+    pub removed_at: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachParams {
+    /// The item the file supports (e.g. `1.3`); leave out for the assessment as a whole.
+    pub item: Option<String>,
+    /// The file's name, for display (e.g. `SLA.pdf`).
+    pub file_name: Option<String>,
+}
+
+/// A notification (お知らせ) of the signed-in user.
+#[derive(Serialize, ToSchema)]
+pub struct NotificationBody {
+    pub id: i64,
+    /// consultation_requested, submitted, resubmitted, acceptance_needed, ciso_accepted,
+    /// consulted, revision_requested, returned, approved, rejected, expiring or expired.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// The page it is about (`/applications/3`, `/ledger/5`).
+    pub link: String,
+    pub created_at: String,
+    pub read: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationList {
+    pub unread: u64,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    pub items: Vec<NotificationBody>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationParams {
+    /// Only unread ones.
+    pub unread: Option<bool>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many were unread and are read now.
+    pub marked: u64,
+}
+
+/// How the signed-in user is told by mail.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct MailSettingsBody {
+    /// Where to; empty for no mail.
+    pub email: String,
+    /// each (one mail per notification), digest (one a day) or off.
+    pub mode: String,
 }

@@ -28,6 +28,7 @@ use crate::layout::{self, Layout};
 use crate::pages::assessment_form::{
     FOLLOWS_DEFAULT, FormState, document_of, profile_of, stored_default,
 };
+use crate::pages::evidence::{self, EvidenceRow};
 use crate::pages::{Done, form_pairs};
 use crate::state::AppState;
 
@@ -97,6 +98,9 @@ pub struct EditorPage<'a> {
     /// Why no link can be made now (no public URL set), shown instead of the form.
     link_problem: Option<&'static str>,
     links: Vec<LinkRow>,
+    evidence: Vec<EvidenceRow>,
+    evidence_targets: Vec<(String, String, bool)>,
+    attach_problem: Option<String>,
 }
 
 /// A vendor answer link as the editor lists it.
@@ -267,12 +271,13 @@ async fn editor<'a>(
 ) -> Result<EditorPage<'a>, AppError> {
     let profile = profile_of(&state.catalog, stored)?;
     // Two independent reads, side by side rather than one after the other.
-    let (service, using, links) = tokio::try_join!(
+    let (service, using, links, evidence) = tokio::try_join!(
         state.store.service(&signed.actor, stored.service_id),
         state
             .store
             .applications_of_assessment(&signed.actor, stored.id),
         state.store.vendor_links(&signed.actor, stored.id),
+        state.store.attachments(&signed.actor, stored.id),
     )?;
     let (judged, form_problems) = judge_form(&state.catalog, stored, form);
     // The store refuses a save for the same reasons the form is judged by: show each once.
@@ -342,7 +347,27 @@ async fn editor<'a>(
             .is_none()
             .then_some(crate::pages::vendor::NO_PUBLIC_URL),
         links: links.into_iter().map(LinkRow::from).collect(),
+        evidence: evidence.into_iter().map(EvidenceRow::from).collect(),
+        evidence_targets: evidence::targets(profile.items.iter().map(|i| i.id.as_str()), ""),
+        attach_problem: None,
     })
+}
+
+/// The editor with an attachment refused: the problem shown by the form, the item kept.
+pub(crate) async fn with_attach_problem(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    item: &str,
+    problem: String,
+) -> Result<Response, AppError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let form = FormState::from_stored(&state.catalog, &stored);
+    let mut page = editor(state, signed, &stored, &form, Vec::new()).await?;
+    let profile = profile_of(&state.catalog, &stored)?;
+    page.evidence_targets = evidence::targets(profile.items.iter().map(|i| i.id.as_str()), item);
+    page.attach_problem = Some(problem);
+    Ok(page.into_response())
 }
 
 /// The judgement of the form as a document, or the problems that keep it from being one.

@@ -13,6 +13,7 @@ use sentei_core::record::RecordedJudgement;
 use sentei_store::Actor;
 
 use super::application_view::{self, DetailPage, Gathered};
+use super::evidence::EvidenceRow;
 use crate::auth::Signed;
 use crate::error::{AppError, PageError};
 use crate::layout;
@@ -64,6 +65,11 @@ pub(crate) struct Report {
     pub(crate) classification_label: String,
     pub(crate) provider: String,
     pub(crate) items: Vec<ReportItem>,
+    /// The evidence files: as attached when the application was submitted, once it was;
+    /// those attached now before that.
+    pub(crate) evidence: Vec<sentei_store::AttachmentView>,
+    /// Whether `evidence` is as of the submission.
+    pub(crate) evidence_pinned: bool,
 }
 
 /// Gathers an application's report: the application as its page shows it, and the version
@@ -111,7 +117,15 @@ pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<R
             }
         })
         .collect();
+    let assessment_id = review.application.assessment_id;
+    let pinned_at = review.application.pinned.as_ref().and_then(|p| p.at);
+    let evidence = match pinned_at {
+        Some(at) => state.store.attachments_at(actor, assessment_id, at).await?,
+        None => state.store.attachments(actor, assessment_id).await?,
+    };
     Ok(Report {
+        evidence,
+        evidence_pinned: pinned_at.is_some(),
         profile_title: profile.map_or_else(|| recorded.profile.id.clone(), |p| p.title.clone()),
         profile_id: recorded.profile.id.clone(),
         profile_version: recorded.profile.version.clone(),
@@ -132,6 +146,8 @@ pub struct ReportPage {
     classification: String,
     provider: String,
     items: Vec<ReportItem>,
+    evidence: Vec<EvidenceRow>,
+    evidence_pinned: bool,
     printed: String,
     printed_by: String,
     css: String,
@@ -150,6 +166,8 @@ pub async fn show(
         classification: report.classification_label,
         provider: report.provider,
         items: report.items,
+        evidence: report.evidence.into_iter().map(EvidenceRow::from).collect(),
+        evidence_pinned: report.evidence_pinned,
         printed: layout::time_with_wareki(time::OffsetDateTime::now_utc()),
         printed_by: signed.actor.display_name().to_owned(),
         css: app.layout.css.clone(),

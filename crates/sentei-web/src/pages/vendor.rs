@@ -16,6 +16,7 @@ use sentei_store::VendorAccess;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::evidence::EvidenceRow;
 use super::sheets::{self as sheet_pages, ApplyForm, Change};
 use crate::auth::{Signed, vendor_csrf, vendor_token};
 use crate::error::{AppError, PageError};
@@ -117,6 +118,9 @@ pub struct VendorPage {
     version: i64,
     may_answer: bool,
     notice: Option<&'static str>,
+    evidence: Vec<EvidenceRow>,
+    evidence_targets: Vec<(String, String, bool)>,
+    attach_problem: Option<String>,
     items: Vec<VendorItem>,
     answers: [(&'static str, &'static str); 4],
 }
@@ -141,11 +145,22 @@ pub async fn show(
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<VendorPage, PageError> {
     let token = vendor_token(uri.path()).to_owned();
-    let stored = state.store.vendor_assessment(&access).await?;
-    let (profile, assessment) = super::read_stored(&state, &stored)?;
+    Ok(page(&state, &access, &token, done.done.as_deref(), None).await?)
+}
+
+/// The vendor's page; `refused` is an attachment refused, with the item it was for.
+pub(crate) async fn page(
+    state: &AppState,
+    access: &VendorAccess,
+    token: &str,
+    done: Option<&str>,
+    refused: Option<(String, String)>,
+) -> Result<VendorPage, AppError> {
+    let stored = state.store.vendor_assessment(access).await?;
+    let (profile, assessment) = super::read_stored(state, &stored)?;
     let judgement = judge(profile, &assessment);
     // The items shown are those the store lets the link answer: one rule for both.
-    let items = sentei_core::vendor::shown_items(profile, &assessment)
+    let items: Vec<VendorItem> = sentei_core::vendor::shown_items(profile, &assessment)
         .into_iter()
         .filter_map(|index| {
             Some((
@@ -169,20 +184,35 @@ pub async fn show(
             }
         })
         .collect();
+    let (chosen, attach_problem) = match refused {
+        Some((item, problem)) => (item, Some(problem)),
+        None => (String::new(), None),
+    };
+    let evidence_targets = super::evidence::targets(items.iter().map(|i| i.id.as_str()), &chosen);
     Ok(VendorPage {
         layout: Layout::new("チェックシートへのご回答", None, ""),
         base: format!("/vendor/{token}"),
-        csrf: vendor_csrf(&token),
+        csrf: vendor_csrf(token),
         contact: access.contact().to_owned(),
-        service: state.store.vendor_service_name(&access).await?,
+        service: state.store.vendor_service_name(access).await?,
         profile: format!("{}（版 {}）", profile.title, profile.version),
         expires: layout::time_with_wareki(access.expires_at()),
         version: stored.version,
-        may_answer: state.store.vendor_may_answer(&access).await?,
-        notice: match done.done.as_deref() {
+        may_answer: state.store.vendor_may_answer(access).await?,
+        notice: match done {
             Some("saved") => Some("ご回答を保存しました。ありがとうございました。"),
+            Some("attached") => Some("ファイルを添付しました。ありがとうございました。"),
             _ => None,
         },
+        evidence: state
+            .store
+            .vendor_attachments(access)
+            .await?
+            .into_iter()
+            .map(EvidenceRow::from)
+            .collect(),
+        evidence_targets,
+        attach_problem,
         items,
         answers: ANSWERS,
     })

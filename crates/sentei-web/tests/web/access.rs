@@ -20,6 +20,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/account/password", "apcud"),
     ("POST", "/account/tokens", "apcud"),
     ("POST", "/account/tokens/{id}/revoke", "apcud"),
+    ("GET", "/notifications", "apcud"),
+    ("POST", "/notifications/read-all", "apcud"),
+    ("POST", "/notifications/{id}/read", "apcud"),
+    ("POST", "/notifications/mail", "apcud"),
     ("GET", "/services", "apcud"),
     ("GET", "/services/new", "a"),
     ("POST", "/services", "a"),
@@ -28,6 +32,13 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/assessments/{id}", "apcud"),
     ("POST", "/assessments/{id}", "a"),
     ("POST", "/assessments/{id}/preview", "apcud"),
+    ("POST", "/assessments/{id}/attachments", "a"),
+    ("GET", "/assessments/{id}/attachments/{attachment}", "apcud"),
+    (
+        "POST",
+        "/assessments/{id}/attachments/{attachment}/remove",
+        "a",
+    ),
     ("POST", "/assessments/{id}/vendor-links", "a"),
     ("POST", "/vendor-links/{id}/revoke", "a"),
     ("GET", "/vendor/{token}", "v"),
@@ -35,6 +46,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/vendor/{token}/sheet.xlsx", "v"),
     ("POST", "/vendor/{token}/sheet", "v"),
     ("POST", "/vendor/{token}/sheet/apply", "v"),
+    ("POST", "/vendor/{token}/attachments", "v"),
+    ("GET", "/vendor/{token}/attachments/{attachment}", "v"),
     ("GET", "/assessments/{id}/sheet.xlsx", "apcud"),
     ("POST", "/assessments/{id}/sheet", "a"),
     ("POST", "/assessments/{id}/sheet/apply", "a"),
@@ -87,6 +100,18 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/assessments/{id}", "a"),
     ("GET", "/api/v1/assessments/{id}/sheet.xlsx", "apcud"),
     ("POST", "/api/v1/assessments/{id}/sheet", "a"),
+    ("GET", "/api/v1/assessments/{id}/attachments", "apcud"),
+    ("POST", "/api/v1/assessments/{id}/attachments", "a"),
+    (
+        "GET",
+        "/api/v1/assessments/{id}/attachments/{attachment}",
+        "apcud",
+    ),
+    (
+        "DELETE",
+        "/api/v1/assessments/{id}/attachments/{attachment}",
+        "a",
+    ),
     ("GET", "/api/v1/assessments/{id}/vendor-links", "apcud"),
     ("POST", "/api/v1/assessments/{id}/vendor-links", "a"),
     ("POST", "/api/v1/vendor-links/{id}/revoke", "a"),
@@ -115,6 +140,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/users/import", "d"),
     ("GET", "/api/v1/organization", "apcud"),
     ("PUT", "/api/v1/organization", "d"),
+    ("GET", "/api/v1/notifications", "apcud"),
+    ("POST", "/api/v1/notifications/read-all", "apcud"),
+    ("POST", "/api/v1/notifications/{id}/read", "apcud"),
+    ("GET", "/api/v1/me/mail", "apcud"),
+    ("PUT", "/api/v1/me/mail", "apcud"),
     ("GET", "/api/v1/tokens", "apcud"),
     ("DELETE", "/api/v1/tokens/{id}", "apcud"),
 ];
@@ -184,6 +214,16 @@ fn concrete(web: &Web, pattern: &str) -> String {
     };
     pattern
         .replace("{id}", &id)
+        // The matrix removes the staff's file on its way; the vendor's stays to be fetched.
+        .replace(
+            "{attachment}",
+            &if pattern.starts_with("/vendor/") {
+                web.vendor_attachment
+            } else {
+                web.attachment
+            }
+            .to_string(),
+        )
         .replace("{login}", login)
         .replace("{token}", &web.vendor_token)
         .replace("{*path}", "style.css")

@@ -35,6 +35,9 @@ pub struct Web {
     pub ledger: i64,
     /// A valid vendor answer link's token, for the fixture's assessment.
     pub vendor_token: String,
+    /// Evidence files attached to the fixture's assessment by staff and by the vendor.
+    pub attachment: i64,
+    pub vendor_attachment: i64,
     _dir: tempfile::TempDir,
 }
 
@@ -145,6 +148,30 @@ impl Web {
             .create_vendor_link(&applicant, assessment.id, "例示株式会社 営業部 山田", 14)
             .await
             .unwrap();
+        let attachment = store
+            .attach(
+                &applicant,
+                &catalog,
+                assessment.id,
+                "",
+                "SLA.pdf",
+                b"%PDF-1.7 fixture",
+            )
+            .await
+            .unwrap()
+            .link_id;
+        let vendor_access = store.vendor_access(&vendor_token).await.unwrap();
+        let vendor_attachment = store
+            .vendor_attach(
+                &vendor_access,
+                &catalog,
+                "",
+                "監査報告書.pdf",
+                b"%PDF-1.7 vendor fixture",
+            )
+            .await
+            .unwrap()
+            .link_id;
         let state = AppState {
             store: store.clone(),
             catalog: catalog.clone(),
@@ -160,6 +187,8 @@ impl Web {
             application: approved.id,
             ledger,
             vendor_token,
+            attachment,
+            vendor_attachment,
             _dir: dir,
         }
     }

@@ -5,10 +5,12 @@
 mod access;
 mod api;
 mod api_exchange;
+mod evidence;
 mod hardening;
 mod harness;
 mod ledger_import;
 mod lifecycle;
+mod notifications;
 mod pages;
 mod people;
 mod security;

@@ -7,6 +7,7 @@ mod admin;
 mod demo;
 mod judge;
 mod ledger_import;
+mod notify;
 mod people;
 mod records;
 mod serve;
@@ -84,6 +85,10 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
         Command::Audit(AuditCommand::Verify { expect_head }) => {
             block_on(records::verify(&config()?, org, expect_head.as_deref()))
         }
+        Command::Notify {
+            dry_run,
+            resend_uncertain,
+        } => block_on(notify::notify(&config()?, dry_run, resend_uncertain)),
         Command::Demo(DemoCommand::Load { services }) => {
             block_on(demo::load(&config()?, dir, services))
         }

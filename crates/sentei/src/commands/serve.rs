@@ -82,6 +82,22 @@ pub async fn serve(
             }
         });
     }
+    // Ledger entries nearing or past their end are told to their departments in the app
+    // (each stage once, whichever server or `sentei notify` gets there first): at start and
+    // every hour after, as the date moves on. Mails are sent by `sentei notify`.
+    {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                let today = super::records::today_in_japan();
+                if let Err(error) = store.notify_expiring(today).await {
+                    tracing::error!(%error, "telling departments of expiring ledger entries failed");
+                }
+            }
+        });
+    }
     let state = AppState {
         store,
         catalog,

@@ -8,6 +8,7 @@ mod browser_people;
 mod commands;
 mod durability;
 mod ledger_import;
+mod notify;
 mod ops;
 mod people;
 mod scenarios;
