@@ -12,6 +12,7 @@ mod browser_notices;
 mod browser_people;
 mod commands;
 mod durability;
+mod kill_approvals;
 mod ledger_import;
 mod notify;
 mod ops;
