@@ -8,9 +8,10 @@
 //! were cut off. Operators who need that keep the head hash that `sentei audit verify` prints
 //! somewhere else and compare.
 //!
-//! A digest proves a change but tells a person nothing, so records since schema version 5 also
+//! A digest proves a change but tells a person nothing, so records since schema version 6 also
 //! carry a [`Summary`] in Japanese (「所属: 市民課 → 情報政策課」), covered by the hash like every
-//! other field; older records have none and hash as they always did.
+//! other field; older records have none and hash as they always did. What that proves and what
+//! not: docs/adr/0010-readable-audit-summaries.md.
 
 use std::fmt;
 
