@@ -23,7 +23,8 @@ async fn offers(j: &Journey, label: &str) -> bool {
 }
 
 /// Asks to apply although the page offers no such button, as a page left open from before
-/// would: the server must refuse it and say why, inside the page.
+/// would: the server must refuse it and say why, inside the page (the caller waits for the
+/// words, not for markup another change may restyle).
 async fn apply_anyway(j: &Journey) {
     let script = "const form = document.querySelector(\"form[action$='/act']\");
         const button = document.createElement('button');
@@ -32,7 +33,7 @@ async fn apply_anyway(j: &Journey) {
         form.appendChild(button);
         button.click();";
     j.client.execute(script, vec![]).await.unwrap();
-    j.css("div.problem").await;
+    j.url_has("/act").await;
 }
 
 /// The version of the assessment on its editor.
