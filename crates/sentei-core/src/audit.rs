@@ -8,9 +8,10 @@
 //! were cut off. Operators who need that keep the head hash that `sentei audit verify` prints
 //! somewhere else and compare.
 //!
-//! A digest proves a change but tells a person nothing, so records since schema version 5 also
+//! A digest proves a change but tells a person nothing, so records since schema version 6 also
 //! carry a [`Summary`] in Japanese (「所属: 市民課 → 情報政策課」), covered by the hash like every
-//! other field; older records have none and hash as they always did.
+//! other field; older records have none and hash as they always did. What that proves and what
+//! not: docs/adr/0010-readable-audit-summaries.md.
 
 use std::fmt;
 
@@ -209,6 +210,7 @@ pub fn action_label(action: &str) -> String {
         "user.sign_in" => "ログイン",
         "user.sign_out" => "ログアウト",
         "user.sign_in_failed" => "ログインの失敗",
+        "user.sign_in_throttled" => "ログインの試行を制限",
         "user.edit" => "利用者の情報を変更",
         "user.deactivate" => "利用者を無効化",
         "user.activate" => "利用者を有効化",
@@ -247,6 +249,7 @@ pub fn object_label(object: &str) -> (String, Option<String>) {
     let (label, path) = match kind {
         "organization" => ("組織", None),
         "login" => ("ログイン名", None),
+        "address" => ("接続元", None),
         "user" => ("利用者", None),
         "token" => ("トークン", None),
         "service" => ("サービス", Some("services")),
@@ -555,12 +558,20 @@ mod tests {
         assert_eq!(action_label("application.approve"), "申請: 承認");
         assert_eq!(action_label("ledger.abolished"), "台帳: 廃止");
         assert_eq!(action_label("user.sign_in"), "ログイン");
+        assert_eq!(
+            action_label("user.sign_in_throttled"),
+            "ログインの試行を制限"
+        );
         assert_eq!(action_label("something.new"), "something.new");
         assert_eq!(
             object_label("application:42"),
             ("申請 42".to_owned(), Some("/applications/42".to_owned()))
         );
         assert_eq!(object_label("user:3"), ("利用者 3".to_owned(), None));
+        assert_eq!(
+            object_label("address:192.0.2.7"),
+            ("接続元 192.0.2.7".to_owned(), None)
+        );
         assert_eq!(
             object_label("ledger:x/../y"),
             ("台帳 x/../y".to_owned(), None)

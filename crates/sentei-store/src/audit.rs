@@ -107,7 +107,7 @@ pub(crate) async fn append_as(
         digest: Set(record.entry.digest),
         prev_hash: Set(record.prev_hash),
         hash: Set(record.hash),
-        // Left out of the statement when there is none, as on records before schema version 5.
+        // Left out of the statement when there is none, as on records before schema version 6.
         summary: match record.entry.summary {
             Some(summary) => Set(Some(summary)),
             None => NotSet,

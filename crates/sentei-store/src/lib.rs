@@ -29,6 +29,7 @@ mod review;
 mod schema;
 mod services;
 mod sessions;
+mod sign_in_trail;
 mod user_import;
 mod users;
 mod vendor_links;

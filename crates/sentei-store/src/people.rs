@@ -1,5 +1,5 @@
 //! People over time: editing a user's name, department and e-mail address, deactivating and
-//! reactivating them, renaming the organization, and recording failed sign-ins.
+//! reactivating them, and renaming the organization (failed sign-ins: `sign_in_trail.rs`).
 //!
 //! Each change reads the user and counts the organization's active administrators inside its
 //! write transaction and asks `sentei_core::people` before writing, so two administrators
@@ -10,10 +10,10 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    Set,
 };
 use sentei_core::access::Capability;
-use sentei_core::audit::{Summary, address_actor};
+use sentei_core::audit::Summary;
 use sentei_core::people::{Change, Member, may_change, parse_email};
 use sentei_core::workflow::UserRole;
 use serde_json::json;
@@ -222,77 +222,6 @@ impl Store {
             .await?
             .map(OrganizationView::from)
             .ok_or_else(|| StoreError::not_found("組織", actor.org_id()))
-    }
-
-    /// Records a failed sign-in in the audit trail of the organization it concerns: the
-    /// user's, when the login exists, or the only organization there is. Never the password;
-    /// the login only when it has the form of one (people type their password into the login
-    /// field by mistake, and a name of any other form is not kept), so the record is bounded.
-    /// The actor is the address the attempt came from.
-    pub async fn record_failed_sign_in(
-        &self,
-        login: &str,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        let typed = login.trim();
-        let login = (typed.len() <= 64 && crate::users::check_login(typed).is_ok())
-            .then(|| typed.to_owned());
-        let known = match &login {
-            Some(login) => {
-                user::Entity::find()
-                    .filter(user::Column::Login.eq(login.as_str()))
-                    .one(&self.db)
-                    .await?
-            }
-            None => None,
-        };
-        let org_id = match &known {
-            Some(user) => user.org_id,
-            None => {
-                let orgs = organization::Entity::find().limit(2).all(&self.db).await?;
-                match orgs.as_slice() {
-                    [only] => only.id,
-                    // With several organizations an unknown name belongs to none of them.
-                    _ => return Ok(()),
-                }
-            }
-        };
-        let object = match (&known, &login) {
-            (Some(user), _) => format!("user:{}", user.id),
-            (None, Some(login)) => format!("login:{login}"),
-            (None, None) => "login:-".to_owned(),
-        };
-        let mut summary = Summary::new();
-        match (&known, &login) {
-            (Some(user), _) => summary
-                .value("ログイン名", &user.login)
-                .note(if user.active {
-                    "パスワードが違います"
-                } else {
-                    "無効にされた利用者です"
-                }),
-            (None, Some(login)) => summary
-                .value("ログイン名", login)
-                .note("該当する利用者はいません"),
-            (None, None) => {
-                summary.note("ログイン名の形ではない入力のため、入力されたものは記録しません")
-            }
-        };
-        let who = address_actor(address);
-        summary.value("接続元", who.trim_start_matches("address:"));
-        let txn = self.begin_write(org_id).await?;
-        audit::append_as(
-            &txn,
-            org_id,
-            &who,
-            "user.sign_in_failed",
-            &object,
-            &json!({ "login": login, "known": known.is_some() }),
-            summary.text(),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
     }
 }
 

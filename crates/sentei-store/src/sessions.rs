@@ -4,7 +4,8 @@
 //! Session and API tokens are random 256-bit values shown to their holder once; the database
 //! keeps only their SHA-256, so a copy of the database does not let anyone sign in. Signing in
 //! and out and managing tokens are audited. Refreshing a session's last-seen time and counting
-//! failed sign-ins are housekeeping, not records, and are not.
+//! attempts are housekeeping, not records, and are not; the first attempt told to wait in a
+//! run of them is (`sign_in_trail.rs`).
 
 use crate::auth_cache::Signed;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -15,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Backend;
 use crate::entity::{api_token, session, sign_in_throttle, user};
+use crate::sign_in_trail::{Refusal, Slowed};
 use crate::{Actor, Store, StoreError, audit, text_field};
 use sea_orm::{QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use sentei_core::access::{DEFAULT_TOKEN_DAYS, Scope};
@@ -266,15 +268,18 @@ impl Store {
     /// transaction (rows locked on PostgreSQL, the write lock taken at once on SQLite), so
     /// parallel attempts are counted one after another and no more of them are verified than
     /// the rule of `sentei_core::throttle` lets through. Runs that ended are deleted here too.
+    /// An attempt told to wait changes no run; the first of a run of them is recorded in the
+    /// audit trail (`sign_in_trail.rs`).
     pub async fn reserve_sign_in(
         &self,
         login: &str,
         address: &str,
     ) -> Result<Reservation, StoreError> {
-        let now = crate::now();
-        let mut keys: Vec<(String, Limit)> = vec![(address_key(address), throttle::PER_ADDRESS)];
+        let started = crate::now();
+        let mut keys: Vec<(String, Limit, Slowed)> =
+            vec![(address_key(address), throttle::PER_ADDRESS, Slowed::Address)];
         if let Some(account) = account_key(login) {
-            keys.push((account, throttle::PER_ACCOUNT));
+            keys.push((account, throttle::PER_ACCOUNT, Slowed::Account));
         }
         // One order for every transaction, so two never wait for each other's rows.
         keys.sort_by(|a, b| a.0.cmp(&b.0));
@@ -288,16 +293,16 @@ impl Store {
         sign_in_throttle::Entity::delete_many()
             .filter(
                 sign_in_throttle::Column::LastAt
-                    .lt(now - time::Duration::seconds(throttle::RUN_SECONDS)),
+                    .lt(started - time::Duration::seconds(throttle::RUN_SECONDS)),
             )
             .exec(&txn)
             .await?;
-        for (key, _) in &keys {
+        for (key, ..) in &keys {
             sign_in_throttle::Entity::insert(sign_in_throttle::ActiveModel {
                 key: Set(key.clone()),
                 attempts: Set(0),
-                last_at: Set(now),
-                next_at: Set(now),
+                last_at: Set(started),
+                next_at: Set(started),
                 ..Default::default()
             })
             .on_conflict_do_nothing_on([sign_in_throttle::Column::Key])
@@ -305,15 +310,20 @@ impl Store {
             .await?;
         }
         let mut select = sign_in_throttle::Entity::find()
-            .filter(sign_in_throttle::Column::Key.is_in(keys.iter().map(|(k, _)| k.clone())))
+            .filter(sign_in_throttle::Column::Key.is_in(keys.iter().map(|(k, ..)| k.clone())))
             .order_by_asc(sign_in_throttle::Column::Key);
         if self.backend == Backend::Postgres {
             select = select.lock_exclusive();
         }
         let rows = select.all(&txn).await?;
+        // The time of the attempt is taken once its rows are ours (SQLite: once the write lock
+        // is; PostgreSQL: once the rows are locked), so attempts waiting for each other are
+        // decided in the order of their times; a time taken before waiting could fall before
+        // the previous attempt's, which would make it wait for no reason.
+        let now = crate::now();
         let mut runs = Vec::new();
-        let mut wait = 0;
-        for (key, limit) in &keys {
+        let mut refusals = Vec::new();
+        for (key, limit, slowed) in &keys {
             let row = rows.iter().find(|r| &r.key == key);
             let run = row.filter(|r| r.attempts > 0).map(|r| Run {
                 attempts: r.attempts,
@@ -322,12 +332,18 @@ impl Store {
             });
             match limit.decide(run, now) {
                 Decision::Go(run) => runs.push((row.map(|r| r.id), run)),
-                Decision::Wait { seconds } => wait = Ord::max(wait, seconds),
+                Decision::Wait { seconds } => refusals.push(Refusal {
+                    slowed: *slowed,
+                    since: run.map_or(now, |r| r.last_at),
+                    seconds,
+                }),
             }
         }
-        if wait > 0 {
-            // Nothing is counted for an attempt that is not verified.
+        if let Some(wait) = refusals.iter().map(|r| r.seconds).max() {
+            // Nothing is counted for an attempt that is not verified; the first refusal of a
+            // run goes on the audit trail.
             txn.rollback().await?;
+            self.record_slowdown(login, address, &refusals).await?;
             return Ok(Reservation::Wait { seconds: wait });
         }
         for (id, run) in runs {

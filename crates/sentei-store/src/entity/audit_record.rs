@@ -16,7 +16,7 @@ pub struct Model {
     pub digest: String,
     pub prev_hash: String,
     pub hash: String,
-    /// What changed, in Japanese; none on records made before schema version 5.
+    /// What changed, in Japanese; none on records made before schema version 6.
     pub summary: Option<String>,
 }
 

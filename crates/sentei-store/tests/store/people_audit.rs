@@ -1,8 +1,8 @@
 //! An audit trail a person can read (issue #11, item 7): filters by who, what and when,
-//! summaries of changes in words, and failed sign-ins on the record.
+//! summaries of changes in words, and failed sign-ins and sign-in waits on the record.
 
 use sea_orm::{ConnectionTrait, Database};
-use sentei_store::{AuditQuery, StoreError};
+use sentei_store::{AuditQuery, Reservation, StoreError};
 use time::Duration;
 
 use crate::both;
@@ -232,3 +232,97 @@ both!(failed_sign_ins_are_recorded_without_the_password, |f| {
     // The password itself never reaches the trail, whatever the login.
     assert!(s.authenticate("tanaka", PASSWORD).await.unwrap().is_some());
 });
+
+/// Ends the current wait of every throttling run, as if its time had passed; the runs go on.
+async fn end_the_waits(f: &Fixture) {
+    let sql = match f.kind {
+        crate::harness::Kind::Postgres => {
+            "UPDATE sign_in_throttle SET next_at = next_at - interval '1 day'"
+        }
+        crate::harness::Kind::Sqlite => {
+            "UPDATE sign_in_throttle SET next_at = '2000' || substr(next_at, 5)"
+        }
+    };
+    let db = Database::connect(f.url.expose()).await.unwrap();
+    db.execute_unprepared(sql).await.unwrap();
+    db.close().await.unwrap();
+}
+
+/// Sign-in attempts for `login` from `address`, `n` of them at once; how many were told to
+/// wait.
+async fn attempts(f: &Fixture, login: &str, address: &str, n: usize) -> usize {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (store, login, address) = (f.store.clone(), login.to_owned(), address.to_owned());
+        tasks.spawn(async move { store.reserve_sign_in(&login, &address).await.unwrap() });
+    }
+    let mut waited = 0;
+    while let Some(reservation) = tasks.join_next().await {
+        if matches!(reservation.unwrap(), Reservation::Wait { .. }) {
+            waited += 1;
+        }
+    }
+    waited
+}
+
+// Lockouts became growing waits (issue 12, finding 7); an auditor must still see them, and
+// nobody may fill the trail by asking again and again during a wait.
+both!(
+    a_run_of_waits_is_recorded_once_for_the_account_and_for_the_address,
+    |f| {
+        let slowed = async || {
+            search(
+                &f,
+                AuditQuery {
+                    action: Some("user.sign_in_throttled".to_owned()),
+                    ..Default::default()
+                },
+            )
+            .await
+        };
+        let free = usize::try_from(sentei_core::throttle::PER_ACCOUNT.free).unwrap();
+        // The free attempts, all at once, are all let through (each attempt's time was once
+        // taken before it waited for the others, and some were made to wait for no reason).
+        assert_eq!(attempts(&f, "tanaka", "192.0.2.7", free).await, 0);
+        assert!(slowed().await.is_empty(), "free attempts are no wait");
+        // Twenty attempts at once during the wait: all refused, one record.
+        assert_eq!(attempts(&f, "tanaka", "192.0.2.7", 20).await, 20);
+        let records = slowed().await;
+        assert_eq!(records.len(), 1, "{records:?}");
+        let tanaka = f.applicant.user_id().unwrap();
+        assert_eq!(records[0].object, format!("user:{tanaka}"));
+        assert_eq!(records[0].actor, "address:192.0.2.7");
+        let summary = records[0].summary.as_deref().unwrap();
+        assert!(
+        summary.starts_with(
+            "ログイン名: tanaka\n理由: このログイン名へのログインの失敗が続いたため\n接続元: 192.0.2.7\n待ち時間: 次の試行まで "
+        ),
+        "{summary}"
+    );
+        // Once the wait is over the next attempt is verified, and the refusals after it are a new
+        // run of waits, recorded once again.
+        end_the_waits(&f).await;
+        assert_eq!(attempts(&f, "tanaka", "192.0.2.7", 1).await, 0);
+        assert_eq!(attempts(&f, "tanaka", "192.0.2.7", 5).await, 5);
+        assert_eq!(slowed().await.len(), 2);
+
+        // Guessing many names from one address: the address's run, on the record as the address.
+        let per_address = sentei_core::throttle::PER_ADDRESS.free;
+        for n in 0..per_address {
+            let name = format!("guess{n}");
+            assert_eq!(attempts(&f, &name, "198.51.100.7", 1).await, 0);
+        }
+        assert_eq!(attempts(&f, "suzuki", "198.51.100.7", 3).await, 3);
+        let records = slowed().await;
+        assert_eq!(records.len(), 3, "{records:?}");
+        assert_eq!(records[0].object, "address:198.51.100.7");
+        assert_eq!(
+            records[0].summary.as_deref().unwrap().lines().next(),
+            Some("理由: この接続元からのログインの失敗が続いたため")
+        );
+        // Others are neither slowed down nor recorded.
+        assert_eq!(attempts(&f, "suzuki", "192.0.2.8", 1).await, 0);
+        assert_eq!(slowed().await.len(), 3);
+        assert!(f.store.verify_audit(None).await.unwrap()[0].result.is_ok());
+    }
+);

@@ -28,7 +28,7 @@ const DESKTOP: u32 = 1280;
 const TABLET: u32 = 820;
 
 /// A child process killed when the test ends, however it ends.
-pub(crate) struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -54,8 +54,18 @@ fn free_port() -> u16 {
 
 /// Starts `sentei serve --demo` on a free port; returns it with its base URL.
 pub(crate) fn start_sentei(dir: &std::path::Path) -> (Running, String) {
-    let mut child = command(dir, &[])
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+    start_server(dir, &["--demo"], &[])
+}
+
+/// Starts `sentei serve` with `args` and `env` on a free port; returns it with its base URL.
+pub(crate) fn start_server(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Running, String) {
+    let mut child = command(dir, env)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -111,6 +121,19 @@ async fn browser(driver: &str, profile_dir: &std::path::Path) -> Client {
         .connect(driver)
         .await
         .unwrap()
+}
+
+/// A response fetched by the page (`Journey::fetch`).
+pub(crate) struct Fetched {
+    pub(crate) status: u64,
+    pub(crate) headers: std::collections::BTreeMap<String, String>,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Fetched {
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
 }
 
 pub(crate) struct Journey {
@@ -238,6 +261,22 @@ impl Journey {
         }
     }
 
+    /// Waits until the page's address contains `part`.
+    pub(crate) async fn url_has(&self, part: &str) {
+        let started = Instant::now();
+        loop {
+            let url = self.url().await;
+            if url.contains(part) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the page stayed at {url}, never at {part}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the application's status reads `label`.
     pub(crate) async fn status_is(&self, label: &str) {
         let started = Instant::now();
@@ -283,12 +322,127 @@ impl Journey {
         self.client.set_window_size(DESKTOP, 1400).await.unwrap();
     }
 
+    /// Fetches `path` as the page itself would, with the signed-in session: the status, the
+    /// response headers (names in lower case) and the body's bytes.
+    pub(crate) async fn fetch(&self, path: &str) -> Fetched {
+        let script = "const done = arguments[arguments.length - 1];
+            fetch(arguments[0], { credentials: 'same-origin' })
+                .then(r => r.arrayBuffer().then(b => done({
+                    status: r.status,
+                    headers: Object.fromEntries(r.headers.entries()),
+                    bytes: Array.from(new Uint8Array(b)),
+                })))
+                .catch(e => done(String(e)));";
+        let answer = self
+            .client
+            .execute_async(script, vec![serde_json::json!(path)])
+            .await
+            .unwrap();
+        let (Some(status), Some(headers), Some(bytes)) = (
+            answer["status"].as_u64(),
+            answer["headers"].as_object(),
+            answer["bytes"].as_array(),
+        ) else {
+            panic!("no answer to {path}: {answer}")
+        };
+        Fetched {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), v.as_str().unwrap_or_default().to_owned()))
+                .collect(),
+            bytes: bytes
+                .iter()
+                .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+                .collect(),
+        }
+    }
+
+    /// The unread count in the header of the page (0 when none is shown).
+    pub(crate) async fn unread(&self) -> u64 {
+        let shown = self
+            .client
+            .execute(
+                "const c = document.querySelector('a.notices .count'); return c ? c.textContent : '0';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        shown.as_str().unwrap().trim().parse().unwrap()
+    }
+
+    /// Registers a service as the signed-in applicant and starts its assessment under
+    /// `profile`; the page is then the assessment's editor.
+    pub(crate) async fn start_assessment(&self, service: &str, provider: &str, profile: &str) {
+        self.open("/services/new").await;
+        self.type_into("#name", service).await;
+        self.type_into("#provider", provider).await;
+        self.press("登録する").await;
+        self.see("作成しました").await;
+        self.css("#profile")
+            .await
+            .select_by_value(profile)
+            .await
+            .unwrap();
+        self.press("評価を始める").await;
+        self.see("項目（").await;
+    }
+
+    /// From an assessment's editor, a draft application for its service; returns the
+    /// application's address.
+    pub(crate) async fn draft_application(&self, purpose: &str, scope: &str) -> String {
+        self.click("main p a[href^='/services/']").await;
+        self.type_into("#purpose", purpose).await;
+        self.type_into("#user_scope", scope).await;
+        self.press("下書きを作る").await;
+        self.status_is("下書き").await;
+        let url = self.url().await;
+        url.split('?').next().unwrap().to_owned()
+    }
+
+    /// On the editor of a 周南市 assessment: the provider on the ISMAP list with ISO/IEC 27001
+    /// and 27017, every item a person answers met, and item 2 (the application provider's own
+    /// ISO/IEC 27001, 任意) unmet: an assessment that may be approved, once saved. Returns the
+    /// index of each item by its id, for answering more.
+    pub(crate) async fn answer_shunan(&self) -> impl Fn(&str) -> usize + use<> {
+        let shunan = builtin_profiles()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.id == "shunan-2023")
+            .unwrap();
+        for cert in ["ismap", "csp_iso27001", "csp_iso27017"] {
+            self.click(&format!("input[name='cert'][value='{cert}']"))
+                .await;
+        }
+        for (index, item) in shunan.items.iter().enumerate() {
+            // Items that do not apply are folded away, as for a person.
+            let radio = format!("input[name='s.{index}'][value='met']");
+            if item.certification.is_none()
+                && !item.is_derived()
+                && self.css(&radio).await.is_displayed().await.unwrap()
+            {
+                self.click(&radio).await;
+            }
+        }
+        let index_of = move |id: &str| shunan.items.iter().position(|i| i.id == id).unwrap();
+        self.click(&format!("input[name='s.{}'][value='unmet']", index_of("2")))
+            .await;
+        index_of
+    }
+
     pub(crate) async fn sign_in(&self, login: &str) {
         self.open("/login").await;
         self.type_into("#login", login).await;
         self.type_into("#password", PASSWORD).await;
         self.press("ログイン").await;
         self.css("form[action='/logout']").await;
+    }
+
+    /// Signs out and in again as `login`, and opens `url` (an address got from `url()`).
+    pub(crate) async fn switch(&self, login: &str, url: &str) {
+        self.sign_out().await;
+        self.sign_in(login).await;
+        self.client.goto(url).await.unwrap();
     }
 
     pub(crate) async fn sign_out(&self) {

@@ -9,31 +9,11 @@ use sentei_core::builtin_profiles;
 use sentei_core::judgement::AnswerStatus;
 use sentei_exchange::sheet::{self, Scope};
 
-use crate::browser::{Journey, launch};
+use crate::browser::launch;
 
 const SERVICE: &str = "庁内問い合わせ対応AI";
 const REASON_18: &str = "バックアップの複製が国外のデータセンターにも保存されるため";
 const ACCEPTANCE: &str = "国外の保管先にも日本法が適用されることを契約で確認したため、受容します";
-
-/// The bytes of a download, fetched by the page itself with the signed-in session.
-async fn download(j: &Journey, path: &str) -> Vec<u8> {
-    let script = "const done = arguments[arguments.length - 1];
-        fetch(arguments[0], { credentials: 'same-origin' })
-            .then(r => r.arrayBuffer())
-            .then(b => done(Array.from(new Uint8Array(b))))
-            .catch(e => done(String(e)));";
-    let bytes = j
-        .client
-        .execute_async(script, vec![serde_json::json!(path)])
-        .await
-        .unwrap();
-    bytes
-        .as_array()
-        .unwrap_or_else(|| panic!("no download of {path}: {bytes}"))
-        .iter()
-        .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
@@ -42,39 +22,13 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
     };
     let (j, dir) = (&browser.j, &browser.dir);
     let catalog = Catalog::new(builtin_profiles().unwrap());
-    let shunan = catalog.get("shunan-2023").unwrap();
-    let index_of = |id: &str| shunan.items.iter().position(|i| i.id == id).unwrap();
 
     // The applicant registers the service and fills its assessment (version 1, then 2): on
     // the ISMAP list, backups kept abroad (item 18, 推奨, unmet with a reason).
     j.sign_in("demo-applicant").await;
-    j.open("/services/new").await;
-    j.type_into("#name", SERVICE).await;
-    j.type_into("#provider", "例示クラウド株式会社").await;
-    j.press("登録する").await;
-    j.see("作成しました").await;
-    j.css("#profile")
-        .await
-        .select_by_value("shunan-2023")
-        .await
-        .unwrap();
-    j.press("評価を始める").await;
-    j.see("項目（").await;
-    for cert in ["ismap", "csp_iso27001", "csp_iso27017"] {
-        j.click(&format!("input[name='cert'][value='{cert}']"))
-            .await;
-    }
-    for (index, item) in shunan.items.iter().enumerate() {
-        let radio = format!("input[name='s.{index}'][value='met']");
-        if item.certification.is_none()
-            && !item.is_derived()
-            && j.css(&radio).await.is_displayed().await.unwrap()
-        {
-            j.click(&radio).await;
-        }
-    }
-    j.click(&format!("input[name='s.{}'][value='unmet']", index_of("2")))
+    j.start_assessment(SERVICE, "例示クラウド株式会社", "shunan-2023")
         .await;
+    let index_of = j.answer_shunan().await;
     let i18 = index_of("18");
     j.click(&format!("input[name='s.{i18}'][value='unmet']"))
         .await;
@@ -91,31 +45,20 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
         .unwrap();
 
     // Consultation answered 協議済, then the application submitted at version 2.
-    j.click("main p a[href^='/services/']").await;
-    j.type_into("#purpose", "職員からの問い合わせへの自動応答")
+    let application = j
+        .draft_application("職員からの問い合わせへの自動応答", "全庁")
         .await;
-    j.type_into("#user_scope", "全庁").await;
-    j.press("下書きを作る").await;
-    j.status_is("下書き").await;
-    let application = j.url().await;
-    let application = application.split('?').next().unwrap().to_owned();
     j.press("事前協議を依頼する").await;
     j.status_is("事前協議中").await;
-    j.sign_out().await;
-    j.sign_in("demo-approver").await;
-    j.client.goto(&application).await.unwrap();
+    j.switch("demo-approver", &application).await;
     j.press("協議済として回答する").await;
     j.status_is("協議済").await;
-    j.sign_out().await;
-    j.sign_in("demo-applicant").await;
-    j.client.goto(&application).await.unwrap();
+    j.switch("demo-applicant", &application).await;
     j.press("利用申請する").await;
     j.status_is("申請中").await;
-    j.sign_out().await;
 
     // The approver records the acceptance with its reason and approves version 2.
-    j.sign_in("demo-approver").await;
-    j.client.goto(&application).await.unwrap();
+    j.switch("demo-approver", &application).await;
     j.see("版 2: 申請した版").await;
     j.type_into("#reason", ACCEPTANCE).await;
     j.press("例外の承認を記録する").await;
@@ -129,7 +72,10 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
     j.sign_in("demo-applicant").await;
     j.client.goto(&assessment).await.unwrap();
     j.see("承認されています").await;
-    let bytes = download(j, &format!("{assessment_path}/sheet.xlsx")).await;
+    let bytes = j
+        .fetch(&format!("{assessment_path}/sheet.xlsx"))
+        .await
+        .bytes;
     let mut edited = sheet::import("チェックシート.xlsx", &bytes, &catalog)
         .unwrap()
         .assessment;
@@ -141,7 +87,12 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
     let file = dir.path().join("記入済みチェックシート.xlsx");
     std::fs::write(
         &file,
-        sheet::export(shunan, &edited, Scope::Applicable).unwrap(),
+        sheet::export(
+            catalog.get("shunan-2023").unwrap(),
+            &edited,
+            Scope::Applicable,
+        )
+        .unwrap(),
     )
     .unwrap();
     j.css("#sheet")

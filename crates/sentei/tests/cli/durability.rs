@@ -133,11 +133,20 @@ fn sigkill_during_writes_on_sqlite_loses_nothing_committed() {
 
 #[test]
 fn sigkill_during_writes_on_postgres_loses_nothing_committed() {
+    on_postgres("sentei_kill", |url| {
+        let dir = tempfile::tempdir().unwrap();
+        run(dir.path(), url);
+    });
+}
+
+/// Runs `test` on a fresh PostgreSQL database named after `prefix`, dropped afterwards,
+/// when `SENTEI_TEST_DATABASE_URL` names a server; says so and passes when it does not.
+pub(crate) fn on_postgres(prefix: &str, test: impl FnOnce(&DatabaseUrl)) {
     let Ok(admin) = std::env::var("SENTEI_TEST_DATABASE_URL") else {
         eprintln!("PostgreSQL: skipped, SENTEI_TEST_DATABASE_URL is not set");
         return;
     };
-    let name = format!("sentei_kill_{}", std::process::id());
+    let name = format!("{prefix}_{}", std::process::id());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let exec = |sql: String| {
         rt.block_on(async {
@@ -152,8 +161,7 @@ fn sigkill_during_writes_on_postgres_loses_nothing_committed() {
         .rsplit_once('/')
         .map_or(admin.as_str(), |(base, _)| base);
     let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(dir.path(), &url)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&url)));
     exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     if let Err(failure) = outcome {
         std::panic::resume_unwind(failure);

@@ -3,10 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
 
 mod browser;
+mod browser_audit;
+mod browser_consultation;
+mod browser_evidence;
+mod browser_expiry;
 mod browser_frozen;
+mod browser_notices;
 mod browser_people;
 mod commands;
 mod durability;
+mod kill_approvals;
 mod ledger_import;
 mod notify;
 mod ops;

@@ -25,7 +25,7 @@ answers: { default: met }
 ";
 
 /// Whether a real SMTP server can be started here.
-fn available() -> bool {
+pub(crate) fn available() -> bool {
     let ok = Command::new(PYTHON)
         .args(["-c", "import aiosmtpd"])
         .stdout(Stdio::null())
@@ -43,7 +43,7 @@ fn available() -> bool {
 }
 
 /// Waits for a file to appear: the relay's port, or its mark that it is stalling.
-fn wait_for(path: &Path) {
+pub(crate) fn wait_for(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !path.exists() {
         assert!(
@@ -56,14 +56,14 @@ fn wait_for(path: &Path) {
 }
 
 /// A running SMTP server and the messages it accepted.
-struct Relay {
+pub(crate) struct Relay {
     child: Child,
-    port: u16,
-    dir: PathBuf,
+    pub(crate) port: u16,
+    pub(crate) dir: PathBuf,
 }
 
 impl Relay {
-    fn start(dir: &Path, args: &[&str]) -> Relay {
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Relay {
         let dir = dir.to_owned();
         std::fs::create_dir_all(&dir).unwrap();
         let port_file = dir.join("port");
@@ -87,7 +87,7 @@ impl Relay {
     }
 
     /// The messages accepted, in the order accepted.
-    fn messages(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
         let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -199,7 +199,7 @@ async fn municipality(dir: &Path) -> DatabaseUrl {
 }
 
 /// The configuration file: the relay at `port`, with `extra` lines in `[mail]`.
-fn configure(dir: &Path, port: u16, extra: &str) -> PathBuf {
+pub(crate) fn configure(dir: &Path, port: u16, extra: &str) -> PathBuf {
     let file = dir.join("sentei.toml");
     std::fs::write(
         &file,

@@ -4,8 +4,9 @@ python3-aiosmtpd), speaking the protocol the way a municipality's relay does.
 Each message accepted is written to --dir as one JSON file (envelope, decoded subject and
 body, Message-ID), atomically. --stall rcpt never answers a RCPT TO; --stall data writes the
 message and then never answers the end of DATA (a relay that queued the message but whose
-answer was lost). Either writes a file named `stalled` first, so a test knows where the
-sender is waiting before it kills it. --starttls CERT KEY offers STARTTLS and requires it;
+answer was lost); --stall-at N does so at the Nth message, answering the ones before. Either
+writes a file named `stalled` first, so a test knows where the sender is waiting before it
+kills it. --starttls CERT KEY offers STARTTLS and requires it;
 --auth USER:PASSWORD requires signing in. The chosen port is written to --port-file.
 """
 
@@ -22,9 +23,10 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
-    def __init__(self, directory, stall, reject):
+    def __init__(self, directory, stall, stall_at, reject):
         self.directory = directory
         self.stall = stall
+        self.stall_at = stall_at
         self.reject = reject
         self.count = 0
 
@@ -59,7 +61,7 @@ class Handler:
         with open(name + ".tmp", "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
         os.replace(name + ".tmp", name)
-        if self.stall == "data":
+        if self.stall == "data" and self.count >= self.stall_at:
             self.mark_stalled()
             await asyncio.Event().wait()
         return "250 Message accepted for delivery"
@@ -70,11 +72,12 @@ async def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--stall", choices=["none", "rcpt", "data"], default="none")
+    parser.add_argument("--stall-at", type=int, default=1)
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth")
     parser.add_argument("--reject", action="append", default=[])
     args = parser.parse_args()
-    handler = Handler(args.dir, args.stall, set(args.reject))
+    handler = Handler(args.dir, args.stall, args.stall_at, set(args.reject))
     options = {}
     if args.starttls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
