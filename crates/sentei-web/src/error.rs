@@ -81,7 +81,10 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { message, .. } => AppError::Conflict(message),
             // Who may write at all is a question of permission, not of the record's state.
             StoreError::Refused(
-                r @ (Refusal::CannotEdit { .. } | Refusal::OtherDepartment { .. }),
+                r @ (Refusal::CannotEdit { .. }
+                | Refusal::OtherDepartment { .. }
+                | Refusal::CannotDelete { .. }
+                | Refusal::DeleteOtherDepartment { .. }),
             ) => AppError::Forbidden(r.to_string()),
             StoreError::Refused(r) => AppError::Refused(r.to_string()),
             StoreError::Ledger(r) => AppError::Refused(r.to_string()),
