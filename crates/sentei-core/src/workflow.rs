@@ -243,7 +243,7 @@ impl Action {
     }
 
     /// Returning, rejecting and asking for revision must tell the applicant why.
-    fn needs_comment(self) -> bool {
+    pub fn needs_comment(self) -> bool {
         matches!(
             self,
             Action::Return | Action::Reject | Action::RequestRevision
