@@ -206,7 +206,7 @@ both!(
         let kept = s.attachments(&f.auditor, used_assessment.id).await.unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(
-            s.attachment_file(&f.auditor, used_assessment.id, kept[0].id)
+            s.attachment_file(&f.auditor, used_assessment.id, kept[0].link_id)
                 .await
                 .unwrap()
                 .content,
