@@ -53,6 +53,8 @@ pub(crate) struct DeskItem {
     pub(crate) outcome_code: &'static str,
     /// Whose acceptance it needs: 「統括情報セキュリティ責任者」, or empty.
     pub(crate) accepted_by: String,
+    /// Whether every acceptance it needs is recorded for the version decided on.
+    pub(crate) accepted: bool,
 }
 
 /// A returned application, or one answered 要修正: who sent it back, when, and why.
@@ -251,7 +253,8 @@ pub(crate) async fn load(
 /// The items that need an acceptance or block approval, in the document's order.
 fn desk(report: &super::report::Report) -> Vec<DeskItem> {
     use sentei_core::judgement::Outcome;
-    let assessment = report.application.review.application.assessment_id;
+    let review = &report.application.review;
+    let assessment = review.application.assessment_id;
     report
         .items
         .iter()
@@ -290,6 +293,10 @@ fn desk(report: &super::report::Report) -> Vec<DeskItem> {
                 .map(|r| r.label())
                 .collect::<Vec<_>>()
                 .join("・"),
+            accepted: !i.requires.is_empty()
+                && i.requires
+                    .iter()
+                    .all(|r| !review.missing_acceptances.contains(r)),
         })
         .collect()
 }
@@ -331,8 +338,14 @@ fn not_yet(
             if numbers.is_empty() {
                 format!("{}による例外の承認がまだ記録されていません。", role.label())
             } else {
+                // 「項目 1.3」, but 「項番1」 and 「No.9」 say what they are already.
+                let word = if numbers.starts_with(|c: char| c.is_ascii_digit()) {
+                    "項目 "
+                } else {
+                    ""
+                };
                 format!(
-                    "{}による例外の承認がまだ記録されていません（項目 {numbers}）。",
+                    "{}による例外の承認がまだ記録されていません（{word}{numbers}）。",
                     role.label()
                 )
             }

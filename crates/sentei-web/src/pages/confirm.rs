@@ -39,11 +39,13 @@ impl ConfirmPage {
         button: &'static str,
         back: impl Into<String>,
     ) -> ConfirmPage {
+        let action = action.into();
         ConfirmPage {
-            layout: Layout::new(title, Some(signed), ""),
+            // The menu marks the area the step belongs to (利用申請, サービス).
+            layout: Layout::new(title, Some(signed), &action),
             question: question.into(),
             facts: Vec::new(),
-            action: action.into(),
+            action,
             hidden: Vec::new(),
             comment: None,
             button,

@@ -359,7 +359,13 @@ pub(crate) async fn service_page(
 pub fn facts_of(document: &serde_json::Value) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if let Some(model) = document["service"]["model"].as_str() {
-        out.push(("サービス形態", model.to_uppercase()));
+        // As the documents spell them (SaaS, not SAAS: docs/glossary.md).
+        let label = FACTS
+            .iter()
+            .find(|d| d.name == "model")
+            .and_then(|d| d.choices().iter().find(|c| c.name == model))
+            .map_or_else(|| model.to_owned(), |c| c.label.to_owned());
+        out.push(("サービス形態", label));
     }
     for def in FACTS.iter().filter(|d| d.name != "model") {
         let value = &document["facts"][def.name];

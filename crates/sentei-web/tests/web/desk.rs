@@ -133,9 +133,7 @@ async fn issue_13_the_approver_decides_at_the_desk() {
     )));
     // Why 承認する is not offered: the missing acceptance, with the items that need it.
     assert!(
-        body.contains(
-            "情報システム管理者による例外の承認がまだ記録されていません（項目 項番1、項番5）"
-        ),
+        body.contains("情報システム管理者による例外の承認がまだ記録されていません（項番1、項番5）"),
         "{body}"
     );
     assert!(
@@ -156,6 +154,13 @@ async fn issue_13_the_approver_decides_at_the_desk() {
     let page = web.get(Some(UserRole::Approver), &path).await;
     assert!(page.body.contains("value=\"approve\">承認する</button>"));
     assert!(!page.body.contains("承認する前に必要なこと"));
+    assert_eq!(
+        page.body
+            .matches("情報システム管理者による例外の承認は記録済みです")
+            .count(),
+        2,
+        "each item says its acceptance is recorded"
+    );
     // 却下 stands apart from the other actions.
     let forward = page.body.find("value=\"approve\"").unwrap();
     let back = page.body.find("value=\"return\"").unwrap();

@@ -125,7 +125,7 @@ async fn the_approver_decides_at_the_desk_in_a_browser() {
     j.see("項番1").await;
     j.see("同等の機能をもつ ISMAP 登録サービスがないため").await;
     j.see("事業者の回答書（令和8年4月）").await;
-    j.see("情報システム管理者による例外の承認がまだ記録されていません（項目 項番1、項番5）")
+    j.see("情報システム管理者による例外の承認がまだ記録されていません（項番1、項番5）")
         .await;
     let approve = "//button[normalize-space(.)='承認する']";
     assert!(
