@@ -1,11 +1,11 @@
 //! Issue 13 in a real browser: the approver's desk and a refusal that keeps the form.
 //!
-//! The applicant's application (周南市, items 1 and 5 推奨 unmet with reasons, a file on item
-//! 1) is made through the API with the applicant's own token; then the approver opens it,
+//! The applicant's application (周南市; items 1 and 5, both 推奨, unmet with reasons; a file on
+//! item 1) is made through the API with the applicant's own token. The approver opens it,
 //! reads the two items with their requirement, answers and file beside the acceptance form,
-//! is told why 承認する is not offered yet, records the acceptance, sees 承認する offered,
-//! and approves after the page that asks. Then an application refused for its dates comes
-//! back with everything as typed. Screenshots at 1400 px and 390 px are kept in
+//! is told why 承認する is not offered yet, records the acceptance, sees 承認する offered, and
+//! approves after the page that asks. Then an application refused for its dates comes back
+//! with everything as typed. Screenshots at 1400 px and 390 px are kept in
 //! `target/screenshots/`.
 
 use serde_json::{Value, json};
@@ -89,6 +89,25 @@ async fn the_approver_decides_at_the_desk_in_a_browser() {
     .await;
     assert_eq!(assessment["verdict"], "conditional");
     let assessment = assessment["id"].as_i64().unwrap();
+    // The vendor's answer sheet as evidence of item 1, sent as the file itself.
+    let script = "const [path, token, done] = arguments;
+        fetch(path + '?item=1&file_name=' + encodeURIComponent('回答書.pdf'), { method: 'POST',
+            headers: { 'Authorization': 'Bearer ' + token,
+                       'Content-Type': 'application/octet-stream' },
+            body: new TextEncoder().encode('%PDF-1.7 回答書') })
+            .then(r => done(r.status)).catch(e => done(String(e)));";
+    let attached = j
+        .client
+        .execute_async(
+            script,
+            vec![
+                json!(format!("/api/v1/assessments/{assessment}/attachments")),
+                json!(applicant),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(attached, json!(201));
     let application = api(
         j,
         &applicant,
@@ -125,6 +144,10 @@ async fn the_approver_decides_at_the_desk_in_a_browser() {
     j.see("項番1").await;
     j.see("同等の機能をもつ ISMAP 登録サービスがないため").await;
     j.see("事業者の回答書（令和8年4月）").await;
+    j.find(fantoccini::Locator::XPath(
+        "//article[contains(@class,'desk-item')]//a[normalize-space(.)='回答書.pdf']",
+    ))
+    .await;
     j.see("情報システム管理者による例外の承認がまだ記録されていません（項番1、項番5）")
         .await;
     let approve = "//button[normalize-space(.)='承認する']";
