@@ -33,6 +33,8 @@ struct Row {
     service: String,
     kind: &'static str,
     status: &'static str,
+    /// A draft sent back (差し戻し or 要修正).
+    returned: bool,
     department: String,
     period: String,
     updated: String,
@@ -64,6 +66,15 @@ pub async fn list(
         page.items.iter().map(|a| a.service_id),
     )
     .await?;
+    // A draft sent back says so in the list too, not only on its page.
+    let mut returned = std::collections::HashSet::new();
+    for a in page.items.iter().filter(|a| a.status == Status::Draft) {
+        let events = state.store.application_events(&signed.actor, a.id).await?;
+        let last = events.last().and_then(|e| Action::parse(&e.action));
+        if matches!(last, Some(Action::Return | Action::RequestRevision)) {
+            returned.insert(a.id);
+        }
+    }
     let status = status.unwrap_or_default();
     let pager = Pager::of(
         &page,
@@ -83,6 +94,7 @@ pub async fn list(
                 id: a.id,
                 service: names.get(a.service_id),
                 kind: a.kind.label(),
+                returned: returned.contains(&a.id),
                 status: a.status.label(),
                 department: a.department,
                 period: format!("{} 〜 {}", a.period_start, a.period_end),

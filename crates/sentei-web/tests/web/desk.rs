@@ -254,6 +254,10 @@ async fn issue_13_a_returned_application_is_shown_as_returned_and_a_draft_can_be
     assert!(page.body.contains("suzuki さん が"));
     assert!(page.body.contains("利用者の範囲を課内に限ってください"));
     assert!(page.body.contains("この下書きを削除する"));
+    let list = web.get(Some(UserRole::Applicant), "/applications").await;
+    assert!(list.body.contains(&format!(
+        ">申請 {app}</a></td><td>施設予約</td><td>新規</td><td>下書き <span class=\"badge returned\">差し戻し</span>"
+    )), "{}", list.body);
     // Reviewers do not delete drafts: no button, and the route refuses them.
     let page = web.get(Some(UserRole::Approver), &path).await;
     assert!(!page.body.contains("この下書きを削除する"));

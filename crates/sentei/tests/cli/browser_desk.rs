@@ -199,5 +199,34 @@ async fn the_approver_decides_at_the_desk_in_a_browser() {
     let end = j.css("#period_end").await.prop("value").await.unwrap();
     assert_eq!(end.as_deref(), Some("2026-04-01"));
     j.shot_at("13-refused-form", &WIDTHS).await;
+
+    // A form the page sent without one of its fields (here taken out of the page): the form
+    // again, as typed, the field named in Japanese, never the framework's English.
+    j.open("/services/new").await;
+    j.type_into("#name", "文書共有サービス").await;
+    j.type_into("#description", "庁内の文書を共有する").await;
+    j.client
+        .execute("document.querySelector('#provider').remove();", vec![])
+        .await
+        .unwrap();
+    j.press("登録する").await;
+    j.see("「提供者の名称」が入力されていません").await;
+    let text = j.text().await;
+    assert!(
+        !text.contains("deserialize") && !text.contains("missing field"),
+        "{text}"
+    );
+    let name = j
+        .css("input[name='name']")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("文書共有サービス"));
+    j.shot_at("13-refused-missing-field", &WIDTHS).await;
+    j.type_into("input[name='provider']", "例示クラウド株式会社")
+        .await;
+    j.press("もう一度送る").await;
+    j.see("作成しました").await;
     browser.j.client.close().await.unwrap();
 }
