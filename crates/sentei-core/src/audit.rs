@@ -219,6 +219,8 @@ pub fn action_label(action: &str) -> String {
         "token.create" => "API トークンを発行",
         "token.revoke" => "API トークンを無効化",
         "service.create" => "サービスを登録",
+        "service.delete" => "サービスを削除",
+        "application.delete" => "下書きの申請を削除",
         "assessment.create" => "評価を作成",
         "assessment.save" => "評価を保存",
         "attachment.add" => "添付ファイルを追加",

@@ -56,6 +56,10 @@ pub struct RecordedItem {
     pub evidence: Option<String>,
     #[serde(default)]
     pub citation: String,
+    /// Who must accept the item before approval (empty in judgements recorded before it was
+    /// written, and for items that need no acceptance).
+    #[serde(default)]
+    pub requires: Vec<Role>,
 }
 
 impl RecordedJudgement {

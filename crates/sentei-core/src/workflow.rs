@@ -243,7 +243,7 @@ impl Action {
     }
 
     /// Returning, rejecting and asking for revision must tell the applicant why.
-    fn needs_comment(self) -> bool {
+    pub fn needs_comment(self) -> bool {
         matches!(
             self,
             Action::Return | Action::Reject | Action::RequestRevision
@@ -399,6 +399,16 @@ pub enum Refusal {
     NothingToResubmit,
     #[error("この評価は{owner}の評価です。編集できるのは{owner}の情報セキュリティ管理者だけです")]
     OtherDepartment { owner: String },
+    #[error("{}は{what}を削除できません", role.label())]
+    CannotDelete { role: UserRole, what: &'static str },
+    #[error(
+        "この{what}は{owner}のものです。削除できるのは{owner}の情報セキュリティ管理者とシステム管理者だけです"
+    )]
+    DeleteOtherDepartment { what: &'static str, owner: String },
+    #[error("下書きの申請だけを削除できます（この申請は「{}」です）", status.label())]
+    NotADraft { status: Status },
+    #[error("利用申請のあるサービスは削除できません（申請 {count} 件）。記録として残ります")]
+    ServiceInUse { count: u64 },
 }
 
 /// Decides a request; on success, the application's new status.
@@ -511,19 +521,75 @@ fn check_approval(application: &Application<'_>, request: &Request<'_>) -> Resul
             verdict: decided.verdict,
         });
     }
-    if decided.verdict == Verdict::Conditional {
-        for role in decided.required_approvals.iter() {
-            let recorded = application.acceptances.iter().any(|a| {
+    if let Some(&role) = missing_acceptances(application).first() {
+        return Err(Refusal::MissingAcceptance { role });
+    }
+    Ok(())
+}
+
+/// The acceptances a conditional judgement still needs before approval, in [`Role::ALL`]
+/// order: each role it requires without a reasoned acceptance of the version decided on.
+/// Empty for any other verdict.
+pub fn missing_acceptances(application: &Application<'_>) -> Vec<Role> {
+    let decided = application.under_decision();
+    if decided.verdict != Verdict::Conditional {
+        return Vec::new();
+    }
+    decided
+        .required_approvals
+        .iter()
+        .filter(|&role| {
+            !application.acceptances.iter().any(|a| {
                 a.role == role
                     && a.assessment_version == decided.version
                     && !a.reason.trim().is_empty()
-            });
-            if !recorded {
-                return Err(Refusal::MissingAcceptance { role });
-            }
+            })
+        })
+        .collect()
+}
+
+/// What may be deleted, and who may delete it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletable {
+    /// An application still in draft: never submitted, or returned and not submitted again.
+    Draft,
+    /// A service that no application names (whatever its assessments).
+    UnusedService,
+}
+
+impl Deletable {
+    fn noun(self) -> &'static str {
+        match self {
+            Deletable::Draft => "下書きの申請",
+            Deletable::UnusedService => "サービス",
         }
     }
-    Ok(())
+}
+
+/// Who may delete a draft application or a service no application names: the information
+/// security managers of the department that owns it (the department, not only the person who
+/// typed it, since people move in April), or the system administrator, who tidies up what a
+/// department left behind after a reorganisation. Nothing decided is ever deleted: an
+/// application past draft stays for the record (it can be withdrawn only by being returned),
+/// and a service with any application stays with it. The audit trail keeps what was deleted.
+pub fn may_delete(
+    what: Deletable,
+    actor_role: UserRole,
+    actor_department: &str,
+    owner_department: &str,
+) -> Result<(), Refusal> {
+    match actor_role {
+        UserRole::Admin => Ok(()),
+        UserRole::Applicant if actor_department.trim() == owner_department.trim() => Ok(()),
+        UserRole::Applicant => Err(Refusal::DeleteOtherDepartment {
+            what: what.noun(),
+            owner: owner_department.trim().to_owned(),
+        }),
+        role => Err(Refusal::CannotDelete {
+            role,
+            what: what.noun(),
+        }),
+    }
 }
 
 /// Decides whether the actor may record an acceptance for `role` on a submitted, conditional

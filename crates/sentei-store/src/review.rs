@@ -267,6 +267,11 @@ pub struct Review {
     pub actions: Vec<Action>,
     /// The acceptance the actor may record now, if any.
     pub may_accept: Option<Role>,
+    /// The acceptances still missing before approval (`workflow::missing_acceptances`).
+    pub missing_acceptances: Vec<Role>,
+    /// Why the actor, a reviewer, may not approve this submitted application now; `None` when
+    /// they may, and for anyone who never approves.
+    pub approval_refusal: Option<Refusal>,
 }
 
 /// What changed in an application's assessment after the version it pinned.
@@ -295,6 +300,22 @@ impl Store {
             workflow::may_accept(&rules, me, actor.role(), role, "（確認用）").is_ok()
         });
         let decided = state.under_decision();
+        let approval_refusal = (actor.can(Capability::Review) && rules.status == Status::Submitted)
+            .then(|| {
+                workflow::decide(
+                    &rules,
+                    &workflow::Request {
+                        actor_id: me,
+                        actor_role: actor.role(),
+                        action: Action::Approve,
+                        comment: "（確認用）",
+                        seen_assessment_version: Some(decided.judged.version),
+                    },
+                )
+                .err()
+            })
+            .flatten();
+        let missing_acceptances = workflow::missing_acceptances(&rules);
         let document = self.document_of(&state, decided.judged.version).await?;
         Ok(Review {
             verdict: decided.judged.verdict,
@@ -313,6 +334,8 @@ impl Store {
             acceptances: state.acceptances.clone(),
             actions,
             may_accept,
+            missing_acceptances,
+            approval_refusal,
             application: state.app.try_into()?,
         })
     }

@@ -100,13 +100,20 @@ pub async fn gate(
             };
         };
         if !access.allows(&signed.actor) {
-            return refuse(
-                surface,
-                AppError::Forbidden(format!(
-                    "{}にはこのページを使う権限がありません",
-                    signed.actor.role().label()
-                )),
-            );
+            let error = AppError::Forbidden(format!(
+                "{}にはこのページを使う権限がありません",
+                signed.actor.role().label()
+            ));
+            return match surface {
+                // In the layout of the user who asked, with their menu.
+                Surface::Page => {
+                    crate::error::with_signed(Some(signed.clone()), async {
+                        PageError(error).into_response()
+                    })
+                    .await
+                }
+                Surface::Api => ApiError(error).into_response(),
+            };
         }
     }
     let changes_state = !matches!(

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use sentei_core::workflow::Refusal;
 use sentei_store::StoreError;
 
+use crate::auth::Signed;
 use crate::layout::Layout;
 
 #[derive(Debug)]
@@ -81,7 +82,10 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { message, .. } => AppError::Conflict(message),
             // Who may write at all is a question of permission, not of the record's state.
             StoreError::Refused(
-                r @ (Refusal::CannotEdit { .. } | Refusal::OtherDepartment { .. }),
+                r @ (Refusal::CannotEdit { .. }
+                | Refusal::OtherDepartment { .. }
+                | Refusal::CannotDelete { .. }
+                | Refusal::DeleteOtherDepartment { .. }),
             ) => AppError::Forbidden(r.to_string()),
             StoreError::Refused(r) => AppError::Refused(r.to_string()),
             StoreError::Ledger(r) => AppError::Refused(r.to_string()),
@@ -118,11 +122,40 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
-/// A Japanese error page in the site's layout; the request id, when known, lets whoever
-/// reads it and whoever reads the log find each other.
+tokio::task_local! {
+    /// The signed-in user of the page being handled, for the error pages it may end in.
+    static SIGNED: Signed;
+}
+
+/// Runs a page's handler knowing its signed-in user, so that an error page it ends in shows
+/// the same header and menu as every other page; the response carries the user too, for the
+/// refusals written after the handler (`guard::japanese_refusals`).
+pub async fn with_signed<F>(signed: Option<Signed>, handler: F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
+    let Some(signed) = signed else {
+        return handler.await;
+    };
+    let mut response = SIGNED.scope(signed.clone(), handler).await;
+    response.extensions_mut().insert(signed);
+    response
+}
+
+/// A Japanese error page in the site's layout, with the signed-in user's header and menu when
+/// there is one; the request id, when known, lets whoever reads it and whoever reads the log
+/// find each other.
 pub fn page_response(status: StatusCode, message: String) -> Response {
+    match SIGNED.try_with(Clone::clone) {
+        Ok(signed) => page_response_for(status, message, Some(&signed)),
+        Err(_) => page_response_for(status, message, None),
+    }
+}
+
+/// [`page_response`] for a known user (or nobody).
+pub fn page_response_for(status: StatusCode, message: String, signed: Option<&Signed>) -> Response {
     let page = ErrorPage {
-        layout: Layout::new(title(status), None, ""),
+        layout: Layout::new(title(status), signed, ""),
         message,
         request_id: crate::guard::request_id(),
     };

@@ -22,10 +22,11 @@ pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for PageForm<T>
 where
+    T: serde::de::DeserializeOwned,
     Form<T>: FromRequest<S, Rejection = FormRejection>,
     S: Send + Sync,
 {
-    type Rejection = PageError;
+    type Rejection = FormRefusal;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
@@ -33,21 +34,58 @@ where
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
             .map_err(|rejection| {
-                PageError(refusal(
+                FormRefusal::Page(PageError(refusal(
                     rejection.status(),
                     "入力内容を読み取れませんでした",
                     "",
-                ))
+                )))
             })?;
-        bounded_fields(&bytes).map_err(PageError)?;
-        let request = Request::from_parts(parts, Body::from(bytes));
-        match Form::<T>::from_request(request, state).await {
-            Ok(Form(value)) => Ok(PageForm(value)),
-            Err(rejection) => Err(PageError(refusal(
-                rejection.status(),
-                "入力内容を読み取れませんでした。ページを読み込み直して、もう一度お試しください",
-                &rejection.body_text(),
+        bounded_fields(&bytes).map_err(|e| FormRefusal::Page(PageError(e)))?;
+        let form_type = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !form_type {
+            let request = Request::from_parts(parts, Body::from(bytes));
+            // Form gives the right refusal (415) for anything that is not a form.
+            return match Form::<T>::from_request(request, state).await {
+                Ok(Form(value)) => Ok(PageForm(value)),
+                Err(rejection) => Err(FormRefusal::Page(PageError(refusal(
+                    rejection.status(),
+                    "入力内容を読み取れませんでした",
+                    "",
+                )))),
+            };
+        }
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        match serde_path_to_error::deserialize::<_, T>(deserializer) {
+            Ok(value) => Ok(PageForm(value)),
+            Err(error) => Err(FormRefusal::Fields(Box::new(
+                crate::form_refusal::Refused::new(
+                    &parts,
+                    &bytes,
+                    &error.path().to_string(),
+                    &error.inner().to_string(),
+                ),
             ))),
+        }
+    }
+}
+
+/// Why a page's form was not read: too large or not a form (an error page), or a field
+/// missing or malformed (the form again, as typed, with the field named in Japanese).
+#[derive(Debug)]
+pub enum FormRefusal {
+    Page(PageError),
+    Fields(Box<crate::form_refusal::Refused>),
+}
+
+impl axum::response::IntoResponse for FormRefusal {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            FormRefusal::Page(error) => error.into_response(),
+            FormRefusal::Fields(refused) => refused.into_response(),
         }
     }
 }

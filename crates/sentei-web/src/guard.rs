@@ -118,10 +118,11 @@ pub async fn japanese_refusals(request: Request, next: Next) -> Response {
         _ => "リクエストを処理できませんでした",
     }
     .to_owned();
+    let signed = parts.extensions.get::<crate::auth::Signed>();
     let mut answer = if api {
         problem_response(status, message)
     } else {
-        page_response(status, message)
+        crate::error::page_response_for(status, message, signed)
     };
     // Keep what the framework said beyond the body (Allow for a 405, for instance).
     for (name, value) in &parts.headers {

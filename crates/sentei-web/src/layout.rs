@@ -94,6 +94,8 @@ fn notice(code: &str) -> Option<&'static str> {
         "sheet" => "チェックシートの回答を保存しました。",
         "link-revoked" => "回答リンクを取り消しました。",
         "created" => "作成しました。",
+        "draft-deleted" => "下書きの申請を削除しました。",
+        "service-deleted" => "サービスを削除しました。",
         "acted" => "手続を進めました。",
         "accepted" => "例外の承認を記録しました。",
         "ledger" => "台帳を更新しました。",

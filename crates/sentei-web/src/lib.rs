@@ -12,6 +12,7 @@ mod chart;
 mod client;
 mod error;
 mod extract;
+mod form_refusal;
 mod guard;
 mod headers;
 mod layout;

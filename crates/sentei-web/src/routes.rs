@@ -169,6 +169,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         .page(M::GET, "/services/{id}", read, get(pages::services::show))
         .page(
             M::POST,
+            "/services/{id}/delete",
+            CanEither(C::Register, C::Administer),
+            post(pages::services::delete),
+        )
+        .page(
+            M::POST,
             "/services/{id}/assessments",
             Can(C::Register),
             post(pages::services::new_assessment),
@@ -318,6 +324,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             "/applications/{id}/act",
             CanEither(C::Apply, C::Review),
             post(pages::applications::act),
+        )
+        .page(
+            M::POST,
+            "/applications/{id}/delete",
+            CanEither(C::Apply, C::Administer),
+            post(pages::applications::delete),
         )
         .page(
             M::POST,

@@ -189,6 +189,46 @@ impl Profile {
         self.levels.iter().position(|l| l.name == name)
     }
 
+    /// The number people know an item by: the document's own numbering first (「1.3」,
+    /// 「No.3」, 「項番2」), and where the document numbers the item only by its place
+    /// (「3.1(1)(ウ)① 表1「パッチ適用」」, 「別紙1①外部サービス共通 No.2」), that place; sentei's
+    /// own id is added only when the document gives two items the same place (「3.1(1)(イ)
+    /// ただし書き（su-1）」). An approver reads these beside the source document.
+    pub fn item_number(&self, item: &Item) -> String {
+        let section = item.section.trim();
+        if section.is_empty() || section == item.id {
+            return item.id.clone();
+        }
+        if section.contains(item.id.as_str()) {
+            // The id is the document's number; keep the document's own word for it.
+            for mark in ["No.", "項番", "No"] {
+                let token = format!("{mark}{}", item.id);
+                if section.contains(&token) {
+                    return token;
+                }
+            }
+            return item.id.clone();
+        }
+        let shared = self
+            .items
+            .iter()
+            .filter(|other| other.section.trim() == section)
+            .count()
+            > 1;
+        if shared {
+            format!("{section}（{}）", item.id)
+        } else {
+            section.to_owned()
+        }
+    }
+
+    /// [`Profile::item_number`] of the item with this id, or the id itself when the profile
+    /// has no such item (an item added to one assessment, or a revised profile).
+    pub fn number_of(&self, id: &str) -> String {
+        self.item(id)
+            .map_or_else(|| id.to_owned(), |item| self.item_number(item))
+    }
+
     /// Whether the profile covers a classification (an index into CLASSIFICATIONS).
     pub fn covers(&self, classification: u8) -> bool {
         self.scope & crate::condition::value_bit(classification) != 0

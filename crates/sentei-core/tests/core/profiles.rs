@@ -263,3 +263,29 @@ fn only_shunan_requires_pre_consultation_and_cites_its_clause() {
         PreConsultation::Required
     );
 }
+
+/// Pages name an item by the document's own number, and by sentei's id only where the
+/// document has none (issue 13): the approver reads them beside the source document.
+#[test]
+fn items_are_numbered_as_their_documents_number_them() {
+    let number = |profile_id: &str, item: &str| {
+        let profile = profile(profile_id);
+        profile.number_of(item)
+    };
+    assert_eq!(number("city-checklist", "1.3"), "1.3");
+    assert_eq!(number("procurement-spec", "7(4)"), "7(4)");
+    assert_eq!(number("ward-annex", "9"), "No.9");
+    assert_eq!(number("shunan-2023", "5"), "項番5");
+    assert_eq!(number("sakai", "3.1(1)(イ)"), "3.1(1)(イ)");
+    assert_eq!(
+        number("sakai", "t1-4"),
+        "3.1(1)(ウ)① 表1「パッチ適用」",
+        "the table's row, not sentei's t1-4"
+    );
+    assert_eq!(number("sakai", "common-2"), "別紙1①外部サービス共通 No.2");
+    assert_eq!(number("shunan-2023", "risk-2"), "1(4)②");
+    // Three conditions under one proviso: the document gives them no numbers of their own.
+    assert_eq!(number("sakai", "su-1"), "3.1(1)(イ) ただし書き（su-1）");
+    // An item the profile does not have keeps the id it was given.
+    assert_eq!(number("sakai", "extra-1"), "extra-1");
+}

@@ -4,8 +4,9 @@
 use sentei_core::judgement::{Approvals, Role, Verdict};
 use sentei_core::workflow::{
     Acceptance, Action, Application, Judged, Refusal, Request, Status, UserRole, available_actions,
-    decide, may_accept, may_author_assessment, may_edit_assessment,
+    decide, may_accept, may_author_assessment, may_edit_assessment, missing_acceptances,
 };
+use sentei_core::workflow::{Deletable, may_delete};
 
 const APPLICANT: i64 = 1;
 const OTHER: i64 = 2;
@@ -607,4 +608,58 @@ fn refusals_read_as_plain_japanese() {
     )
     .unwrap_err();
     assert_eq!(refusal.to_string(), "監査担当者は承認を行えません");
+}
+
+/// The approver's desk says which acceptances are still missing, all of them at once, by the
+/// same rule that refuses the approval (issue 13).
+#[test]
+fn the_missing_acceptances_are_those_that_refuse_approval() {
+    let both = [Role::Approver, Role::Ciso];
+    assert_eq!(missing_acceptances(&conditional(&both, &[])), both.to_vec());
+    let old = [
+        accepted(Role::Approver, 3, "理由"),
+        accepted(Role::Ciso, 2, "前の版への承認"),
+    ];
+    assert_eq!(
+        missing_acceptances(&conditional(&both, &old)),
+        vec![Role::Ciso]
+    );
+    let all = [
+        accepted(Role::Approver, 3, "理由"),
+        accepted(Role::Ciso, 3, "理由"),
+    ];
+    assert!(missing_acceptances(&conditional(&both, &all)).is_empty());
+    assert!(
+        missing_acceptances(&application(Status::Submitted)).is_empty(),
+        "an approvable judgement needs no acceptance"
+    );
+}
+
+/// Drafts and unused services are deleted by their department's information security
+/// managers or by the system administrator; nobody else (issue 13).
+#[test]
+fn drafts_and_unused_services_are_deleted_by_their_department_or_the_administrator() {
+    for what in [Deletable::Draft, Deletable::UnusedService] {
+        assert_eq!(
+            may_delete(what, UserRole::Applicant, "市民課 ", "市民課"),
+            Ok(())
+        );
+        assert!(matches!(
+            may_delete(what, UserRole::Applicant, "税務課", "市民課"),
+            Err(Refusal::DeleteOtherDepartment { .. })
+        ));
+        assert_eq!(
+            may_delete(what, UserRole::Admin, "情報政策課", "市民課"),
+            Ok(())
+        );
+        for role in [UserRole::Approver, UserRole::Ciso, UserRole::Auditor] {
+            assert!(
+                matches!(
+                    may_delete(what, role, "市民課", "市民課"),
+                    Err(Refusal::CannotDelete { .. })
+                ),
+                "{role:?}"
+            );
+        }
+    }
 }

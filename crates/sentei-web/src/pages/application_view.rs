@@ -37,6 +37,34 @@ pub(crate) struct Changed {
     pub(crate) note: String,
 }
 
+/// An item the decision turns on, as the approver's desk shows it: what the document asks,
+/// what the applicant answered and why, with the evidence, so the approver decides without
+/// opening the editor.
+pub(crate) struct DeskItem {
+    pub(crate) number: String,
+    pub(crate) text: String,
+    pub(crate) level: String,
+    pub(crate) answer: &'static str,
+    pub(crate) reason: String,
+    pub(crate) evidence: String,
+    /// (link, file name) of the files attached to the item.
+    pub(crate) files: Vec<(String, String)>,
+    pub(crate) outcome: &'static str,
+    pub(crate) outcome_code: &'static str,
+    /// Whose acceptance it needs: 「統括情報セキュリティ責任者」, or empty.
+    pub(crate) accepted_by: String,
+    /// Whether every acceptance it needs is recorded for the version decided on.
+    pub(crate) accepted: bool,
+}
+
+/// A returned application, or one answered 要修正: who sent it back, when, and why.
+pub(crate) struct Returned {
+    pub(crate) title: &'static str,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) comment: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "application.html")]
 pub struct DetailPage {
@@ -66,6 +94,15 @@ pub struct DetailPage {
     pub(crate) can_accept: bool,
     pub(crate) accept_as: &'static str,
     pub(crate) actions: Vec<(&'static str, &'static str)>,
+    /// The items needing an acceptance or blocking approval, with the applicant's answers.
+    pub(crate) desk: Vec<DeskItem>,
+    /// Why 承認する is not offered yet, one sentence each (for a submitted application).
+    pub(crate) not_yet: Vec<String>,
+    pub(crate) returned: Option<Returned>,
+    /// Whether the user may delete this draft.
+    pub(crate) can_delete: bool,
+    /// Whether 承認 or 却下 is offered (each is confirmed on a page of its own).
+    pub(crate) decides: bool,
     pub(crate) events: Vec<EventRow>,
     /// Why the last action was refused, with the comment or reason as typed.
     pub(crate) problem: Option<String>,
@@ -199,14 +236,126 @@ impl Gathered {
     }
 }
 
-/// The application as its page shows it; the printable report shows the same.
+/// The application as its page shows it, with the approver's desk: the items the decision
+/// turns on, read from the version decided on (the report gathers the same).
 pub(crate) async fn load(
     state: &AppState,
     signed: &Signed,
     id: i64,
 ) -> Result<DetailPage, AppError> {
-    let gathered = Gathered::load(state, &signed.actor, id).await?;
-    Ok(detail_page(signed, &gathered))
+    let report = super::report::gather(state, &signed.actor, id).await?;
+    let mut page = detail_page(signed, &report.application);
+    page.desk = desk(&report);
+    page.not_yet = not_yet(&report.application.review, &page.desk, &report.items);
+    Ok(page)
+}
+
+/// The items that need an acceptance or block approval, in the document's order.
+fn desk(report: &super::report::Report) -> Vec<DeskItem> {
+    use sentei_core::judgement::Outcome;
+    let review = &report.application.review;
+    let assessment = review.application.assessment_id;
+    report
+        .items
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.outcome,
+                Outcome::NeedsAcceptance
+                    | Outcome::Blocking
+                    | Outcome::Missing
+                    | Outcome::MissingReason
+            )
+        })
+        .map(|i| DeskItem {
+            number: i.number.clone(),
+            text: i.text.clone(),
+            level: i.level.clone(),
+            answer: i.answer.label(),
+            reason: i.reason.clone(),
+            evidence: i.evidence.clone(),
+            files: report
+                .evidence
+                .iter()
+                .filter(|f| f.item_id == i.id)
+                .map(|f| {
+                    (
+                        format!("/assessments/{assessment}/attachments/{}", f.link_id),
+                        f.file_name.clone(),
+                    )
+                })
+                .collect(),
+            outcome: i.outcome.label(),
+            outcome_code: i.outcome_code(),
+            accepted_by: i
+                .requires
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("・"),
+            accepted: !i.requires.is_empty()
+                && i.requires
+                    .iter()
+                    .all(|r| !review.missing_acceptances.contains(r)),
+        })
+        .collect()
+}
+
+/// Why approval is not offered yet, for a submitted application: each missing acceptance
+/// with the items that need it, by number, then any other refusal the rules give the
+/// reviewer looking at it.
+fn not_yet(
+    review: &sentei_store::Review,
+    desk: &[DeskItem],
+    items: &[super::report::ReportItem],
+) -> Vec<String> {
+    use sentei_core::workflow::Refusal;
+    if review.application.status != Status::Submitted || review.actions.contains(&Action::Approve) {
+        return Vec::new();
+    }
+    let needing = |role: Role| {
+        let numbers: Vec<&str> = items
+            .iter()
+            .filter(|i| i.requires.contains(&role))
+            .map(|i| i.number.as_str())
+            .collect();
+        if numbers.is_empty() {
+            // Judgements recorded before items named their acceptor: every item waiting.
+            desk.iter()
+                .filter(|d| d.outcome_code == "conditional")
+                .map(|d| d.number.clone())
+                .collect::<Vec<_>>()
+                .join("、")
+        } else {
+            numbers.join("、")
+        }
+    };
+    let mut lines: Vec<String> = review
+        .missing_acceptances
+        .iter()
+        .map(|&role| {
+            let numbers = needing(role);
+            if numbers.is_empty() {
+                format!("{}による例外の承認がまだ記録されていません。", role.label())
+            } else {
+                // 「項目 1.3」, but 「項番1」 and 「No.9」 say what they are already.
+                let word = if numbers.starts_with(|c: char| c.is_ascii_digit()) {
+                    "項目 "
+                } else {
+                    ""
+                };
+                format!(
+                    "{}による例外の承認がまだ記録されていません（{word}{numbers}）。",
+                    role.label()
+                )
+            }
+        })
+        .collect();
+    match &review.approval_refusal {
+        Some(Refusal::MissingAcceptance { .. }) | None => {}
+        Some(other) => lines.push(format!("{other}。")),
+    }
+    lines
 }
 
 /// The application's page from what was gathered.
@@ -283,6 +432,21 @@ pub(crate) fn detail_page(signed: &Signed, gathered: &Gathered) -> DetailPage {
             .iter()
             .map(|a| (a.as_str(), a.label()))
             .collect(),
+        decides: review
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Approve | Action::Reject)),
+        desk: Vec::new(),
+        not_yet: Vec::new(),
+        returned: returned(gathered),
+        can_delete: app.status == Status::Draft
+            && sentei_core::workflow::may_delete(
+                sentei_core::workflow::Deletable::Draft,
+                signed.actor.role(),
+                signed.actor.department(),
+                &app.department,
+            )
+            .is_ok(),
         events: gathered
             .events
             .iter()
@@ -301,6 +465,25 @@ pub(crate) fn detail_page(signed: &Signed, gathered: &Gathered) -> DetailPage {
         comment: String::new(),
         reason: String::new(),
     }
+}
+
+/// For a draft sent back (差し戻し, or 要修正 to a consultation): the last event that did it.
+fn returned(gathered: &Gathered) -> Option<Returned> {
+    if gathered.review.application.status != Status::Draft {
+        return None;
+    }
+    let last = gathered.events.last()?;
+    let title = match Action::parse(&last.action)? {
+        Action::Return => "差し戻し",
+        Action::RequestRevision => "要修正（事前協議）",
+        _ => return None,
+    };
+    Some(Returned {
+        title,
+        by: gathered.name(last.actor_id),
+        at: layout::time_with_wareki(last.at),
+        comment: last.comment.clone(),
+    })
 }
 
 /// One difference as the changes page lists it.

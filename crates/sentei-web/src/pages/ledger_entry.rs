@@ -78,6 +78,67 @@ pub struct EntryPage {
     form: ApplyForm,
     problem: Option<String>,
     today: String,
+    /// The approver's direct records (延長, 変更, 廃止) as typed, after a refusal.
+    kept: Kept,
+}
+
+/// What the approver typed into the forms that record directly, and which of them was refused
+/// and why: the page comes back with it all, the message beside the form it is about.
+#[derive(Default)]
+pub(crate) struct Kept {
+    new_end: String,
+    extend_comment: String,
+    purpose: Option<String>,
+    user_scope: Option<String>,
+    change_comment: String,
+    on: Option<String>,
+    abolish_comment: String,
+    /// (`extend`, `change` or `abolish`, the problem).
+    problem: Option<(&'static str, String)>,
+}
+
+impl Kept {
+    fn problem_of(&self, form: &str) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|(which, _)| *which == form)
+            .map(|(_, message)| message.as_str())
+    }
+
+    pub(crate) fn extend_problem(&self) -> Option<&str> {
+        self.problem_of("extend")
+    }
+
+    pub(crate) fn change_problem(&self) -> Option<&str> {
+        self.problem_of("change")
+    }
+
+    pub(crate) fn abolish_problem(&self) -> Option<&str> {
+        self.problem_of("abolish")
+    }
+}
+
+/// A refused direct record: the entry's page again, with what was typed and why; errors that
+/// are not a refusal of the input (permission, not found) stay error pages.
+async fn kept_again(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    error: AppError,
+    kept: Kept,
+) -> Result<Response, PageError> {
+    let status = error.status();
+    let (AppError::Refused(problem) | AppError::Conflict(problem)) = error else {
+        return Err(PageError(error));
+    };
+    let which = kept.problem.as_ref().map_or("extend", |(w, _)| *w);
+    let mut page = entry_page(state, signed, id, None, None).await?;
+    page.kept = Kept {
+        problem: Some((which, problem)),
+        ..kept
+    };
+    // 422 for what was typed, 409 when someone changed the entry first.
+    Ok((status, page).into_response())
 }
 
 pub async fn show(
@@ -265,6 +326,7 @@ async fn entry_page(
         form,
         problem,
         today: today.to_string(),
+        kept: Kept::default(),
         entry,
     })
 }
@@ -291,17 +353,27 @@ pub async fn extend(
     Path(id): Path<i64>,
     PageForm(form): PageForm<ExtendForm>,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .extend_ledger(
-            &signed.actor,
-            id,
-            form.version,
-            date(&form.new_end, "新しい終了日")?,
-            &form.comment,
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response())
+    let done = async {
+        let new_end = date(&form.new_end, "新しい終了日")?;
+        state
+            .store
+            .extend_ledger(&signed.actor, id, form.version, new_end, &form.comment)
+            .await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response()),
+        Err(error) => {
+            let kept = Kept {
+                new_end: form.new_end,
+                extend_comment: form.comment,
+                problem: Some(("extend", String::new())),
+                ..Kept::default()
+            };
+            kept_again(&state, &signed, id, error, kept).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -322,11 +394,23 @@ pub async fn change(
     let mut fields = state.store.ledger_entry(&signed.actor, id).await?.fields;
     fields.purpose = form.purpose.trim().to_owned();
     fields.user_scope = form.user_scope.trim().to_owned();
-    state
+    let done = state
         .store
         .change_ledger(&signed.actor, id, form.version, fields, &form.comment)
-        .await?;
-    Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response())
+        .await;
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response()),
+        Err(error) => {
+            let kept = Kept {
+                purpose: Some(form.purpose),
+                user_scope: Some(form.user_scope),
+                change_comment: form.comment,
+                problem: Some(("change", String::new())),
+                ..Kept::default()
+            };
+            kept_again(&state, &signed, id, error.into(), kept).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -343,15 +427,25 @@ pub async fn abolish(
     Path(id): Path<i64>,
     PageForm(form): PageForm<AbolishForm>,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .abolish_ledger(
-            &signed.actor,
-            id,
-            form.version,
-            date(&form.on, "廃止日")?,
-            &form.comment,
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response())
+    let done = async {
+        let on = date(&form.on, "廃止日")?;
+        state
+            .store
+            .abolish_ledger(&signed.actor, id, form.version, on, &form.comment)
+            .await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/ledger/{id}?done=ledger")).into_response()),
+        Err(error) => {
+            let kept = Kept {
+                on: Some(form.on),
+                abolish_comment: form.comment,
+                problem: Some(("abolish", String::new())),
+                ..Kept::default()
+            };
+            kept_again(&state, &signed, id, error, kept).await
+        }
+    }
 }

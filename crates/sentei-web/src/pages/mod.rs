@@ -7,6 +7,7 @@ pub mod applications;
 mod assessment_form;
 pub mod assessments;
 pub mod audit;
+pub mod confirm;
 pub mod dashboard;
 pub mod evidence;
 pub mod ledger;

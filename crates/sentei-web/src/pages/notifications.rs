@@ -22,6 +22,7 @@ use crate::state::AppState;
 
 /// Counts the signed-in user's unread notifications for the page header. A failure to count
 /// leaves the header without a number rather than failing the page.
+/// The page then runs knowing its user, so that its error pages show the same header.
 pub async fn count(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if let Some(signed) = request.extensions_mut().get_mut::<Signed>() {
         match state.store.unread_notifications(&signed.actor).await {
@@ -29,7 +30,8 @@ pub async fn count(State(state): State<AppState>, mut request: Request, next: Ne
             Err(error) => tracing::warn!(%error, "unread notifications not counted"),
         }
     }
-    next.run(request).await
+    let signed = request.extensions().get::<Signed>().cloned();
+    crate::error::with_signed(signed, next.run(request)).await
 }
 
 pub struct Row {

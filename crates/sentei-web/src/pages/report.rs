@@ -22,6 +22,10 @@ use crate::state::AppState;
 /// One item as the report shows it.
 pub(crate) struct ReportItem {
     pub(crate) id: String,
+    /// The number people know it by (`Profile::item_number`).
+    pub(crate) number: String,
+    /// Who must accept it before approval.
+    pub(crate) requires: Vec<sentei_core::judgement::Role>,
     pub(crate) categories: Vec<String>,
     pub(crate) text: String,
     pub(crate) level: String,
@@ -105,6 +109,8 @@ pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<R
                 .unwrap_or_default();
             ReportItem {
                 id: j.id.clone(),
+                number: profile.map_or_else(|| j.id.clone(), |p| p.number_of(&j.id)),
+                requires: j.requires.clone(),
                 categories,
                 text,
                 level: j.level.clone(),

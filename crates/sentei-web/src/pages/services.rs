@@ -30,6 +30,8 @@ pub struct Filters {
     provider: Option<String>,
     #[serde(default)]
     page: u64,
+    /// What was just done (`service-deleted`), for the notice.
+    done: Option<String>,
 }
 
 struct Row {
@@ -91,7 +93,8 @@ pub async fn list(
         ]),
     );
     Ok(ListPage {
-        layout: Layout::new("サービス", Some(&signed), "/services"),
+        layout: Layout::new("サービス", Some(&signed), "/services")
+            .with_notice(filters.done.as_deref()),
         can_register: signed.actor.can(Capability::Register),
         classifications: options(
             CLASSIFICATIONS.iter().map(|c| (c.label, c.label)),
@@ -223,17 +226,30 @@ struct ApplicationRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "service.html")]
 pub struct ServicePage {
-    layout: Layout,
+    pub(crate) layout: Layout,
     service: ServiceView,
     facts: Vec<(&'static str, String)>,
     assessments: Vec<AssessmentRow>,
     applications: Vec<ApplicationRow>,
     can_register: bool,
     can_apply: bool,
+    /// Whether the user may delete the service: no application names it, and the user is of
+    /// the department that assesses it, or the system administrator.
+    can_delete: bool,
     profiles: Vec<(String, String)>,
     classifications: Vec<(&'static str, &'static str)>,
-    today: String,
-    year_later: String,
+    pub(crate) draft: DraftForm,
+    /// Why the draft application was refused.
+    pub(crate) problem: Option<String>,
+}
+
+/// The form that makes a draft application, as typed.
+pub(crate) struct DraftForm {
+    pub(crate) assessment_id: i64,
+    pub(crate) purpose: String,
+    pub(crate) user_scope: String,
+    pub(crate) period_start: String,
+    pub(crate) period_end: String,
 }
 
 pub async fn show(
@@ -242,6 +258,20 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<ServicePage, PageError> {
+    let page = service_page(&state, &signed, id).await?;
+    Ok(ServicePage {
+        layout: page.layout.with_notice(done.done.as_deref()),
+        ..page
+    })
+}
+
+/// The service's page; a refused draft application comes back on it with `draft` and
+/// `problem` set.
+pub(crate) async fn service_page(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+) -> Result<ServicePage, AppError> {
     let actor = &signed.actor;
     let service = state.store.service(actor, id).await?;
     let assessments = state.store.assessments_of_service(actor, id).await?;
@@ -249,7 +279,7 @@ pub async fn show(
         .first()
         .map(|a| facts_of(&a.document))
         .unwrap_or_default();
-    let applications = state
+    let applications: Vec<ApplicationRow> = state
         .store
         .applications(actor, None, 1, 200)
         .await?
@@ -268,6 +298,19 @@ pub async fn show(
             ),
         })
         .collect();
+    let owner = assessments
+        .iter()
+        .find(|a| a.department.trim() != actor.department().trim())
+        .or(assessments.first())
+        .map_or(actor.department(), |a| a.department.as_str());
+    let can_delete = applications.is_empty()
+        && sentei_core::workflow::may_delete(
+            sentei_core::workflow::Deletable::UnusedService,
+            actor.role(),
+            actor.department(),
+            owner,
+        )
+        .is_ok();
     let title_of = |profile: &str| {
         state
             .catalog
@@ -276,8 +319,15 @@ pub async fn show(
     };
     let today = layout::today();
     Ok(ServicePage {
-        layout: Layout::new(service.name.clone(), Some(&signed), "/services")
-            .with_notice(done.done.as_deref()),
+        layout: Layout::new(service.name.clone(), Some(signed), "/services"),
+        draft: DraftForm {
+            assessment_id: assessments.first().map_or(0, |a| a.id),
+            purpose: String::new(),
+            user_scope: String::new(),
+            period_start: today.to_string(),
+            period_end: (today + time::Duration::days(364)).to_string(),
+        },
+        problem: None,
         facts,
         assessments: assessments
             .iter()
@@ -291,6 +341,7 @@ pub async fn show(
             })
             .collect(),
         applications,
+        can_delete,
         can_register: actor.can(Capability::Register),
         can_apply: actor.can(Capability::Apply),
         profiles: state
@@ -300,8 +351,6 @@ pub async fn show(
             .map(|p| (p.id.clone(), p.title.clone()))
             .collect(),
         classifications: CLASSIFICATIONS.iter().map(|c| (c.name, c.label)).collect(),
-        today: today.to_string(),
-        year_later: (today + time::Duration::days(364)).to_string(),
         service,
     })
 }
@@ -310,7 +359,13 @@ pub async fn show(
 pub fn facts_of(document: &serde_json::Value) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if let Some(model) = document["service"]["model"].as_str() {
-        out.push(("サービス形態", model.to_uppercase()));
+        // As the documents spell them (SaaS, not SAAS: docs/glossary.md).
+        let label = FACTS
+            .iter()
+            .find(|d| d.name == "model")
+            .and_then(|d| d.choices().iter().find(|c| c.name == model))
+            .map_or_else(|| model.to_owned(), |c| c.label.to_owned());
+        out.push(("サービス形態", label));
     }
     for def in FACTS.iter().filter(|d| d.name != "model") {
         let value = &document["facts"][def.name];
@@ -369,4 +424,48 @@ pub async fn new_assessment(
         .create_assessment(&signed.actor, &state.catalog, id, &document.to_string())
         .await?;
     Ok(Redirect::to(&format!("/assessments/{}?done=created", assessment.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Deletes a service no application names, with its assessments, after a page that asks.
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<DeleteForm>,
+) -> Result<Response, PageError> {
+    let actor = &signed.actor;
+    if form.confirmed != "yes" {
+        let service = state.store.service(actor, id).await?;
+        let assessments = state.store.assessments_of_service(actor, id).await?;
+        let mut confirm = crate::pages::confirm::ConfirmPage::new(
+            &signed,
+            format!("{} の削除", service.name),
+            "このサービスを削除します。評価（チェックシート）と添付ファイル、回答リンクもともに削除され、元に戻せません（監査記録には、削除したことと内容が残ります）。",
+            format!("/services/{id}/delete"),
+            "削除を確定する",
+            format!("/services/{id}"),
+        );
+        confirm.danger = true;
+        confirm.facts = vec![
+            ("サービス".to_owned(), service.name),
+            ("提供者".to_owned(), service.provider),
+            (
+                "ともに削除する評価".to_owned(),
+                if assessments.is_empty() {
+                    "なし".to_owned()
+                } else {
+                    format!("{} 件", assessments.len())
+                },
+            ),
+        ];
+        return Ok(confirm.into_response());
+    }
+    state.store.delete_service(actor, id).await?;
+    Ok(Redirect::to("/services?done=service-deleted").into_response())
 }

@@ -28,6 +28,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/services/new", "a"),
     ("POST", "/services", "a"),
     ("GET", "/services/{id}", "apcud"),
+    ("POST", "/services/{id}/delete", "ad"),
     ("POST", "/services/{id}/assessments", "a"),
     ("GET", "/assessments/{id}", "apcud"),
     ("POST", "/assessments/{id}", "a"),
@@ -57,6 +58,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/applications/{id}/report", "apcud"),
     ("GET", "/applications/{id}/changes", "apcud"),
     ("POST", "/applications/{id}/act", "ap"),
+    ("POST", "/applications/{id}/delete", "ad"),
     ("POST", "/applications/{id}/accept", "pc"),
     ("GET", "/ledger", "apcud"),
     ("GET", "/ledger.csv", "apcud"),
@@ -157,7 +159,7 @@ const ROLES: [(char, UserRole); 5] = [
     ('d', UserRole::Admin),
 ];
 
-fn specs(web: &Web) -> Vec<RouteSpec> {
+pub(crate) fn specs(web: &Web) -> Vec<RouteSpec> {
     let state = sentei_web::AppState {
         store: web.store.clone(),
         catalog: web.catalog.clone(),
@@ -192,7 +194,7 @@ async fn the_table_lists_every_route_and_only_routes() {
 }
 
 /// A concrete path for a route pattern, naming the fixture's records.
-fn concrete(web: &Web, pattern: &str) -> String {
+pub(crate) fn concrete(web: &Web, pattern: &str) -> String {
     let id = if pattern.contains("/services/") {
         web.service.to_string()
     } else if pattern.contains("/assessments/") {

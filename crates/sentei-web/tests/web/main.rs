@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod api_exchange;
+mod desk;
 mod evidence;
 mod hardening;
 mod harness;
@@ -13,6 +14,7 @@ mod lifecycle;
 mod notifications;
 mod pages;
 mod people;
+mod refusals;
 mod security;
 mod sheets;
 mod vendor;

@@ -295,7 +295,7 @@ async fn an_application_goes_from_the_forms_to_the_ledger() {
         .post(
             UserRole::Approver,
             &format!("{application}/act"),
-            "action=approve&seen_assessment_version=2&comment=OK",
+            "action=approve&seen_assessment_version=2&comment=OK&confirmed=yes",
         )
         .await;
     assert_eq!(approved.status, 303, "{}", approved.body);
@@ -408,7 +408,9 @@ async fn a_form_missing_a_field_gets_the_japanese_error_page() {
     let reply = web.post(UserRole::Applicant, "/services", "name=x").await;
     assert_eq!(reply.status, 422);
     assert!(reply.body.contains("<html lang=\"ja\">"));
-    assert!(reply.body.contains("入力内容を読み取れませんでした"));
+    // The field named, the form as typed (issue 13).
+    assert!(reply.body.contains("「提供者の名称」が入力されていません"));
+    assert!(reply.body.contains("name=\"name\" value=\"x\""));
 }
 
 #[tokio::test]

@@ -113,6 +113,7 @@ async fn expired_entries_come_first_and_a_renewal_ends_their_expiry_in_a_browser
     // The approver approves it as any application.
     j.switch("demo-approver", &application).await;
     j.press("承認する").await;
+    j.press("承認を確定する").await;
     j.status_is("承認済み").await;
 
     // The entry runs to the new end and is no longer 期限切れ; the home page counts one less.
