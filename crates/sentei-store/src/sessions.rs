@@ -166,7 +166,7 @@ impl Store {
             &json!({ "session": row.id }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok((
             token,
             Session {
@@ -241,7 +241,7 @@ impl Store {
             &json!({ "session": session.id }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, session.actor.org_id()).await?;
         Ok(())
     }
 
@@ -417,7 +417,7 @@ impl Store {
             &json!({ "name": row.name, "days": new.days, "scope": row.scope }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok((token, row.into()))
     }
 
@@ -464,7 +464,7 @@ impl Store {
             &json!({}),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(())
     }
 

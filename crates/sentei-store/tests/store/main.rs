@@ -8,6 +8,7 @@ mod steps;
 
 mod accounts;
 mod audit;
+mod audit_owner;
 mod evidence;
 mod frozen;
 mod ledger;
