@@ -4,9 +4,12 @@
 //! whose hash covers the previous record's hash, so altering, removing or reordering any record
 //! breaks the chain from that point. [`verify`] recomputes it and names the first break.
 //!
-//! The chain proves the records agree with each other; it cannot tell that the newest records
-//! were cut off. Operators who need that keep the head hash that `sentei audit verify` prints
-//! somewhere else and compare.
+//! The chain proves the records agree with each other; on its own it cannot tell that the
+//! newest records were cut off, nor that a row was changed without a record. So the store
+//! publishes the head of each chain outside the database after every write (a head file, a log
+//! line), which `sentei audit verify` compares with the chain, and records since schema version
+//! 8 carry the state of the rows they are about ([`crate::row_state`]), which it compares with
+//! the rows as they are.
 //!
 //! A digest proves a change but tells a person nothing, so records since schema version 6 also
 //! carry a [`Summary`] in Japanese (「所属: 市民課 → 情報政策課」), covered by the hash like every
@@ -37,6 +40,10 @@ pub struct AuditEntry {
     pub digest: String,
     /// What changed, for people (see [`Summary`]); `None` on records made before summaries.
     pub summary: Option<String>,
+    /// The state of the rows the record is about as the change left them, one line each (see
+    /// [`crate::row_state`]); `None` on records made before schema version 8 and on records
+    /// about nothing tracked.
+    pub states: Option<String>,
 }
 
 /// A record as stored: the entry with its chain hashes.
@@ -52,6 +59,9 @@ pub struct ChainedEntry {
 pub fn digest_of(change: &serde_json::Value) -> String {
     hex(&Sha256::digest(change.to_string().as_bytes()))
 }
+
+/// Marks the states field in a record's hash.
+const STATES_TAG: &[u8] = b"states\0";
 
 /// The hash of `entry` chained after a record whose hash is `prev_hash`.
 pub fn chain_hash(prev_hash: &str, entry: &AuditEntry) -> String {
@@ -74,6 +84,14 @@ pub fn chain_hash(prev_hash: &str, entry: &AuditEntry) -> String {
     if let Some(summary) = &entry.summary {
         hasher.update((summary.len() as u64).to_be_bytes());
         hasher.update(summary.as_bytes());
+    }
+    // Then, only when there are states, a tag and the states: a record without states hashes
+    // as before, and the tag keeps states from being read as a summary.
+    if let Some(states) = &entry.states {
+        for field in [STATES_TAG, states.as_bytes()] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field);
+        }
     }
     hex(&hasher.finalize())
 }
@@ -187,7 +205,8 @@ pub fn verify(records: impl IntoIterator<Item = ChainedEntry>) -> Result<ChainSu
     Ok(verifier.summary())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()
@@ -228,6 +247,7 @@ pub fn action_label(action: &str) -> String {
         "application.accept" => "例外の承認を記録",
         "vendor_link.create" => "回答リンクを発行",
         "vendor_link.revoke" => "回答リンクを取り消し",
+        "audit.row_states" => "行の状態を記録",
         _ => "",
     };
     if !fixed.is_empty() {
@@ -407,6 +427,7 @@ mod tests {
                     object: format!("application:{seq}"),
                     digest: digest_of(&serde_json::json!({ "n": seq })),
                     summary: (seq % 2 == 0).then(|| format!("氏名: 前 → 後 {seq}")),
+                    states: (seq % 3 == 0).then(|| format!("user:{seq} 00 role=00")),
                 };
                 let record = chain(&prev, entry);
                 prev = record.hash.clone();
@@ -450,6 +471,25 @@ mod tests {
                 _ => chain[2].entry.summary = Some(String::new()),
             }
             let seq = if change == 2 { 3 } else { 4 };
+            assert_eq!(
+                verify(chain),
+                Err(ChainBreak::Altered { seq }),
+                "change {change}"
+            );
+        }
+        // And so are the rows' states: changed, removed, added, or passed off as a summary.
+        for change in 0..4 {
+            let mut chain = records(5);
+            match change {
+                0 => chain[2].entry.states = Some("user:3 11 role=00".to_owned()),
+                1 => chain[2].entry.states = None,
+                2 => chain[1].entry.states = Some(String::new()),
+                _ => {
+                    let e = &mut chain[2].entry;
+                    e.summary = e.states.take();
+                }
+            }
+            let seq = if change == 2 { 2 } else { 3 };
             assert_eq!(
                 verify(chain),
                 Err(ChainBreak::Altered { seq }),
@@ -503,6 +543,7 @@ mod tests {
             object: "service:1".to_owned(),
             digest: digest_of(&serde_json::json!({})),
             summary: None,
+            states: None,
         };
         assert_eq!(
             chain_hash(GENESIS, &entry),

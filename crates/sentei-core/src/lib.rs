@@ -33,6 +33,7 @@ pub mod notify;
 pub mod people;
 pub mod profile;
 pub mod record;
+pub mod row_state;
 pub mod throttle;
 pub mod vendor;
 pub mod wareki;

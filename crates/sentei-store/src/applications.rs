@@ -226,7 +226,7 @@ impl Store {
             }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         row.try_into()
     }
 
@@ -480,7 +480,7 @@ impl Store {
             &About::application(id),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         if action == Action::Approve {
             self.ledger_pages.changed();
         }
@@ -592,7 +592,7 @@ impl Store {
             &About::application(id),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(())
     }
 

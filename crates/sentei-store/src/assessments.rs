@@ -125,7 +125,7 @@ impl Store {
             &json!({ "service": service.id, "profile": row.profile_id, "version": 1, "verdict": row.verdict, "document": row.document }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         row.try_into()
     }
 
@@ -228,7 +228,7 @@ impl Store {
             &summary,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.assessment(actor, id).await
     }
 

@@ -208,7 +208,7 @@ impl Store {
             }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(view(link, &stored))
     }
 
@@ -251,7 +251,7 @@ impl Store {
             &json!({ "attachment": link_id, "item": link.item_id, "sha256": file.sha256, "file_name": link.file_name }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         let mut removed = view(link, &file);
         removed.removed_at = Some(now);
         Ok(removed)

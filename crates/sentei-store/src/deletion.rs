@@ -101,7 +101,7 @@ impl Store {
             &summary,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(())
     }
 
@@ -214,7 +214,8 @@ impl Store {
                 },
             )
             .value("ともに削除した添付ファイル", &format!("{files} 件"));
-        audit::append_summarized(
+        let removed: Vec<String> = ids.iter().map(|i| format!("assessment:{i}")).collect();
+        audit::append_summarized_removing(
             &txn,
             actor,
             "service.delete",
@@ -227,9 +228,10 @@ impl Store {
                 })).collect::<Vec<_>>(),
             }),
             &summary,
+            &removed,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(DeletedService {
             name: row.name,
             assessments: ids.len() as u64,

@@ -104,7 +104,7 @@ impl Store {
         }
         let fields = rule(&fields_of_entry(&current), current.status == ABOLISHED)?;
         write_revision(&txn, actor, &current, &fields, kind, comment, None).await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.ledger_pages.changed();
         self.ledger_entry(actor, id).await
     }

@@ -126,7 +126,7 @@ impl Store {
         check_rows(rows)?;
         let txn = self.begin_write(actor.org_id()).await?;
         let plan = register(&txn, actor, source, rows).await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.ledger_pages.changed();
         Ok(plan)
     }
@@ -164,7 +164,7 @@ impl Store {
         })
         .exec(&txn)
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(KeptPreview {
             token,
             source: source.clone(),
@@ -210,7 +210,7 @@ impl Store {
         ledger_import_preview::Entity::delete_by_id(kept.id)
             .exec(&txn)
             .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.ledger_pages.changed();
         Ok((source, plan))
     }

@@ -18,6 +18,7 @@ mod dashboard;
 mod deletion;
 mod entity;
 mod error;
+mod heads;
 mod ledger;
 mod ledger_cache;
 mod ledger_changes;
@@ -27,6 +28,7 @@ mod organizations;
 mod people;
 mod rejudge;
 mod review;
+mod row_states;
 mod schema;
 mod services;
 mod sessions;
@@ -41,12 +43,16 @@ pub use assessments::StoredAssessment;
 pub use attachments::{
     AttachmentFile, AttachmentView, MAX_ATTACHMENT_BYTES, inspect as inspect_evidence,
 };
-pub use audit::{AuditQuery, AuditView, MAX_AUDIT_EXPORT, OrgVerification};
+pub use audit::{
+    AuditQuery, AuditView, HeadProblem, MAX_AUDIT_EXPORT, OrgVerification, PublishedCheck,
+    RowDrift, RowProblem,
+};
 pub use auth_cache::TTL as AUTH_CACHE_TTL;
 pub use backup::{RestoreReport, ServingLock, restore};
 pub use connect::{Backend, DatabaseUrl, default_sqlite_url};
 pub use deletion::DeletedService;
 pub use error::StoreError;
+pub use heads::{HEAD_LOG_TARGET, HeadPublisher, PublishedHeads};
 pub use ledger::{LedgerEntryView, LedgerOrder, LedgerQuery, LedgerVersionView};
 pub use ledger_cache::TTL as LEDGER_CACHE_TTL;
 pub use ledger_import::{ImportSource, KeptPreview, LedgerImportPlan, PREVIEW_LIFETIME};
@@ -90,6 +96,8 @@ pub struct Store {
     ledger_pages: std::sync::Arc<ledger_cache::LedgerCache>,
     /// Whether ledger pages are kept (see `ledger_cache.rs`); off only to measure the database.
     keep_ledger_pages: bool,
+    /// Where the head of each audit chain is published after every write (`heads.rs`).
+    heads: Option<std::sync::Arc<HeadPublisher>>,
 }
 
 impl Store {
@@ -112,7 +120,24 @@ impl Store {
             auth: Default::default(),
             ledger_pages: Default::default(),
             keep_ledger_pages: true,
+            heads: None,
         })
+    }
+
+    /// This store publishing the head of each audit chain after every write, and once now for
+    /// every organization (so the file names the head as it was when this server started).
+    pub async fn publishing_heads(mut self, publisher: HeadPublisher) -> Result<Store, StoreError> {
+        let publisher = std::sync::Arc::new(publisher);
+        self.heads = Some(publisher.clone());
+        for org in self.organizations().await? {
+            publisher.publish(&self.db, org.id).await;
+        }
+        Ok(self)
+    }
+
+    /// Where this store publishes the heads of its audit chains, if anywhere.
+    pub fn head_publisher(&self) -> Option<&HeadPublisher> {
+        self.heads.as_deref()
     }
 
     /// This store without the kept ledger pages: every listing reads the database. For the
@@ -148,6 +173,16 @@ impl Store {
     /// appends to its audit chain — happen one after another.
     async fn begin_write(&self, org_id: i64) -> Result<DatabaseTransaction, StoreError> {
         connect::begin_write(&self.db, self.backend, org_id).await
+    }
+
+    /// Commits a write transaction of the organization `org_id`, then publishes the head of
+    /// its audit chain (only what is committed is ever published).
+    async fn commit(&self, txn: DatabaseTransaction, org_id: i64) -> Result<(), StoreError> {
+        txn.commit().await?;
+        if let Some(heads) = &self.heads {
+            heads.publish(&self.db, org_id).await;
+        }
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to finish.

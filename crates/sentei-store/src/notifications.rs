@@ -341,7 +341,7 @@ impl Store {
             &json!({ "email": email, "mail_mode": mode.as_str() }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(MailSettings { email, mode })
     }
 
@@ -410,7 +410,7 @@ impl Store {
                     }
                 }
             }
-            txn.commit().await?;
+            self.commit(txn, org.id).await?;
         }
         Ok(written)
     }
@@ -517,7 +517,7 @@ impl Store {
             txn.rollback().await?;
             return Ok(false);
         }
-        txn.commit().await?;
+        self.commit(txn, job.org_id).await?;
         Ok(true)
     }
 
@@ -545,7 +545,7 @@ impl Store {
             .filter(notification::Column::MailState.eq(mail_state::SENDING))
             .exec(&txn)
             .await?;
-        txn.commit().await?;
+        self.commit(txn, job.org_id).await?;
         Ok(())
     }
 

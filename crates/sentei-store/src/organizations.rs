@@ -71,7 +71,7 @@ impl Store {
             &json!({ "code": org.code, "name": org.name }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, org.id).await?;
         Ok(org.into())
     }
 

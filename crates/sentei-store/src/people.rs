@@ -87,7 +87,7 @@ impl Store {
             &summary,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         // Pages show the signed-in user's name and department from the session's actor.
         self.auth.clear();
         view(row)
@@ -156,7 +156,7 @@ impl Store {
             &active_summary(&row.login, active, ended),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         // After the commit: a lookup that read the user as active before it is not kept.
         self.auth.clear();
         Ok((view(row)?, ended))
@@ -196,7 +196,7 @@ impl Store {
             &summary,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(row.into())
     }
 

@@ -137,7 +137,7 @@ impl Store {
             }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, row.org_id).await?;
         Ok(true)
     }
 }

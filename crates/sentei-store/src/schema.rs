@@ -100,7 +100,18 @@ const MIGRATIONS: &[Migration] = &[
         indexes: v7_indexes,
         changes: v7_changes,
     },
+    Migration {
+        version: ROW_STATES_VERSION,
+        name: "the audit chain carries the state of users, ledger entries, applications and assessments",
+        tables: no_tables,
+        indexes: no_indexes,
+        changes: v8_changes,
+    },
 ];
+
+/// The version from which audit records carry rows' states; applying it also records the
+/// state of every row there is (`audit::record_row_states`), in the same transaction.
+const ROW_STATES_VERSION: i64 = 8;
 
 /// The newest schema version this binary knows.
 pub fn latest() -> i64 {
@@ -178,6 +189,9 @@ pub async fn migrate_to(
         }
         for index in (migration.indexes)() {
             txn.execute(&index).await?;
+        }
+        if migration.version == ROW_STATES_VERSION {
+            crate::audit::record_row_states(&txn).await?;
         }
         txn.execute(
             &Query::insert()
@@ -956,4 +970,21 @@ fn v7_changes() -> Result<Vec<Change>, StoreError> {
             col("removed_at").timestamp_with_time_zone().null(),
         ),
     ])
+}
+
+fn no_tables() -> Vec<TableCreateStatement> {
+    Vec::new()
+}
+
+fn no_indexes() -> Vec<IndexCreateStatement> {
+    Vec::new()
+}
+
+/// Audit records carry the state of the rows they are about (issue 12, finding 15); none on
+/// the records before, whose hashes were made without.
+fn v8_changes() -> Result<Vec<Change>, StoreError> {
+    Ok(vec![add_column(
+        "audit_records",
+        ColumnDef::new(Alias::new("states")).text().null(),
+    )])
 }

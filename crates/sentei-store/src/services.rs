@@ -107,7 +107,7 @@ impl Store {
             &json!({ "name": row.name, "provider": row.provider }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(row.into())
     }
 

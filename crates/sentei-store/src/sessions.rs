@@ -168,7 +168,7 @@ impl Store {
             &json!({ "session": row.id }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok((
             token,
             Session {
@@ -243,7 +243,7 @@ impl Store {
             &json!({ "session": session.id }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, session.actor.org_id()).await?;
         Ok(())
     }
 
@@ -433,7 +433,7 @@ impl Store {
             &json!({ "name": row.name, "days": new.days, "scope": row.scope }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok((token, row.into()))
     }
 
@@ -480,7 +480,7 @@ impl Store {
             &json!({}),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(())
     }
 

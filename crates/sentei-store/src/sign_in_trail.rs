@@ -136,7 +136,7 @@ impl Store {
             summary.text(),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, subject.org_id).await?;
         Ok(())
     }
 
@@ -204,7 +204,7 @@ impl Store {
             )
             .await?;
         }
-        txn.commit().await?;
+        self.commit(txn, subject.org_id).await?;
         Ok(())
     }
 }

@@ -222,7 +222,7 @@ impl Store {
                 Planned::Same => {}
             }
         }
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.auth.clear();
         for added in &mut plan_now.added {
             added.password = passwords.remove(&added.login).map(|(password, _)| password);

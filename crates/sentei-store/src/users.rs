@@ -92,7 +92,7 @@ impl Store {
             &crate::people::added_summary(&row),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         view(row)
     }
 
@@ -154,7 +154,7 @@ impl Store {
             &summary,
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.auth.clear();
         view(row)
     }
@@ -243,7 +243,7 @@ impl Store {
             &json!({ "login": row.login, "sessions_ended": sessions, "tokens_revoked": tokens }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         self.auth.clear();
         Ok(Ended { sessions, tokens })
     }

@@ -134,7 +134,7 @@ impl Store {
             &json!({ "link": row.id, "contact": contact, "days": days }),
         )
         .await?;
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok((token, row.into()))
     }
 
@@ -181,7 +181,7 @@ impl Store {
             )
             .await?;
         }
-        txn.commit().await?;
+        self.commit(txn, actor.org_id()).await?;
         Ok(assessment_id)
     }
 

@@ -30,6 +30,72 @@ struct FileSettings {
     /// Notifications by mail through the municipality's relay; off unless enabled.
     #[serde(default)]
     mail: MailFile,
+    /// Where the head of each audit chain is published.
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+/// The `[audit]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    /// The head file; `""` for none.
+    head_file: Option<PathBuf>,
+    /// A log line (target `sentei::audit_head`) with every head; on unless `false`.
+    head_log: Option<bool>,
+}
+
+/// Where the head of each audit chain is published after every write (issue 12, finding 15):
+/// outside the database, so that records cut off its end show in `sentei audit verify`.
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    /// The head file: by default `audit-heads.log` beside an SQLite database; none by default
+    /// for PostgreSQL, whose database server is another machine than sentei's (set one).
+    pub head_file: Option<PathBuf>,
+    pub head_file_origin: Origin,
+    /// A log line with every head, for journald and from there syslog or another host.
+    pub head_log: bool,
+}
+
+impl AuditConfig {
+    /// The name of the default head file beside an SQLite database.
+    pub const DEFAULT_FILE: &str = "audit-heads.log";
+
+    fn read(file: AuditFile, database_url: &DatabaseUrl) -> AuditConfig {
+        let (head_file, head_file_origin) = match file.head_file {
+            Some(path) if path.as_os_str().is_empty() => (None, Origin::File),
+            Some(path) => (Some(path), Origin::File),
+            None => (
+                database_url.sqlite_path().map(|db| {
+                    db.parent()
+                        .unwrap_or_else(|| Path::new("."))
+                        .join(AuditConfig::DEFAULT_FILE)
+                }),
+                Origin::Default,
+            ),
+        };
+        AuditConfig {
+            head_file,
+            head_file_origin,
+            head_log: file.head_log.unwrap_or(true),
+        }
+    }
+
+    fn show(&self, out: &mut String) {
+        out.push_str("\n[audit]\n");
+        match &self.head_file {
+            Some(path) => out.push_str(&format!(
+                "head_file = \"{}\"   # {}\n",
+                path.display(),
+                self.head_file_origin.label()
+            )),
+            None => out.push_str(&format!(
+                "head_file = \"\"   # {}（監査記録の末尾をファイルに書き出しません）\n",
+                self.head_file_origin.label()
+            )),
+        }
+        out.push_str(&format!("head_log = {}\n", self.head_log));
+    }
 }
 
 /// The `[mail]` section as written.
@@ -225,6 +291,7 @@ pub struct Config {
     /// From the file only; `None` is `sentei_store::MAX_TOKEN_DAYS`.
     pub max_token_days: Option<i64>,
     pub mail: MailConfig,
+    pub audit: AuditConfig,
     pub file: Option<PathBuf>,
 }
 
@@ -271,6 +338,7 @@ impl Config {
             ));
         }
         let mail = MailConfig::read(file.mail, &source)?;
+        let audit = AuditConfig::read(file.audit, &database_url);
         Ok(Config {
             database_url,
             database_url_origin,
@@ -279,6 +347,7 @@ impl Config {
             trusted_proxies,
             max_token_days: file.max_token_days,
             mail,
+            audit,
             file: given.config_file,
         })
     }
@@ -320,6 +389,7 @@ impl Config {
             }
         ));
         self.mail.show(&mut out);
+        self.audit.show(&mut out);
         if let Some(file) = &self.file {
             out.push_str(&format!("# 設定ファイル: {}\n", file.display()));
         }
@@ -422,6 +492,34 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.message.contains("database_ulr"), "{}", err.message);
+    }
+
+    #[test]
+    fn audit_heads_go_beside_an_sqlite_database_unless_configured() {
+        let config = Config::resolve(given(None, Some("/var/lib/sentei"))).unwrap();
+        assert_eq!(
+            config.audit.head_file,
+            Some(PathBuf::from("/var/lib/sentei/audit-heads.log"))
+        );
+        assert!(config.audit.head_log);
+        let config = Config::resolve(given(Some("postgres://u@db/sentei"), None)).unwrap();
+        assert_eq!(config.audit.head_file, None, "set one for PostgreSQL");
+        assert!(
+            config.show().contains("書き出しません"),
+            "{}",
+            config.show()
+        );
+        let config =
+            mail_from("[audit]\nhead_file = \"/srv/heads.log\"\nhead_log = false\n").unwrap();
+        assert_eq!(
+            config.audit.head_file,
+            Some(PathBuf::from("/srv/heads.log"))
+        );
+        assert!(!config.audit.head_log);
+        assert!(config.show().contains("head_file = \"/srv/heads.log\""));
+        let config = mail_from("[audit]\nhead_file = \"\"\n").unwrap();
+        assert_eq!(config.audit.head_file, None);
+        assert!(mail_from("[audit]\nhead_fil = \"x\"\n").is_err());
     }
 
     fn mail_from(text: &str) -> Result<Config, Failure> {

@@ -18,6 +18,9 @@ pub struct Model {
     pub hash: String,
     /// What changed, in Japanese; none on records made before schema version 6.
     pub summary: Option<String>,
+    /// The state of the rows the record is about, after the change (`sentei_core::row_state`);
+    /// none on records made before schema version 8 and on records about nothing tracked.
+    pub states: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ use crate::steps::{APPROVABLE, submitted};
 
 /// Runs SQL on the test database behind the store's back, as an intruder would.
 async fn tamper(f: &Fixture, sql: &str) {
+    f.tampering();
     let db = Database::connect(f.url.expose()).await.unwrap();
     db.execute_unprepared(sql).await.unwrap();
     db.close().await.unwrap();

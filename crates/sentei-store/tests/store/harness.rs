@@ -33,6 +33,8 @@ pub struct Fixture {
     pub auditor: Actor,
     pub admin: Actor,
     pub operator: Actor,
+    /// Set by a test that changes the database behind the store's back on purpose.
+    pub tampered: std::sync::atomic::AtomicBool,
     database: Database,
 }
 
@@ -54,12 +56,31 @@ where
     let fixture = Arc::new(fixture);
     // Run the test as a task so that a failing test still drops its database.
     let outcome = tokio::spawn(test(fixture.clone())).await;
+    // Whatever a test did through the store, the chain still verifies and every row is as the
+    // chain last recorded it: a write that changes a row without recording its state would be
+    // reported as tampering by `sentei audit verify` (issue 12, finding 15).
+    let drift = match (&outcome, fixture.tampered.load(Ordering::SeqCst)) {
+        (Ok(()), false) => fixture
+            .store
+            .verify_audit(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|v| !v.holds())
+            .map(|v| format!("{}: {:?} {:?}", v.org_code, v.result, v.rows))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
     if let Ok(fixture) = Arc::try_unwrap(fixture) {
         fixture.finish().await;
     }
     if let Err(failure) = outcome {
         std::panic::resume_unwind(failure.into_panic());
     }
+    assert!(
+        drift.is_empty(),
+        "the audit chain disagrees with the rows: {drift:#?}"
+    );
 }
 
 /// A fresh database with no schema yet: an SQLite file in a temporary directory, or a
@@ -157,8 +178,15 @@ impl Fixture {
             auditor,
             admin,
             operator,
+            tampered: Default::default(),
             database,
         })
+    }
+
+    /// Says that this test changes the database behind the store's back, so the chain is not
+    /// expected to agree with the rows at the end.
+    pub fn tampering(&self) {
+        self.tampered.store(true, Ordering::SeqCst);
     }
 
     async fn finish(self) {

@@ -7,38 +7,10 @@ use time::macros::date;
 
 use crate::both;
 use crate::harness::{CATALOG, Fixture};
-use crate::steps::{APPROVABLE, submitted};
+use crate::steps::submitted;
 
 async fn approved_entry(f: &Fixture) -> i64 {
-    let (app, assessment) = submitted(f, APPROVABLE).await;
-    f.store
-        .act(
-            &f.approver,
-            &CATALOG,
-            app.id,
-            Action::Approve,
-            "",
-            Some(assessment.version),
-        )
-        .await
-        .unwrap();
-    let ledger = f
-        .store
-        .ledger(
-            &f.auditor,
-            &LedgerQuery {
-                page_size: 500,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    ledger
-        .items
-        .iter()
-        .find(|e| e.application_id == Some(app.id))
-        .unwrap()
-        .id
+    crate::steps::approved(f).await.1
 }
 
 both!(

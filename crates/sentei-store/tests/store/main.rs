@@ -8,6 +8,7 @@ mod steps;
 
 mod accounts;
 mod audit;
+mod audit_owner;
 mod deletion;
 mod evidence;
 mod frozen;

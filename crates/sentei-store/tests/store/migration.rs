@@ -312,7 +312,7 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     let applied = store.migrate().await.unwrap();
     assert_eq!(
         applied.iter().map(|a| a.0).collect::<Vec<_>>(),
-        [4, 5, 6, 7]
+        [4, 5, 6, 7, 8]
     );
     let approver = store
         .authenticate("suzuki", PASSWORD)
@@ -380,7 +380,9 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
         .unwrap();
     assert_eq!(decided.status, Status::Approved);
     assert_eq!(decided.kind, sentei_core::workflow::Kind::New);
-    assert!(store.verify_audit(None).await.unwrap()[0].result.is_ok());
+    // Migration 8 recorded the state of every row made before it, so the rows verify too.
+    let verified = store.verify_audit(None).await.unwrap();
+    assert!(verified[0].holds(), "{verified:#?}");
     store.close().await.unwrap();
     database.drop().await;
 }
@@ -413,7 +415,10 @@ async fn converts_users_and_keeps_the_trail(kind: Kind) {
     old_user(&db, operator.org_id(), "yamamoto", UserRole::Admin).await;
     db.close().await.unwrap();
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [5, 6, 7]);
+    assert_eq!(
+        applied.iter().map(|a| a.0).collect::<Vec<_>>(),
+        [5, 6, 7, 8]
+    );
     let admin = store
         .authenticate("yamamoto", PASSWORD)
         .await
@@ -434,14 +439,32 @@ async fn converts_users_and_keeps_the_trail(kind: Kind) {
         .await
         .unwrap();
     let trail = store.audit_page(&admin, 1, 10).await.unwrap().items;
-    assert_eq!(trail.len(), 2);
+    assert_eq!(trail.len(), 3);
     assert!(trail[0].summary.is_some());
+    assert_eq!(trail[1].action, "audit.row_states", "made by migration 8");
     assert!(
-        trail[1].summary.is_none(),
+        trail[1].summary.as_deref().unwrap().contains("利用者 2 件"),
+        "{:?}",
+        trail[1].summary
+    );
+    assert!(
+        trail[2].summary.is_none(),
         "organization.create, made under schema 4"
     );
     let verified = store.verify_audit(None).await.unwrap();
-    assert_eq!(verified[0].result.as_ref().unwrap().count, 2);
+    assert_eq!(verified[0].result.as_ref().unwrap().count, 3);
+    // The users made under schema 4 have a state since migration 8: a role changed with SQL
+    // afterwards shows.
+    assert!(verified[0].holds(), "{verified:#?}");
+    let db = sea_orm::Database::connect(database.url.expose())
+        .await
+        .unwrap();
+    db.execute_unprepared("UPDATE users SET role = 'admin' WHERE login = 'tanaka'")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let verified = store.verify_audit(None).await.unwrap();
+    assert_eq!(verified[0].rows.len(), 1, "{verified:#?}");
     store.close().await.unwrap();
     database.drop().await;
 }

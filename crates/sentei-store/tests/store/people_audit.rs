@@ -76,6 +76,7 @@ both!(the_trail_is_filtered_by_who_what_and_when, |f| {
     .await;
     assert!(before.is_empty());
     // A record made yesterday (moved there behind the store's back) is found by that day only.
+    f.tampering();
     let db = Database::connect(f.url.expose()).await.unwrap();
     db.execute_unprepared(
         "UPDATE audit_records SET at_micros = at_micros - 86400000000 WHERE seq = 1",

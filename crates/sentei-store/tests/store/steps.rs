@@ -1,7 +1,9 @@
 //! Common steps: a service, an assessment, an application, taken as far as a test needs.
 
 use sentei_core::workflow::{Action, Kind};
-use sentei_store::{ApplicationView, NewApplication, NewService, ServiceView, StoredAssessment};
+use sentei_store::{
+    ApplicationView, LedgerQuery, NewApplication, NewService, ServiceView, StoredAssessment,
+};
 use time::macros::date;
 
 use crate::harness::{CATALOG, Fixture};
@@ -85,4 +87,38 @@ pub async fn submitted(f: &Fixture, document: &str) -> (ApplicationView, StoredA
             .unwrap();
     }
     (application, assessment)
+}
+
+/// An approved application with its ledger entry: (application id, ledger entry id).
+pub async fn approved(f: &Fixture) -> (i64, i64) {
+    let (app, assessment) = submitted(f, APPROVABLE).await;
+    f.store
+        .act(
+            &f.approver,
+            &CATALOG,
+            app.id,
+            Action::Approve,
+            "",
+            Some(assessment.version),
+        )
+        .await
+        .unwrap();
+    let ledger = f
+        .store
+        .ledger(
+            &f.auditor,
+            &LedgerQuery {
+                page_size: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let entry = ledger
+        .items
+        .iter()
+        .find(|e| e.application_id == Some(app.id))
+        .unwrap()
+        .id;
+    (app.id, entry)
 }

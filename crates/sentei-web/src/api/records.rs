@@ -214,18 +214,21 @@ pub async fn verify(
             "組織が見つかりません".to_owned(),
         )));
     };
+    // The chain, the published heads and the rows (issue 12, finding 15).
+    let problems = result.problems();
+    let problem = (!problems.is_empty()).then(|| problems.join("\n"));
     Ok(Json(match result.result {
         Ok(s) => Verification {
-            ok: true,
+            ok: problem.is_none(),
             records: Some(s.count),
             head: Some(s.head),
-            problem: None,
+            problem,
         },
-        Err(b) => Verification {
+        Err(_) => Verification {
             ok: false,
             records: None,
             head: None,
-            problem: Some(b.to_string()),
+            problem,
         },
     }))
 }

@@ -407,7 +407,9 @@ pub struct Verification {
     pub ok: bool,
     pub records: Option<u64>,
     pub head: Option<String>,
-    /// The first break, in Japanese, when not ok.
+    /// What did not verify, in Japanese, one line each, when not ok: the chain's first break,
+    /// a disagreement with the heads published outside the database, each row changed without
+    /// a record.
     pub problem: Option<String>,
 }
 

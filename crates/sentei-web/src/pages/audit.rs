@@ -115,15 +115,27 @@ pub async fn verify(
         .map(|o| o.code.clone())
         .unwrap_or_default();
     let result = state.store.verify_audit(Some(&code)).await?;
-    let verification = result.first().map(|r| match &r.result {
-        Ok(summary) => (
+    // The chain, the heads published outside the database and the rows compared with the
+    // chain (issue 12, finding 15): any problem is shown, each in its own sentence.
+    let verification = result.first().map(|r| match (&r.result, r.holds()) {
+        (Ok(summary), true) => (
             format!(
-                "記録 {} 件の鎖を検証しました。改ざんはありません。末尾のハッシュ: {}",
-                summary.count, summary.head
+                "記録 {} 件の鎖を検証しました。改ざんはありません。利用者・台帳の項目・申請・評価の {} 行も、監査記録が最後に記録した状態と一致しました。末尾のハッシュ: {}",
+                summary.count, r.rows_checked, summary.head
             ),
             true,
         ),
-        Err(broken) => (format!("監査記録の鎖が壊れています: {broken}"), false),
+        (Err(_), _) => (
+            format!("監査記録の鎖が壊れています: {}", r.problems().join(" ／ ")),
+            false,
+        ),
+        (Ok(_), false) => (
+            format!(
+                "監査記録と一致しないところがあります: {}",
+                r.problems().join(" ／ ")
+            ),
+            false,
+        ),
     });
     page(&state, &signed, &Filters::default(), verification).await
 }

@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod api_exchange;
+mod asvs;
 mod desk;
 mod evidence;
 mod hardening;

@@ -87,14 +87,36 @@ pub async fn restore(config: &Config, file: &Path, force: bool) -> Result<String
     let restored = sentei_store::restore(file, &config.database_url).await;
     spinner.finish_and_clear();
     let report = restored.map_err(|e| store_failure(&e))?;
-    Ok(format!(
+    let mut out = format!(
         "バックアップを戻しました: {} ← {}（スキーマの版 {}、組織 {}、利用者 {}）。次に起動したときにスキーマを最新にします\n",
         config.database_url,
         file.display(),
         report.schema_version,
         report.organizations,
         report.users
-    ))
+    );
+    // The records made after the backup are gone, on purpose: the heads published for them
+    // are kept aside, named for the restore, and a new head file starts from the backup's
+    // chain (otherwise `audit verify` would report the restore as records cut off, forever).
+    if let Some(heads) = &config.audit.head_file
+        && heads.exists()
+    {
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut aside = heads.clone().into_os_string();
+        aside.push(format!(".before-restore-{stamp}"));
+        let aside = std::path::PathBuf::from(aside);
+        std::fs::rename(heads, &aside).map_err(|e| {
+            Failure::usage(format!(
+                "監査記録の末尾のファイル {} を移せません（{e}）",
+                heads.display()
+            ))
+        })?;
+        out.push_str(&format!(
+            "監査記録の末尾のファイルを {} に移しました。バックアップより後の記録は、戻したデータベースにはありません（移したファイルが、それまでに書き出された末尾の記録です）\n",
+            aside.display()
+        ));
+    }
+    Ok(out)
 }
 
 pub async fn org_add(config: &Config, code: &str, name: &str) -> Result<String, Failure> {

@@ -82,9 +82,15 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
             &as_login,
             dry_run,
         )),
-        Command::Audit(AuditCommand::Verify { expect_head }) => {
-            block_on(records::verify(&config()?, org, expect_head.as_deref()))
-        }
+        Command::Audit(AuditCommand::Verify {
+            expect_head,
+            head_file,
+        }) => block_on(records::verify(
+            &config()?,
+            org,
+            expect_head.as_deref(),
+            head_file.as_deref(),
+        )),
         Command::Notify {
             dry_run,
             resend_uncertain,
@@ -118,7 +124,25 @@ fn block_on<F: Future<Output = Result<String, Failure>>>(future: F) -> Result<St
         .block_on(future)
 }
 
+/// Opens the store, publishing the head of each audit chain after every write where the
+/// configuration says (`[audit]`).
 async fn open(config: &Config) -> Result<Store, Failure> {
+    let store = open_reading(config).await?;
+    let audit = &config.audit;
+    if audit.head_file.is_none() && !audit.head_log {
+        return Ok(store);
+    }
+    let publisher = sentei_store::HeadPublisher::open(audit.head_file.as_deref(), audit.head_log)
+        .map_err(|e| store_failure(&e))?;
+    store
+        .publishing_heads(publisher)
+        .await
+        .map_err(|e| store_failure(&e))
+}
+
+/// Opens the store without publishing heads: for commands that only read, such as
+/// `sentei audit verify`, which must not add to what it checks.
+async fn open_reading(config: &Config) -> Result<Store, Failure> {
     Store::open(&config.database_url)
         .await
         .map_err(|e| store_failure(&e))

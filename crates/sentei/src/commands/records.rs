@@ -3,9 +3,11 @@
 use sentei_store::{LedgerEntryView, LedgerQuery};
 use serde_json::json;
 
-use super::{open, operator, store_failure};
+use std::path::Path;
+
+use super::{open, open_reading, operator, store_failure};
 use crate::cli::LedgerFormat;
-use crate::config::Config;
+use crate::config::{Config, Origin};
 use crate::failure::Failure;
 use crate::render::columns;
 
@@ -124,10 +126,33 @@ pub async fn verify(
     config: &Config,
     org: Option<&str>,
     expect_head: Option<&str>,
+    head_file: Option<&Path>,
 ) -> Result<String, Failure> {
-    let store = open(config).await?;
+    let store = open_reading(config).await?;
+    // The file given, else the configured one. A configured default that is not there yet
+    // (no write since it was configured) is said, not an error; a file named by hand or in the
+    // configuration file must be there.
+    let mut lines = Vec::new();
+    let file = match (head_file, &config.audit.head_file) {
+        (Some(given), _) => Some(given.to_owned()),
+        (None, Some(configured))
+            if config.audit.head_file_origin == Origin::Default && !configured.exists() =>
+        {
+            lines.push(format!(
+                "末尾を書き出すファイル {} がまだないため、書き出された末尾とは比べていません",
+                configured.display()
+            ));
+            None
+        }
+        (None, configured) => configured.clone(),
+    };
+    if file.is_none() && lines.is_empty() && expect_head.is_none() {
+        lines.push(
+            "末尾を書き出すファイルが設定されていないため、末尾から切り取られた記録は確かめていません（設定の [audit] head_file か --head-file で指定できます）".to_owned(),
+        );
+    }
     let results = store
-        .verify_audit(org)
+        .verify_audit_with(org, file.as_deref())
         .await
         .map_err(|e| store_failure(&e))?;
     if expect_head.is_some() && results.len() != 1 {
@@ -135,35 +160,57 @@ pub async fn verify(
             "--expect-head は --org で組織を一つに絞って使ってください",
         ));
     }
-    let mut lines = Vec::new();
     let mut broken = false;
+    let mut chain_broken = false;
     for result in results {
-        match result.result {
+        let code = &result.org_code;
+        match &result.result {
             Ok(summary) => {
                 let head_ok = expect_head.is_none_or(|h| h == summary.head);
                 broken |= !head_ok;
                 lines.push(format!(
-                    "{}: 記録 {} 件の鎖を検証しました。末尾のハッシュ: {}",
-                    result.org_code, summary.count, summary.head
+                    "{code}: 記録 {} 件の鎖を検証しました。末尾のハッシュ: {}",
+                    summary.count, summary.head
                 ));
                 if !head_ok {
                     lines.push(format!(
-                        "{}: 末尾のハッシュが指定の値と一致しません（末尾の記録が削除されたか、その後に記録が追加されています）",
-                        result.org_code
+                        "{code}: 末尾のハッシュが指定の値と一致しません（末尾の記録が削除されたか、その後に記録が追加されています）"
                     ));
                 }
             }
-            Err(chain_break) => {
-                broken = true;
-                lines.push(format!("{}: {chain_break}", result.org_code));
-            }
+            Err(_) => chain_broken = true,
         }
+        if let Some(published) = &result.published
+            && published.problem.is_none()
+        {
+            lines.push(format!(
+                "{code}: {} に書き出された末尾 {} 件（最新は記録 {}）と一致しました",
+                published.file.display(),
+                published.count,
+                published.newest.unwrap_or(0)
+            ));
+        }
+        if result.result.is_ok() && result.rows.is_empty() {
+            lines.push(format!(
+                "{code}: 利用者・台帳の項目・申請・評価の {} 行が、監査記録が最後に記録した状態と一致しました",
+                result.rows_checked
+            ));
+        }
+        for problem in result.problems() {
+            lines.push(format!("{code}: {problem}"));
+        }
+        broken |= !result.holds();
     }
     let text = lines.join("\n") + "\n";
     if broken {
+        let what = if chain_broken {
+            "監査記録の鎖が壊れています"
+        } else {
+            "監査記録と一致しないところがあります"
+        };
         Err(Failure {
             code: 1,
-            message: format!("{}sentei: 監査記録の鎖が壊れています", text),
+            message: format!("{text}sentei: {what}"),
         })
     } else {
         Ok(text)

@@ -288,7 +288,12 @@ fn audit_verify_passes_untouched_and_names_a_tampered_record() {
         verified.contains("demo: 記録") && verified.contains("件の鎖を検証しました"),
         "{verified}"
     );
-    let head = verified.trim().rsplit(' ').next().unwrap().to_owned();
+    let head = verified
+        .lines()
+        .find(|l| l.contains("末尾のハッシュ: "))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .to_owned();
     ok(d, &["audit", "verify", "--expect-head", &head]);
     let wrong = fails(d, &["audit", "verify", "--expect-head", "0000"], 1);
     assert!(
@@ -350,6 +355,12 @@ fn a_backup_is_restored_whole_after_its_checks_and_only_with_force() {
 
     let restored = ok(d, &["restore", "copy.db", "--force"]);
     assert!(restored.contains("バックアップを戻しました"), "{restored}");
+    // The heads published before the restore are kept aside: the restore says so, and the
+    // restored chain verifies against the heads published from now on.
+    assert!(
+        restored.contains("監査記録の末尾のファイルを") && restored.contains("before-restore-"),
+        "{restored}"
+    );
     let orgs = ok(d, &["org", "list"]);
     assert!(!orgs.contains("later") && orgs.contains("demo"), "{orgs}");
     assert!(ok(d, &["audit", "verify"]).contains("demo: 記録"));
