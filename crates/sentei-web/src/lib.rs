@@ -18,6 +18,7 @@ mod layout;
 mod pages;
 pub mod routes;
 mod state;
+mod words;
 
 use std::net::SocketAddr;
 

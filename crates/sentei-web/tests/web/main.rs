@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod api_exchange;
+mod editor;
 mod evidence;
 mod hardening;
 mod harness;
