@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
 
 mod browser;
+mod browser_editor;
 mod browser_frozen;
 mod browser_people;
 mod commands;
