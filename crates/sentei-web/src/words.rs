@@ -12,22 +12,25 @@ use sentei_core::facts::{CERTIFICATIONS, FACTS};
 
 /// A message with internal keys, values and ids replaced by what the page shows.
 pub fn for_people(message: &str, profile: Option<&Profile>) -> String {
-    let mut text = message.to_owned();
+    // 「…」は接続方式 (facts.connection) が… : the label is already there.
+    let mut text = without_key_in_brackets(message);
+    // A key between spaces reads as a word of the sentence; a label in 「」 needs none.
+    for (key, label) in FACTS
+        .iter()
+        .map(|d| (format!("facts.{}", d.name), format!("「{}」", d.label)))
+        .chain([("facts.certifications".to_owned(), "「認証」".to_owned())])
+    {
+        text = text.replace(&format!(" {key} "), &label);
+        text = text.replace(&format!("{key} "), &label);
+        text = text.replace(&key, &label);
+    }
     for def in FACTS.iter() {
-        // 「…」は接続方式 (facts.connection) が… : the label is already there.
-        text = text.replace(&format!(" (facts.{})", def.name), "");
-        text = text.replace(&format!("(facts.{})", def.name), "");
-        text = text.replace(
-            &format!("facts.{}", def.name),
-            &format!("「{}」", def.label),
-        );
         text = text.replace(&format!("`{}`", def.name), &format!("「{}」", def.label));
         for choice in def.choices() {
             // 「ローカルブレイクアウト方式」(local_breakout): the label is already there.
             text = text.replace(&format!("」({})", choice.name), "」");
         }
     }
-    text = text.replace("facts.certifications", "「認証」");
     // Lists in Japanese sentences take 「、」.
     text = text.replace(", ", "、");
     words(&text, |word| {
@@ -37,6 +40,21 @@ pub fn for_people(message: &str, profile: Option<&Profile>) -> String {
         let item = profile?.items.iter().find(|i| i.id == word)?;
         item.number.clone()
     })
+}
+
+/// `text` without ` (facts.name)`: the validator names the key beside the fact's label.
+fn without_key_in_brackets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("(facts.") {
+        let Some(len) = rest[start..].find(')') else {
+            break;
+        };
+        out.push_str(rest[..start].trim_end_matches(' '));
+        rest = rest[start + len + 1..].trim_start_matches(' ');
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with each run of ASCII letters, digits, `_` and `-` replaced where `map` says.
