@@ -139,19 +139,30 @@ impl AnswerStatus {
 }
 
 /// Where an item's effective answer came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerSource {
     /// Written for this item in `answers.items`.
     Answer,
     /// From `answers.default`.
     Default,
+    /// Written for the item by 「残りをすべて満たすにする」 (`by: bulk`): counted like the
+    /// default, never as evidence.
+    Bulk,
     /// From `facts.certifications`.
     Certification,
     /// Derived from facts and other items (a gate).
     Facts,
     /// No answer at all.
     None,
+}
+
+impl AnswerSource {
+    /// An answer that fills in without being evidence: `answers.default`, or one given by
+    /// 「残りをすべて満たすにする」. Neither switches a rule (docs/domain.md).
+    pub fn is_default_like(self) -> bool {
+        matches!(self, AnswerSource::Default | AnswerSource::Bulk)
+    }
 }
 
 /// What an item contributes to the verdict.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::facts::{CERTIFICATIONS, CLASSIFICATIONS, FACTS, FactDef};
-use crate::judgement::{AnswerStatus, Approvals, Outcome, Role, Verdict};
+use crate::judgement::{AnswerSource, AnswerStatus, Approvals, Outcome, Role, Verdict};
 
 /// The judgement JSON of the contract, read back (owned; unknown fields ignored).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -49,6 +49,9 @@ pub struct RecordedItem {
     #[serde(default)]
     pub why: String,
     pub answer: AnswerStatus,
+    /// Where the answer came from; absent in judgements recorded before it was kept.
+    #[serde(default)]
+    pub answer_source: Option<AnswerSource>,
     pub outcome: Outcome,
     #[serde(default)]
     pub reason: Option<String>,
@@ -94,10 +97,16 @@ impl RecordedItem {
         if let Some(evidence) = &self.evidence {
             notes.push(format!("根拠: {evidence}"));
         }
-        if notes.is_empty() {
-            self.answer.label().to_owned()
+        // An answer given by 「残りをすべて満たすにする」 says so wherever it is read.
+        let answer = if self.answer_source == Some(AnswerSource::Bulk) {
+            format!("{}（一括）", self.answer.label())
         } else {
-            format!("{}（{}）", self.answer.label(), notes.join("／"))
+            self.answer.label().to_owned()
+        };
+        if notes.is_empty() {
+            answer
+        } else {
+            format!("{answer}（{}）", notes.join("／"))
         }
     }
 }

@@ -33,6 +33,7 @@ static SAKAI: LazyLock<Assessment> = LazyLock::new(|| {
             continue;
         }
         *answer = Some(sentei_core::Answer {
+            bulk: false,
             status: sentei_core::judgement::AnswerStatus::Met,
             reason: None,
             evidence: Some("契約書 第4条、SLA 別紙2（データの保管場所と削除証明）".to_owned()),

@@ -91,6 +91,9 @@ impl Layout {
 fn notice(code: &str) -> Option<&'static str> {
     Some(match code {
         "saved" => "保存しました。",
+        "filled" => {
+            "未回答だった適用される項目を「満たす（一括）」にして保存しました。一括で回答した項目は、項目ごとの回答と区別して記録し、ほかの項目の適用や水準を変えません。"
+        }
         "sheet" => "チェックシートの回答を保存しました。",
         "link-revoked" => "回答リンクを取り消しました。",
         "created" => "作成しました。",

@@ -19,6 +19,7 @@ mod layout;
 mod pages;
 pub mod routes;
 mod state;
+mod words;
 
 use std::net::SocketAddr;
 
@@ -28,7 +29,7 @@ use axum::extract::DefaultBodyLimit;
 pub use auth::{Access, Surface, vendor_csrf};
 pub use client::TrustedProxy;
 pub use headers::CONTENT_SECURITY_POLICY;
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, DEFAULT_APPROVAL_BOXES, WebConfig};
 
 /// Largest request body accepted (forms, JSON documents).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

@@ -193,6 +193,12 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
         )
         .page(
             M::POST,
+            "/assessments/{id}/fill",
+            Can(C::Register),
+            post(pages::assessments::fill),
+        )
+        .page(
+            M::POST,
             "/assessments/{id}/preview",
             read,
             post(pages::assessments::preview),

@@ -19,9 +19,25 @@ pub struct WebConfig {
     /// The longest lifetime, in days, an API token may be given; 0 means
     /// [`sentei_store::MAX_TOKEN_DAYS`].
     pub max_token_days: i64,
+    /// The stamp boxes of the printed record's 決裁欄, in order; empty means
+    /// [`DEFAULT_APPROVAL_BOXES`].
+    pub approval_boxes: Vec<String>,
 }
 
+/// The 決裁欄 of the printed record when the configuration names none: who drafts, who
+/// examines, who approves.
+pub const DEFAULT_APPROVAL_BOXES: [&str; 3] = ["起案", "審査", "承認"];
+
 impl WebConfig {
+    /// The stamp boxes of the printed record's 決裁欄.
+    pub fn approval_boxes(&self) -> Vec<String> {
+        if self.approval_boxes.is_empty() {
+            DEFAULT_APPROVAL_BOXES.map(str::to_owned).to_vec()
+        } else {
+            self.approval_boxes.clone()
+        }
+    }
+
     /// The longest lifetime an API token may be given.
     pub fn token_days_limit(&self) -> i64 {
         if self.max_token_days > 0 {

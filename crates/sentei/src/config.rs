@@ -27,6 +27,9 @@ struct FileSettings {
     trusted_proxies: Vec<String>,
     /// The longest lifetime, in days, of an API token (the account page offers 90 by default).
     max_token_days: Option<i64>,
+    /// The stamp boxes of the printed record's 決裁欄 (起案・審査・承認 unless given).
+    #[serde(default)]
+    approval_boxes: Vec<String>,
     /// Notifications by mail through the municipality's relay; off unless enabled.
     #[serde(default)]
     mail: MailFile,
@@ -290,6 +293,8 @@ pub struct Config {
     pub trusted_proxies: Vec<TrustedProxy>,
     /// From the file only; `None` is `sentei_store::MAX_TOKEN_DAYS`.
     pub max_token_days: Option<i64>,
+    /// From the file only; empty is 起案・審査・承認.
+    pub approval_boxes: Vec<String>,
     pub mail: MailConfig,
     pub audit: AuditConfig,
     pub file: Option<PathBuf>,
@@ -337,6 +342,17 @@ impl Config {
                 "max_token_days は 1〜3650（日）で書いてください",
             ));
         }
+        let boxes_fit = file.approval_boxes.len() <= 8
+            && file.approval_boxes.iter().all(|b| {
+                let chars = b.trim().chars().count();
+                (1..=20).contains(&chars) && !b.chars().any(char::is_control)
+            });
+        if !boxes_fit {
+            return Err(Failure::file(
+                &source,
+                "approval_boxes（印刷用の記録の決裁欄）は、1〜20 文字の欄の名前を 8 つまで書いてください（例: [\"起案\", \"課長\", \"情報政策課長\"]）",
+            ));
+        }
         let mail = MailConfig::read(file.mail, &source)?;
         let audit = AuditConfig::read(file.audit, &database_url);
         Ok(Config {
@@ -346,6 +362,11 @@ impl Config {
             data_dir_origin,
             trusted_proxies,
             max_token_days: file.max_token_days,
+            approval_boxes: file
+                .approval_boxes
+                .iter()
+                .map(|b| b.trim().to_owned())
+                .collect(),
             mail,
             audit,
             file: given.config_file,
@@ -386,6 +407,26 @@ impl Config {
                 Origin::File.label()
             } else {
                 Origin::Default.label()
+            }
+        ));
+        let boxes: Vec<String> = if self.approval_boxes.is_empty() {
+            sentei_web::DEFAULT_APPROVAL_BOXES
+                .iter()
+                .map(|b| format!("\"{b}\""))
+                .collect()
+        } else {
+            self.approval_boxes
+                .iter()
+                .map(|b| format!("\"{b}\""))
+                .collect()
+        };
+        out.push_str(&format!(
+            "approval_boxes = [{}]   # {}\n",
+            boxes.join(", "),
+            if self.approval_boxes.is_empty() {
+                Origin::Default.label()
+            } else {
+                Origin::File.label()
             }
         ));
         self.mail.show(&mut out);

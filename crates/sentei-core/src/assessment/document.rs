@@ -47,6 +47,8 @@ pub struct AnswerDoc {
     pub status: AnswerStatus,
     pub reason: Option<String>,
     pub evidence: Option<String>,
+    /// `by: bulk`: given by the editor's 「残りをすべて満たすにする」, not item by item.
+    pub bulk: bool,
 }
 
 #[derive(Debug)]
@@ -228,12 +230,14 @@ fn read_answer(value: &Node, id: &Key, problems: &mut Vec<Problem>) -> Option<An
             status,
             reason: None,
             evidence: None,
+            bulk: false,
         }),
         NodeKind::Map(entries) => {
             let mut answer = AnswerDoc {
                 status: AnswerStatus::Unanswered,
                 reason: None,
                 evidence: None,
+                bulk: false,
             };
             let mut status_seen = false;
             let mut ok = true;
@@ -249,12 +253,23 @@ fn read_answer(value: &Node, id: &Key, problems: &mut Vec<Problem>) -> Option<An
                     }
                     "reason" => answer.reason = free_text(v, k, &field_path, problems),
                     "evidence" => answer.evidence = free_text(v, k, &field_path, problems),
+                    "by" => match v.text() {
+                        Some("bulk") => answer.bulk = true,
+                        _ => {
+                            ok = false;
+                            problems.push(Problem::new(
+                                v.line.or(k.line),
+                                field_path,
+                                "回答の出どころ (by) に書けるのは bulk（「残りをすべて満たすにする」で回答したもの）だけです",
+                            ));
+                        }
+                    },
                     other => {
                         ok = false;
                         problems.push(unknown_key(
                             k,
                             &format!("{path}.{other}"),
-                            "status, reason, evidence",
+                            "status, reason, evidence, by",
                         ));
                     }
                 }

@@ -87,6 +87,10 @@ pub struct Answer {
     pub status: AnswerStatus,
     pub reason: Option<String>,
     pub evidence: Option<String>,
+    /// Given by the editor's 「残りをすべて満たすにする」 (`by: bulk`) rather than for this
+    /// item: kept as the item's answer, but counted like `answers.default`, so it never
+    /// switches a skip, a level, a gate or an alternative (docs/domain.md).
+    pub bulk: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -465,6 +469,7 @@ impl<'p> Validator<'p> {
             status: doc.status,
             reason,
             evidence,
+            bulk: doc.bulk,
         }
     }
 

@@ -96,11 +96,14 @@ fn status_value(status: AnswerStatus) -> Value {
 }
 
 fn answer_value(answer: &Answer) -> Value {
-    if answer.reason.is_none() && answer.evidence.is_none() {
+    if answer.reason.is_none() && answer.evidence.is_none() && !answer.bulk {
         return status_value(answer.status);
     }
     let mut map = Map::new();
     map.insert("status".to_owned(), status_value(answer.status));
+    if answer.bulk {
+        map.insert("by".to_owned(), Value::String("bulk".to_owned()));
+    }
     if let Some(reason) = &answer.reason {
         map.insert("reason".to_owned(), Value::String(reason.clone()));
     }

@@ -50,9 +50,7 @@ struct Effective<'a> {
 impl Effective<'_> {
     /// Met on evidence: by certification, by the facts, or by an answer written for the item.
     fn met_on_evidence(&self) -> bool {
-        self.status == AnswerStatus::Met
-            && self.source != AnswerSource::Default
-            && self.lacking.is_none()
+        self.status == AnswerStatus::Met && !self.source.is_default_like() && self.lacking.is_none()
     }
 }
 
@@ -379,7 +377,7 @@ fn path(
         match e.status {
             AnswerStatus::Unmet | AnswerStatus::NotApplicable => return Path::Failed,
             _ if e.met_on_evidence() => {}
-            AnswerStatus::Met if e.source == AnswerSource::Default => {
+            AnswerStatus::Met if e.source.is_default_like() => {
                 pending = true;
                 by_default = true;
             }
@@ -476,10 +474,14 @@ fn effective_answer<'a>(
 
 fn written_answer<'a>(answer: Option<&Answer>, default: Option<AnswerStatus>) -> Effective<'a> {
     // An answer written for the item overrides the default, "unanswered" included.
-    match (answer.map(|a| a.status), default) {
-        (Some(status), _) => Effective {
+    match (answer.map(|a| (a.status, a.bulk)), default) {
+        (Some((status, bulk)), _) => Effective {
             status,
-            source: AnswerSource::Answer,
+            source: if bulk {
+                AnswerSource::Bulk
+            } else {
+                AnswerSource::Answer
+            },
             ..UNANSWERED
         },
         (_, Some(status)) => Effective {

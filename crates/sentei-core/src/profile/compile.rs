@@ -504,6 +504,7 @@ impl Compiler {
             arises_when,
             arises_basis,
             note: doc.note.clone(),
+            number: doc.number.clone(),
         }
     }
 

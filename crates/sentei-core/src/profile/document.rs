@@ -143,6 +143,10 @@ pub struct ItemDoc {
     pub level: String,
     /// Where the item is in the source document, e.g. `No.19` or `3.1(2)(エ)①`.
     pub section: String,
+    /// The item's number as the document prints it, where the id is sentei's own
+    /// (`common-2` is 別紙1① No.2). Pages show it in place of the id.
+    #[serde(default)]
+    pub number: Option<String>,
     #[serde(default)]
     pub applies_when: Option<CondDoc>,
     /// The document's own words for `applies_when`, shown beside the rendered condition.

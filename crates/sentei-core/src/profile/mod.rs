@@ -105,9 +105,17 @@ pub struct Item {
     /// Why 対象外 is refused when `arises_when` holds, in Japanese.
     pub arises_basis: String,
     pub note: Option<String>,
+    /// The number the document prints, where `id` is sentei's own (`common-2`).
+    pub number: Option<String>,
 }
 
 impl Item {
+    /// The item's number as people know it: the document's own, or sentei's id where the
+    /// document numbers it no other way (004 表1 rows).
+    pub fn shown_number(&self) -> &str {
+        self.number.as_deref().unwrap_or(&self.id)
+    }
+
     /// True when answers never reach the item: the facts decide it.
     pub fn is_derived(&self) -> bool {
         self.derived.is_some()
@@ -195,6 +203,10 @@ impl Profile {
     /// own id is added only when the document gives two items the same place (「3.1(1)(イ)
     /// ただし書き（su-1）」). An approver reads these beside the source document.
     pub fn item_number(&self, item: &Item) -> String {
+        // The number the profile gives the item where the document prints one (`number:`).
+        if let Some(number) = &item.number {
+            return number.clone();
+        }
         let section = item.section.trim();
         if section.is_empty() || section == item.id {
             return item.id.clone();

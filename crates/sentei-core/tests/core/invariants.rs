@@ -194,6 +194,25 @@ proptest! {
         prop_assert_eq!(&levels[0], &levels[2]);
     }
 
+    /// 「残りをすべて満たすにする」 writes `met` for the unanswered items, marked `by: bulk`:
+    /// like the default, those answers never decide which items apply, nor their levels.
+    #[test]
+    fn bulk_answers_never_change_which_items_apply((p, assessment) in writable_case()) {
+        let profile = &PROFILES[p];
+        let mut bulk = assessment.clone();
+        for answer in bulk.answers.iter_mut().filter(|a| a.is_none()) {
+            *answer = Some(Answer { bulk: true, status: AnswerStatus::Met, reason: None, evidence: None });
+        }
+        let seen = |a: &Assessment| -> Vec<(bool, String, String)> {
+            judge(profile, a).items.iter().map(|i| (i.applies, i.why.to_owned(), i.level.to_owned())).collect()
+        };
+        prop_assert_eq!(seen(&assessment), seen(&bulk), "{}: bulk answers changed applicability", profile.id);
+        // And they are read back as they were written.
+        if let Some(read) = valid(profile, &bulk) {
+            prop_assert_eq!(&read.answers, &bulk.answers);
+        }
+    }
+
     /// Holding one more certification never makes the verdict worse or adds an approver.
     #[test]
     fn a_certification_more_never_hurts((p, assessment) in writable_case(), extra in 0..CERTIFICATIONS.len()) {
@@ -231,7 +250,7 @@ proptest! {
         if let Some(&i) = open.get(pick.index(open.len().max(1))) {
             let item = &before.items[i];
             let mut improved = assessment.clone();
-            improved.answers[i] = Some(Answer { status: AnswerStatus::Met, reason: None, evidence: Some("根拠".to_owned()) });
+            improved.answers[i] = Some(Answer { bulk: false, status: AnswerStatus::Met, reason: None, evidence: Some("根拠".to_owned()) });
             let Some(improved) = valid(profile, &improved) else { return Ok(()) };
             let after = judge(profile, &improved);
             assurance_law(profile, &before, &after, &format!("meeting {}", item.id))?;

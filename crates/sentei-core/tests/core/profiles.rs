@@ -282,7 +282,8 @@ fn items_are_numbered_as_their_documents_number_them() {
         "3.1(1)(ウ)① 表1「パッチ適用」",
         "the table's row, not sentei's t1-4"
     );
-    assert_eq!(number("sakai", "common-2"), "別紙1①外部サービス共通 No.2");
+    // Where the profile writes the document's number (`number:`), that number.
+    assert_eq!(number("sakai", "common-2"), "別紙1① No.2");
     assert_eq!(number("shunan-2023", "risk-2"), "1(4)②");
     // Three conditions under one proviso: the document gives them no numbers of their own.
     assert_eq!(number("sakai", "su-1"), "3.1(1)(イ) ただし書き（su-1）");

@@ -25,6 +25,7 @@ fn status() -> impl Strategy<Value = AnswerStatus> {
 fn answer() -> impl Strategy<Value = Option<Answer>> {
     proptest::option::weighted(0.7, (status(), any::<bool>(), any::<bool>())).prop_map(|a| {
         a.map(|(status, reason, evidence)| Answer {
+            bulk: false,
             status,
             reason: reason.then(|| "理由".to_owned()),
             evidence: evidence.then(|| "根拠".to_owned()),
@@ -108,7 +109,7 @@ proptest! {
                 continue;
             }
             let mut improved = assessment.clone();
-            improved.answers[i] = Some(Answer { status: AnswerStatus::Met, reason: None, evidence: None });
+            improved.answers[i] = Some(Answer { bulk: false, status: AnswerStatus::Met, reason: None, evidence: None });
             let after = judge(profile, &improved);
             prop_assert!(
                 after.verdict <= before.verdict,

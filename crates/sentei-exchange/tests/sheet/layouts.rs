@@ -209,6 +209,7 @@ fn answers_in_the_words_of_000_come_back_and_the_generic_words_still_do() {
         table.rows[row][table.evidence] = evidence.to_owned();
         let index = profile.item_index(&table.id_of(row)).unwrap();
         expected.answers[index] = Some(Answer {
+            bulk: false,
             status,
             reason: Some(reason).filter(|r| !r.is_empty()).map(str::to_owned),
             evidence: Some(evidence).filter(|e| !e.is_empty()).map(str::to_owned),

@@ -85,6 +85,7 @@ fn answers_typed_in_the_sheet_come_back_exactly_in_every_layout() {
             assert_eq!(
                 back.answer(index),
                 Some(&Answer {
+                    bulk: false,
                     status,
                     reason: Some(reason).filter(|r| !r.is_empty()).map(str::to_owned),
                     evidence: Some(evidence).filter(|e| !e.is_empty()).map(str::to_owned),
@@ -144,6 +145,7 @@ fn rows_moved_extra_sheets_merged_cells_and_full_width_ids_are_read_by_id() {
         assert_eq!(
             back.answer(index),
             Some(&Answer {
+                bulk: false,
                 status: AnswerStatus::NotApplicable,
                 reason: Some("庁外に持ち出さない".to_owned()),
                 evidence: Some(evidence.clone()).filter(|e| !e.is_empty()),

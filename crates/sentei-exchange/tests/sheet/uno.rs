@@ -212,6 +212,7 @@ fn answers_entered_in_libreoffice_come_back_exactly_in_every_layout() {
             }
             let index = profile.item_index(&table.id_of(row)).unwrap();
             expected.answers[index] = Some(Answer {
+                bulk: false,
                 status,
                 reason: Some(reason).filter(|r| !r.is_empty()).map(str::to_owned),
                 evidence: Some(evidence).filter(|e| !e.is_empty()).map(str::to_owned),

@@ -34,6 +34,11 @@ pub(super) struct FormState {
 /// editor must not turn it into answers written item by item.
 pub(super) const FOLLOWS_DEFAULT: &str = "default";
 
+/// The form's status of an item answered 「満たす」 by 「残りをすべて満たすにする」 (`by: bulk`).
+/// Saving keeps it so until someone answers the item themselves: like the default, it is no
+/// evidence that switches a rule.
+pub(super) const BULK: &str = "bulk";
+
 /// The stored document's `answers.default`, if it has one.
 pub(super) fn stored_default(document: &Value) -> Option<AnswerStatus> {
     match document["answers"]["default"].as_str() {
@@ -122,16 +127,10 @@ impl FormState {
                 let Ok(index) = index.parse::<usize>() else {
                     continue;
                 };
-                if index >= MAX_ITEMS || !matches!(kind, "s" | "r" | "e") {
+                if !matches!(kind, "s" | "r" | "e") {
                     continue;
                 }
-                if form.answers.len() <= index {
-                    form.answers.resize(
-                        index + 1,
-                        ("unanswered".to_owned(), String::new(), String::new()),
-                    );
-                }
-                if let Some(slot) = form.answers.get_mut(index) {
+                if let Some(slot) = form.slot(index) {
                     match kind {
                         "s" => slot.0.clone_from(value),
                         "r" => slot.1.clone_from(value),
@@ -141,6 +140,28 @@ impl FormState {
             }
         }
         form
+    }
+
+    /// Sets an item's status, keeping its reason and evidence.
+    pub(super) fn set_status(&mut self, index: usize, status: &str) {
+        if let Some(slot) = self.slot(index) {
+            status.clone_into(&mut slot.0);
+        }
+    }
+
+    /// The (status, reason, evidence) of an item, made unanswered if the form had none;
+    /// `None` past the most items a form may carry.
+    fn slot(&mut self, index: usize) -> Option<&mut (String, String, String)> {
+        if index >= MAX_ITEMS {
+            return None;
+        }
+        if self.answers.len() <= index {
+            self.answers.resize(
+                index + 1,
+                ("unanswered".to_owned(), String::new(), String::new()),
+            );
+        }
+        self.answers.get_mut(index)
     }
 
     pub(super) fn answer(&self, index: usize) -> (&str, &str, &str) {
@@ -164,6 +185,11 @@ fn answer_tuple(
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "unanswered".to_owned());
+    let status = if explicit.is_some_and(|a| a.bulk) {
+        BULK.to_owned()
+    } else {
+        status
+    };
     let reason = explicit.and_then(|a| a.reason.clone()).unwrap_or_default();
     let evidence = explicit
         .and_then(|a| a.evidence.clone())
@@ -227,13 +253,16 @@ pub(super) fn document_of(
             continue;
         }
         // "Follows the default" without one left to follow is unanswered.
-        let status = if status == FOLLOWS_DEFAULT {
-            "unanswered"
-        } else {
-            status
+        let (status, bulk) = match status {
+            FOLLOWS_DEFAULT => ("unanswered", false),
+            BULK => ("met", true),
+            other => (other, false),
         };
         let mut answer = Map::new();
         answer.insert("status".to_owned(), Value::String(status.to_owned()));
+        if bulk {
+            answer.insert("by".to_owned(), Value::String(BULK.to_owned()));
+        }
         if !reason.is_empty() {
             answer.insert("reason".to_owned(), Value::String(reason.to_owned()));
         }

@@ -26,17 +26,21 @@ use crate::auth::Signed;
 use crate::error::{AppError, PageError};
 use crate::layout::{self, Layout};
 use crate::pages::assessment_form::{
-    FOLLOWS_DEFAULT, FormState, document_of, profile_of, stored_default,
+    BULK, FOLLOWS_DEFAULT, FormState, document_of, profile_of, stored_default,
 };
 use crate::pages::evidence::{self, EvidenceRow};
 use crate::pages::{Done, form_pairs};
 use crate::state::AppState;
+use crate::words::{self, Part};
 
 pub struct VerdictView {
     code: &'static str,
     label: &'static str,
     approvals: String,
-    reasons: Vec<String>,
+    /// Each reason with its items, to link to their rows.
+    reasons: Vec<Vec<Part>>,
+    /// Applicable items a person answers that have no answer yet.
+    remaining: usize,
 }
 
 pub struct FactInput {
@@ -53,6 +57,8 @@ pub struct FactInput {
 pub struct ItemView<'a> {
     index: usize,
     id: Cow<'a, str>,
+    /// The number the document prints (sentei's id where it prints none).
+    number: Cow<'a, str>,
     level: String,
     meaning: &'static str,
     category: String,
@@ -101,6 +107,8 @@ pub struct EditorPage<'a> {
     evidence: Vec<EvidenceRow>,
     evidence_targets: Vec<(String, String, bool)>,
     attach_problem: Option<String>,
+    /// The editor's script (filters, confirmations), with its content-hashed URL.
+    script: String,
 }
 
 /// A vendor answer link as the editor lists it.
@@ -198,12 +206,59 @@ pub async fn save(
     let stored = state.store.assessment(&signed.actor, id).await?;
     let pairs = form_pairs(&body)?;
     let form = FormState::from_pairs(&pairs);
+    save_form(&state, &signed, &stored, &pairs, &form, "saved").await
+}
+
+/// 「残りをすべて満たすにする」: the form as typed, with every applicable item a person answers
+/// and nobody has answered set to 「満たす（一括）」, saved like the form. The answers are written
+/// for their items but marked as given by this action (`by: bulk`), so that, like the CLI's
+/// `answers.default: met`, they never switch a skip, a level, a gate or an alternative
+/// (docs/domain.md), and the audit trail reads 「満たす（一括）」 for each.
+pub async fn fill(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Response, PageError> {
+    let stored = state.store.assessment(&signed.actor, id).await?;
+    let pairs = form_pairs(&body)?;
+    let mut form = FormState::from_pairs(&pairs);
+    let profile = profile_of(&state.catalog, &stored)?;
+    let (judged, problems) = judge_form(&state.catalog, &stored, &form);
+    let Some((assessment, _)) = judged else {
+        // What keeps the form from being judged is what the editor shows.
+        let page = editor(&state, &signed, &stored, &form, problems).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let judgement = judge(profile, &assessment);
+    let rows: Vec<usize> = unanswered_rows(&judgement, profile)
+        .filter(|&index| form.answer(index).0 == "unanswered")
+        .collect();
+    drop(judgement);
+    drop(assessment);
+    for index in rows {
+        form.set_status(index, BULK);
+    }
+    save_form(&state, &signed, &stored, &pairs, &form, "filled").await
+}
+
+/// Saves `form` over the version the page was loaded from (the `version` field), answering a
+/// conflict or a refusal with the editor and the form as typed.
+async fn save_form(
+    state: &AppState,
+    signed: &Signed,
+    stored: &StoredAssessment,
+    pairs: &[(String, String)],
+    form: &FormState,
+    done: &str,
+) -> Result<Response, PageError> {
+    let id = stored.id;
     let version: i64 = pairs
         .iter()
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.parse().ok())
         .ok_or_else(|| AppError::BadRequest("評価の版がありません".to_owned()))?;
-    let document = document_of(&state.catalog, &stored, &form)?;
+    let document = document_of(&state.catalog, stored, form)?;
     let saved = state
         .store
         .save_assessment(
@@ -215,21 +270,26 @@ pub async fn save(
         )
         .await;
     match saved {
-        Ok(_) => Ok(Redirect::to(&format!("/assessments/{id}?done=saved")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/assessments/{id}?done={done}")).into_response()),
         Err(StoreError::Conflict {
             message,
             current_version,
         }) => {
             let latest = state.store.assessment(&signed.actor, id).await?;
-            let mut page = editor(&state, &signed, &latest, &form, Vec::new()).await?;
+            let mut page = editor(state, signed, &latest, form, Vec::new()).await?;
             page.conflict = Some(message);
             // A second save, after looking, is a deliberate overwrite of this version.
             page.form_version = current_version;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(StoreError::Invalid(error)) => {
-            let problems = error.problems.iter().map(problem_text).collect();
-            let page = editor(&state, &signed, &stored, &form, problems).await?;
+            let profile = state.catalog.get(&stored.profile_id);
+            let problems = error
+                .problems
+                .iter()
+                .map(|p| problem_text(p, profile))
+                .collect();
+            let page = editor(state, signed, stored, form, problems).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(other) => Err(PageError(other.into())),
@@ -350,6 +410,7 @@ async fn editor<'a>(
         evidence: evidence.into_iter().map(EvidenceRow::from).collect(),
         evidence_targets: evidence::targets(profile.items.iter().map(|i| i.id.as_str()), ""),
         attach_problem: None,
+        script: crate::assets::url("editor.js"),
     })
 }
 
@@ -379,9 +440,10 @@ fn judge_form<'f>(
     if let Some(assessment) = &form.stored
         && let Some(profile) = catalog.get(&assessment.profile_id)
     {
-        let view = VerdictView::of(&judge(profile, assessment));
+        let view = VerdictView::of(&judge(profile, assessment), profile, assessment);
         return (Some((Cow::Borrowed(assessment), view)), Vec::new());
     }
+    let profile = catalog.get(&stored.profile_id);
     let document = match document_of(catalog, stored, form) {
         Ok(document) => document,
         Err(error) => return (None, vec![error.message()]),
@@ -390,24 +452,48 @@ fn judge_form<'f>(
         Ok(assessment) => {
             let view = catalog
                 .get(&assessment.profile_id)
-                .map(|profile| VerdictView::of(&judge(profile, &assessment)));
+                .map(|profile| VerdictView::of(&judge(profile, &assessment), profile, &assessment));
             match view {
                 Some(view) => (Some((Cow::Owned(assessment), view)), Vec::new()),
                 None => (None, vec!["基準が見つかりません".to_owned()]),
             }
         }
-        Err(error) => (None, error.problems.iter().map(problem_text).collect()),
+        Err(error) => (
+            None,
+            error
+                .problems
+                .iter()
+                .map(|p| problem_text(p, profile))
+                .collect(),
+        ),
     }
 }
 
-/// A problem as the editor shows it: the message alone, which names the item or fact. The
-/// line and key point into the document the form was turned into, which no one here sees.
-fn problem_text(problem: &sentei_core::Problem) -> String {
-    problem.message.clone()
+/// A problem as the editor shows it: the message alone, which names the item or fact, in the
+/// words of the page (「接続方式」, not `facts.connection`). The line and key point into the
+/// document the form was turned into, which no one here sees.
+fn problem_text(problem: &sentei_core::Problem, profile: Option<&Profile>) -> String {
+    words::for_people(&problem.message, profile)
+}
+
+/// Each row of the editor as (id, the number people know it by): profile items, then added.
+fn row_numbers(profile: &Profile, assessment: &Assessment) -> Vec<(String, String)> {
+    profile
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), i.shown_number().to_owned()))
+        .chain(
+            assessment
+                .extra_items
+                .iter()
+                .map(|e| (e.id.clone(), e.id.clone())),
+        )
+        .collect()
 }
 
 impl VerdictView {
-    fn of(judgement: &Judgement<'_>) -> VerdictView {
+    fn of(judgement: &Judgement<'_>, profile: &Profile, assessment: &Assessment) -> VerdictView {
+        let rows = row_numbers(profile, assessment);
         VerdictView {
             code: judgement.verdict.as_str(),
             label: judgement.verdict.label(),
@@ -417,7 +503,12 @@ impl VerdictView {
                 .map(|r| r.label())
                 .collect::<Vec<_>>()
                 .join("、"),
-            reasons: judgement.reasons.clone(),
+            reasons: judgement
+                .reasons
+                .iter()
+                .map(|r| words::reason_parts(r, &rows, Some(profile)))
+                .collect(),
+            remaining: unanswered_rows(judgement, profile).count(),
         }
     }
 
@@ -427,8 +518,32 @@ impl VerdictView {
             label: self.label,
             approvals: self.approvals.clone(),
             reasons: self.reasons.clone(),
+            remaining: self.remaining,
         }
     }
+}
+
+/// The rows 「残りをすべて満たすにする」 answers: applicable, answered by a person (not by
+/// the facts or other items), and without an answer.
+fn unanswered_rows<'j>(
+    judgement: &'j Judgement<'_>,
+    profile: &'j Profile,
+) -> impl Iterator<Item = usize> + 'j {
+    judgement
+        .items
+        .iter()
+        .enumerate()
+        .filter(move |(index, judged)| {
+            let by_people = profile
+                .items
+                .get(*index)
+                .is_none_or(|item| judged.answered_by_people(item));
+            by_people
+                && judged.applies
+                && judged.outcome == sentei_core::judgement::Outcome::Missing
+                && judged.answer == AnswerStatus::Unanswered
+        })
+        .map(|(index, _)| index)
 }
 
 fn fact_inputs(form: &FormState) -> Vec<FactInput> {
@@ -492,6 +607,7 @@ fn item_views<'a>(
             ItemView {
                 index,
                 id: Cow::Borrowed(&item.id),
+                number: Cow::Borrowed(item.shown_number()),
                 level,
                 meaning: match meaning {
                     Meaning::Must => "must",
@@ -527,6 +643,7 @@ fn item_views<'a>(
             views.push(ItemView {
                 index,
                 id: Cow::Owned(extra.id.clone()),
+                number: Cow::Owned(extra.id.clone()),
                 level: judged.level.to_owned(),
                 meaning: "may",
                 category: "個別の選定条件".to_owned(),
@@ -562,6 +679,9 @@ fn answer_choices(document: &serde_json::Value) -> Vec<(&'static str, &'static s
 fn static_status(status: &str) -> &'static str {
     if status == FOLLOWS_DEFAULT {
         return FOLLOWS_DEFAULT;
+    }
+    if status == BULK {
+        return BULK;
     }
     ANSWER_CHOICES
         .iter()

@@ -38,11 +38,6 @@ pub(crate) struct ReportItem {
 }
 
 impl ReportItem {
-    /// The categories, as printed.
-    pub fn category(&self) -> String {
-        self.categories.join(" / ")
-    }
-
     /// The outcome's colour class.
     pub fn outcome_code(&self) -> &'static str {
         match self.outcome {
@@ -102,8 +97,8 @@ pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<R
         .items
         .iter()
         .map(|j| {
-            let (categories, text) = profile
-                .and_then(|p| p.item(&j.id))
+            let defined = profile.and_then(|p| p.item(&j.id));
+            let (categories, text) = defined
                 .map(|i| (i.category.clone(), i.text.clone()))
                 .or_else(|| extra(&j.id))
                 .unwrap_or_default();
@@ -143,6 +138,50 @@ pub(crate) async fn gather(state: &AppState, actor: &Actor, id: i64) -> Result<R
     })
 }
 
+/// A row of the printed item table: a heading where the category changes, so that a
+/// category shared by many items is printed once, or an item.
+pub enum ReportRow {
+    Category(String),
+    Item(ReportItem),
+}
+
+/// How many items came to each outcome, for the summary page.
+pub struct Counts {
+    total: usize,
+    applicable: usize,
+    /// (label, colour class, count) of each outcome that occurs, most serious first.
+    outcomes: Vec<(&'static str, &'static str, usize)>,
+}
+
+impl Counts {
+    fn of(items: &[ReportItem]) -> Counts {
+        use Outcome as O;
+        let order = [
+            O::Blocking,
+            O::Missing,
+            O::MissingReason,
+            O::NeedsAcceptance,
+            O::RiskAccepted,
+            O::Noted,
+            O::NotNeeded,
+            O::Met,
+        ];
+        let outcomes = order
+            .into_iter()
+            .filter_map(|outcome| {
+                let n = items.iter().filter(|i| i.outcome == outcome).count();
+                let class = items.iter().find(|i| i.outcome == outcome)?.outcome_code();
+                Some((outcome.label(), class, n))
+            })
+            .collect();
+        Counts {
+            total: items.len(),
+            applicable: items.iter().filter(|i| i.applies).count(),
+            outcomes,
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "report.html")]
 pub struct ReportPage {
@@ -151,7 +190,15 @@ pub struct ReportPage {
     profile_version: String,
     classification: String,
     provider: String,
-    items: Vec<ReportItem>,
+    /// The verdict's reasons, items named by their document numbers.
+    reasons: Vec<String>,
+    counts: Counts,
+    /// The stamp boxes of the 決裁欄.
+    boxes: Vec<String>,
+    /// The applicable items, under their category headings.
+    rows: Vec<ReportRow>,
+    /// The items that do not apply, grouped by why: (their numbers, why).
+    skipped: Vec<(String, String)>,
     evidence: Vec<EvidenceRow>,
     evidence_pinned: bool,
     printed: String,
@@ -166,12 +213,28 @@ pub async fn show(
 ) -> Result<ReportPage, PageError> {
     let report = gather(&state, &signed.actor, id).await?;
     let app = application_view::detail_page(&signed, &report.application);
+    let profile = state.catalog.get(&report.profile_id);
+    let reasons = app
+        .reasons
+        .iter()
+        .map(|r| crate::words::for_people(r, profile))
+        .collect();
+    let mut boxes = state.config.approval_boxes();
+    // Where the verdict needs the CISO's approval of an exception, the record has their box.
+    let ciso = sentei_core::judgement::Role::Ciso.label();
+    if app.acceptances.iter().any(|a| a.role == ciso) && !boxes.iter().any(|b| b == ciso) {
+        boxes.push(ciso.to_owned());
+    }
     Ok(ReportPage {
         profile_title: report.profile_title,
         profile_version: report.profile_version,
         classification: report.classification_label,
         provider: report.provider,
-        items: report.items,
+        reasons,
+        counts: Counts::of(&report.items),
+        boxes,
+        skipped: skipped(&report.items),
+        rows: rows(report.items.into_iter().filter(|i| i.applies).collect()),
         evidence: report.evidence.into_iter().map(EvidenceRow::from).collect(),
         evidence_pinned: report.evidence_pinned,
         printed: layout::time_with_wareki(time::OffsetDateTime::now_utc()),
@@ -179,4 +242,48 @@ pub async fn show(
         css: app.layout.css.clone(),
         app,
     })
+}
+
+/// The items that do not apply, one line per reason: a profile skips whole ranges for one
+/// reason (the 22 measures of 別紙1②), which printed item by item fill pages with one sentence.
+fn skipped(items: &[ReportItem]) -> Vec<(String, String)> {
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for item in items.iter().filter(|i| !i.applies) {
+        match groups.iter_mut().find(|(_, why)| *why == item.why) {
+            Some((numbers, _)) => numbers.push(&item.number),
+            None => groups.push((vec![&item.number], &item.why)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(numbers, why)| {
+            let why = why.strip_prefix("対象外: ").unwrap_or(why);
+            (numbers.join("、"), why.to_owned())
+        })
+        .collect()
+}
+
+/// The item table's rows: each item, after a heading row wherever its category (all but the
+/// last level) differs from the one before; the last level, often a row's own name (004 表1),
+/// goes before the item's text where it changes.
+fn rows(items: Vec<ReportItem>) -> Vec<ReportRow> {
+    let mut rows = Vec::with_capacity(items.len() * 2);
+    let (mut last_head, mut last_name) = (String::new(), String::new());
+    for mut item in items {
+        let (head, name) = match item.categories.split_last() {
+            Some((name, head)) if !head.is_empty() => (head.join(" / "), name.clone()),
+            Some((name, _)) => (name.clone(), String::new()),
+            None => (String::new(), String::new()),
+        };
+        if head != last_head && !head.is_empty() {
+            rows.push(ReportRow::Category(head.clone()));
+            last_name.clear();
+        }
+        if name != last_name && !name.is_empty() {
+            item.text = format!("【{name}】{}", item.text);
+        }
+        (last_head, last_name) = (head, name);
+        rows.push(ReportRow::Item(item));
+    }
+    rows
 }

@@ -32,6 +32,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/services/{id}/assessments", "a"),
     ("GET", "/assessments/{id}", "apcud"),
     ("POST", "/assessments/{id}", "a"),
+    ("POST", "/assessments/{id}/fill", "a"),
     ("POST", "/assessments/{id}/preview", "apcud"),
     ("POST", "/assessments/{id}/attachments", "a"),
     ("GET", "/assessments/{id}/attachments/{attachment}", "apcud"),

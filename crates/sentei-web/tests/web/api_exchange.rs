@@ -71,6 +71,7 @@ fn filled(web: &Web, original: &Assessment) -> (Assessment, Vec<u8>) {
     let profile = web.catalog.get("city-checklist").unwrap();
     let mut filled = original.clone();
     filled.answers[answerable(web)] = Some(Answer {
+        bulk: false,
         status: AnswerStatus::Unmet,
         reason: Some("国内のデータセンターは来年度に対応予定".to_owned()),
         evidence: None,
@@ -262,6 +263,7 @@ async fn an_invalid_sheet_is_refused_by_its_cells_and_changes_nothing() {
     let untouched = sheet::export(profile, &original, Scope::Applicable).unwrap();
     let mut unmet = original.clone();
     unmet.answers[answerable(&web)] = Some(Answer {
+        bulk: false,
         status: AnswerStatus::Unmet,
         reason: None,
         evidence: None,

@@ -137,6 +137,7 @@ async fn an_approval_stays_as_approved_after_the_applicant_imports_an_edited_she
     let profile = web.catalog.get("shunan-2023").unwrap();
     let index = profile.item_index("18").unwrap();
     edited.answers[index] = Some(sentei_core::Answer {
+        bulk: false,
         status: sentei_core::judgement::AnswerStatus::Met,
         reason: None,
         evidence: Some("国内のみで保管する旨の確認書".to_owned()),

@@ -7,6 +7,7 @@ mod api;
 mod api_exchange;
 mod asvs;
 mod desk;
+mod editor;
 mod evidence;
 mod hardening;
 mod harness;

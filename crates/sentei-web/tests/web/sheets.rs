@@ -60,6 +60,7 @@ async fn a_sheet_is_downloaded_filled_previewed_and_applied_all_at_once() {
         .unwrap();
     let mut filled = original.clone();
     filled.answers[index] = Some(sentei_core::Answer {
+        bulk: false,
         status: AnswerStatus::Unmet,
         reason: Some("国内保管は<b>未対応</b> & 検討中".to_owned()),
         evidence: None,

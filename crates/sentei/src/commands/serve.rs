@@ -106,6 +106,7 @@ pub async fn serve(
             public_origin: origin.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             max_token_days: config.max_token_days.unwrap_or(0),
+            approval_boxes: config.approval_boxes.clone(),
         }),
     };
     let address = listener

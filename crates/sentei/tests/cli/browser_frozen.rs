@@ -82,6 +82,7 @@ async fn an_approval_stays_as_approved_when_the_sheet_is_edited_in_a_browser() {
         .unwrap()
         .assessment;
     edited.answers[i18] = Some(sentei_core::Answer {
+        bulk: false,
         status: AnswerStatus::Met,
         reason: None,
         evidence: Some("国内のみで保管する旨の確認書".to_owned()),

@@ -7,6 +7,7 @@ mod browser;
 mod browser_audit;
 mod browser_consultation;
 mod browser_desk;
+mod browser_editor;
 mod browser_evidence;
 mod browser_expiry;
 mod browser_frozen;
