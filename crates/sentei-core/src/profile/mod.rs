@@ -19,6 +19,7 @@ pub use document::{DerivedAnswer, Meaning, PreConsultation, RuleKind, UnmetEffec
 pub use sheet::SheetLayout;
 
 use crate::condition::{Cond, ItemIdx};
+use crate::controls::ControlLink;
 use crate::facts::CertSet;
 use crate::input::{InputError, PROFILE_LIMITS, parse_yaml};
 use crate::judgement::Approvals;
@@ -105,6 +106,8 @@ pub struct Item {
     /// Why 対象外 is refused when `arises_when` holds, in Japanese.
     pub arises_basis: String,
     pub note: Option<String>,
+    /// The shared controls the item asks about, full ones first, in the file's order.
+    pub controls: Vec<ControlLink>,
 }
 
 impl Item {
