@@ -23,6 +23,7 @@ pub mod access;
 pub mod assessment;
 pub mod audit;
 pub mod condition;
+pub mod controls;
 pub mod evidence;
 pub mod facts;
 pub mod input;

@@ -392,6 +392,8 @@ pub enum ProfileCommand {
         /// 基準ファイル (YAML)
         file: PathBuf,
     },
+    /// 共有の管理策の一覧と、それを尋ねている各基準の項目を表示します
+    Controls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

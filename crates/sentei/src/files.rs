@@ -97,6 +97,9 @@ pub fn read_profile(path: &Path) -> Result<Profile, Failure> {
 }
 
 /// The built-in profiles, with those of `dir` added or replacing them.
+/// The vocabulary's file name in `profiles/`.
+const CONTROLS_FILE: &str = "controls.yaml";
+
 pub fn catalog(dir: Option<&Path>) -> Result<Catalog, Failure> {
     let builtin = builtin_profiles().map_err(|(file, e)| Failure {
         code: 1,
@@ -113,6 +116,9 @@ pub fn catalog(dir: Option<&Path>) -> Result<Catalog, Failure> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+        // The shared controls' vocabulary sits beside the profiles in the repository, and a
+        // copy of that folder brings it along; it is built in and not a profile.
+        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some(CONTROLS_FILE))
         .collect();
     if paths.len() > MAX_PROFILE_FILES {
         return Err(Failure::file(

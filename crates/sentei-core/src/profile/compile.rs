@@ -13,6 +13,7 @@ use super::{
     normalize_id,
 };
 use crate::condition::{Cond, ItemIdx};
+use crate::controls::{ControlLink, Coverage, builtin_controls};
 use crate::facts::{CLASSIFICATIONS, CertSet};
 use crate::input::{InputError, MAX_TEXT_CHARS, Problem, line_of};
 use crate::judgement::Approvals;
@@ -484,6 +485,7 @@ impl Compiler {
                 (format!("適用（条件: {words}）"), why_not)
             }
         };
+        let controls = self.controls(doc, line, &id);
         Item {
             citation: format!("{} {}", source.document, doc.section),
             id,
@@ -505,7 +507,45 @@ impl Compiler {
             arises_basis,
             note: doc.note.clone(),
             number: doc.number.clone(),
+            controls,
         }
+    }
+
+    /// The item's shared controls, each known to the vocabulary and named once.
+    fn controls(&mut self, doc: &ItemDoc, line: Option<u64>, id: &str) -> Vec<ControlLink> {
+        let vocabulary = builtin_controls();
+        let mut links: Vec<ControlLink> = Vec::new();
+        let written = doc
+            .controls
+            .iter()
+            .map(|c| (c, Coverage::Full))
+            .chain(doc.controls_partly.iter().map(|c| (c, Coverage::Partly)));
+        for (control, coverage) in written {
+            if vocabulary.get(control).is_none() {
+                self.problem(
+                    line,
+                    id.to_owned(),
+                    format!(
+                        "共有の管理策 `{}` は語彙 (profiles/controls.yaml) にありません",
+                        crate::input::shorten(control)
+                    ),
+                );
+            } else if links.iter().any(|l| &l.control == control) {
+                self.problem(
+                    line,
+                    id.to_owned(),
+                    format!(
+                        "共有の管理策 `{control}` が 2 回書かれています（controls と controls_partly のどちらか一方に、1 回だけ書いてください）"
+                    ),
+                );
+            } else {
+                links.push(ControlLink {
+                    control: control.clone(),
+                    coverage,
+                });
+            }
+        }
+        links
     }
 
     fn cases(

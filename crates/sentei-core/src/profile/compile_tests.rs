@@ -144,3 +144,27 @@ fn unknown_keys_and_bad_ids_are_refused() {
     let err = Profile::from_yaml(bad_profile_id).unwrap_err().to_string();
     assert!(err.contains("英小文字・数字・ハイフン"), "{err}");
 }
+
+#[test]
+fn shared_controls_must_be_in_the_vocabulary_and_named_once() {
+    let ok = "items:\n  - { id: a, text: x, level: 必須, section: \"1\", controls: [data-in-japan], controls_partly: [japanese-law] }\n";
+    let profile = Profile::from_yaml(&format!("{HEADER}{ok}")).expect("compiles");
+    let links = &profile.items[0].controls;
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0].control, "data-in-japan");
+    assert_eq!(links[0].coverage, crate::controls::Coverage::Full);
+    assert_eq!(links[1].control, "japanese-law");
+    assert_eq!(links[1].coverage, crate::controls::Coverage::Partly);
+
+    assert_problem(
+        "items:\n  - { id: a, text: x, level: 必須, section: \"1\", controls: [data-in-japon] }\n",
+        "9行目: a: 共有の管理策 `data-in-japon` は語彙 (profiles/controls.yaml) にありません",
+    );
+    assert_problem(
+        "items:\n  - { id: a, text: x, level: 必須, section: \"1\", controls: [backup], controls_partly: [backup] }\n",
+        "共有の管理策 `backup` が 2 回書かれています",
+    );
+    // An item without controls compiles: a municipality's own profile may map later, and
+    // `sentei profile check` lists what is left.
+    assert_eq!(problems(TWO_ITEMS), Vec::<String>::new());
+}

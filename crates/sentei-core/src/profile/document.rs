@@ -173,6 +173,13 @@ pub struct ItemDoc {
     /// Guidance for whoever answers the item.
     #[serde(default)]
     pub note: Option<String>,
+    /// Shared controls (`profiles/controls.yaml`) the item asks about, in full: answering
+    /// them answers the item.
+    #[serde(default)]
+    pub controls: Vec<String>,
+    /// Shared controls that are part of what the item asks, but do not answer it alone.
+    #[serde(default)]
+    pub controls_partly: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub use document::{DerivedAnswer, Meaning, PreConsultation, RuleKind, UnmetEffec
 pub use sheet::SheetLayout;
 
 use crate::condition::{Cond, ItemIdx};
+use crate::controls::ControlLink;
 use crate::facts::CertSet;
 use crate::input::{InputError, PROFILE_LIMITS, parse_yaml};
 use crate::judgement::Approvals;
@@ -107,6 +108,8 @@ pub struct Item {
     pub note: Option<String>,
     /// The number the document prints, where `id` is sentei's own (`common-2`).
     pub number: Option<String>,
+    /// The shared controls the item asks about, full ones first, in the file's order.
+    pub controls: Vec<ControlLink>,
 }
 
 impl Item {

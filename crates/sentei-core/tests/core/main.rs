@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // in tests, a failed expectation is a failed test
 
+mod controls;
 mod input_errors;
 mod invariants;
 mod profiles;

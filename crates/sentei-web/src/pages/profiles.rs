@@ -46,6 +46,8 @@ struct ItemRow {
     condition: String,
     citation: String,
     note: Option<String>,
+    /// The shared controls the item asks about, by name; empty when none are written.
+    controls: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -132,6 +134,7 @@ pub async fn show(
                     },
                     citation: item.citation.clone(),
                     note: item.note.clone(),
+                    controls: sentei_core::controls::describe(&item.controls),
                 }
             })
             .collect(),

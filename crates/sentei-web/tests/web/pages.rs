@@ -546,3 +546,23 @@ async fn the_ledger_page_sorts_filters_and_links_its_entries() {
     assert!(!other.body.contains(&format!("href=\"{entry}\"")));
     assert!(other.body.contains("0 件"));
 }
+
+#[tokio::test]
+async fn the_profile_page_names_each_items_shared_controls_in_japanese() {
+    let web = Web::new().await;
+    let page = web
+        .get(Some(UserRole::Applicant), "/profiles/ward-annex")
+        .await;
+    // 000 No.1: Japanese law and the courts of Japan; No.9: the ward's evaluation, informed
+    // in part by ISMAP and ISO/IEC 27017.
+    assert!(
+        page.body
+            .contains("共有の管理策: 日本の法令の適用（準拠法）、日本の裁判所の管轄"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(
+        "共有の管理策: 事業者の信頼性の評価、ISO/IEC 27017 認証（一部）、ISMAP・ISMAP-LIU への登録（一部）"
+    ));
+    assert!(!page.body.contains("japanese-courts"), "ids stay in files");
+}

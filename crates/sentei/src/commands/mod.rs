@@ -45,6 +45,7 @@ pub fn run(cli: Cli, given: Given) -> Result<String, Failure> {
         }) => sheet::import(dir, &sheet, &output, force),
         Command::Profile(ProfileCommand::Show { id }) => judge::show(dir, &id),
         Command::Profile(ProfileCommand::Check { file }) => judge::check(&file),
+        Command::Profile(ProfileCommand::Controls) => judge::controls(dir),
         Command::Config(ConfigCommand::Show) => Ok(config()?.show()),
         Command::Db(DbCommand::Migrate) => block_on(admin::migrate(&config()?)),
         Command::Backup { file } => block_on(admin::backup(&config()?, &file)),

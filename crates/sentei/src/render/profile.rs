@@ -2,6 +2,7 @@
 
 use sentei_core::Profile;
 use sentei_core::assessment::Catalog;
+use sentei_core::controls::Coverage;
 use sentei_core::facts::CLASSIFICATIONS;
 use sentei_core::profile::{CaseAnswer, DerivedAnswer, Item, Meaning, RuleKind, describe_items};
 
@@ -185,6 +186,12 @@ fn show_item(profile: &Profile, item: &Item) -> String {
     if let Some(note) = &item.note {
         meta.push(vec!["注記".to_owned(), note.replace('\n', " ")]);
     }
+    if !item.controls.is_empty() {
+        meta.push(vec![
+            "共有の管理策".to_owned(),
+            sentei_core::controls::describe(&item.controls),
+        ]);
+    }
     meta.push(vec!["出典".to_owned(), item.citation.clone()]);
     for m in &mut meta {
         m.insert(0, "   ".to_owned());
@@ -193,6 +200,47 @@ fn show_item(profile: &Profile, item: &Item) -> String {
     out.push('\n');
     out.push_str(&columns(&meta));
     out.push('\n');
+    out
+}
+
+/// `sentei profile controls`: each shared control by group, with the items of every profile in
+/// the catalog that ask about it (partly ones marked).
+pub fn controls(catalog: &Catalog) -> String {
+    let vocabulary = sentei_core::controls::builtin_controls();
+    let mut out = format!(
+        "共有の管理策（{} 件）: 基準ごとの項目が尋ねている事柄です。（一部）は、その管理策だけでは項目を満たさないものです。\n",
+        vocabulary.len()
+    );
+    let mut group = "";
+    for control in vocabulary.iter() {
+        if control.group != group {
+            group = &control.group;
+            out.push_str(&format!("\n■ {group}\n"));
+        }
+        out.push_str(&format!("{}\n    {}\n", control.name, control.description));
+        let mut rows = Vec::new();
+        for profile in catalog.profiles() {
+            let items: Vec<String> = profile
+                .items
+                .iter()
+                .filter_map(|item| {
+                    let link = item.controls.iter().find(|l| l.control == control.id)?;
+                    Some(match link.coverage {
+                        Coverage::Full => item.id.clone(),
+                        Coverage::Partly => format!("{}（一部）", item.id),
+                    })
+                })
+                .collect();
+            if !items.is_empty() {
+                rows.push(vec![
+                    "   ".to_owned(),
+                    format!("{}:", profile.title),
+                    items.join("、"),
+                ]);
+            }
+        }
+        out.push_str(&columns(&rows));
+    }
     out
 }
 

@@ -323,3 +323,72 @@ fn every_example_in_the_repository_is_a_valid_assessment() {
     }
     assert_eq!(count, 5, "one example per built-in profile");
 }
+
+#[test]
+fn profile_check_lists_items_without_shared_controls_and_controls_lists_the_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    // A municipality's own profile, copied from a built-in one, with two items' controls
+    // left out and a copy of the vocabulary beside it (as a copied profiles/ folder has).
+    let own = builtin("shunan-2023.yaml")
+        .replace("id: shunan-2023", "id: our-town")
+        .replace("    controls: [ismap]\n", "")
+        .replace("    controls: [privacy-mark]\n", "");
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    std::fs::write(profiles.join("our-town.yaml"), &own).unwrap();
+    std::fs::write(
+        profiles.join("controls.yaml"),
+        include_str!("../../../../profiles/controls.yaml"),
+    )
+    .unwrap();
+
+    let out = sentei(
+        dir.path(),
+        &["profile", "check", "profiles/our-town.yaml"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("問題はありません"), "{stdout}");
+    assert!(
+        stdout.contains("共有の管理策 (controls) が書かれていない項目が 3 件あります: 1、3、7"),
+        "{stdout}"
+    );
+
+    // An unknown control is a problem of the file, with its line.
+    let wrong = own.replace("controls: [iso27001]", "controls: [iso-27001]");
+    std::fs::write(profiles.join("our-town.yaml"), wrong).unwrap();
+    let out = sentei(
+        dir.path(),
+        &["profile", "check", "profiles/our-town.yaml"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("共有の管理策 `iso-27001` は語彙 (profiles/controls.yaml) にありません"),
+        "{err}"
+    );
+
+    // The vocabulary with the items asking about each control, also those of the folder's
+    // profiles (controls.yaml itself is not read as a profile).
+    std::fs::write(profiles.join("our-town.yaml"), &own).unwrap();
+    let out = sentei(
+        dir.path(),
+        &["profile", "controls", "--profiles-dir", "profiles"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.contains("■ 法令・データの所在"), "{listing}");
+    assert!(listing.contains("データの国内保存"), "{listing}");
+    assert!(
+        listing.contains("堺市クラウドサービス利用判断基準:") && listing.contains("3.1(2)(エ)①"),
+        "{listing}"
+    );
+    assert!(listing.contains("risk-3（一部）"), "{listing}");
+    assert!(
+        !listing.contains("data-in-japan"),
+        "ids are not for people: {listing}"
+    );
+}
