@@ -16,8 +16,6 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_ROWS: u32 = 20_000;
 /// Most columns read.
 pub const MAX_COLS: u16 = 64;
-/// Most non-empty cells read from a workbook.
-const MAX_CELLS: usize = 400_000;
 
 /// The cells of a file, by row; what a cell could not give is kept as a problem for its row.
 #[derive(Debug, Default)]
@@ -209,19 +207,19 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
     let mut reader = contained(|| book.worksheet_cells_reader(&sheet))
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?;
-    let mut count = 0usize;
+    let mut budget = crate::sheet::guard::CellBudget::default();
     while let Some(cell) = contained(|| reader.next_cell())
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?
     {
+        budget.take(name)?;
         let (row, col) = cell.get_position();
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {
             continue;
         }
-        count += 1;
         let col = u16::try_from(col).unwrap_or(u16::MAX);
-        if row >= MAX_ROWS || col >= MAX_COLS || count > MAX_CELLS {
+        if row >= MAX_ROWS || col >= MAX_COLS {
             return Err(format!(
                 "{sheet}!{}: シートが大きすぎます（台帳は {MAX_ROWS} 行・{MAX_COLS} 列まで読み込めます）",
                 cell_name(row.min(MAX_ROWS), col.min(MAX_COLS))

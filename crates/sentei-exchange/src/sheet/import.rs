@@ -16,8 +16,6 @@ use super::{SheetError, SheetProblem, guard};
 /// Rows and columns beyond these are not a check sheet: refused before reading further.
 const MAX_ROWS: u32 = 10_000;
 const MAX_COLS: u16 = 64;
-/// Most non-empty cells read from one sheet.
-const MAX_CELLS: usize = 200_000;
 
 /// A sheet read back: the assessment file it makes, and that file checked.
 #[derive(Debug)]
@@ -44,7 +42,7 @@ pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, S
         .get(KEY_ITEMS)
         .map(|ids| ids.lines().filter(|l| !l.is_empty()).collect())
         .unwrap_or_default();
-    let cells = read_items(&mut workbook, &base.profile.sheet)?;
+    let cells = read_items(name, &mut workbook, &base.profile.sheet)?;
     let (answers, rows_of) = answers_of(&cells, &open, &base)?;
     let answered = answers.len();
     let document = with_answers(base.document, answers);
@@ -196,6 +194,7 @@ impl HeadingRow {
 }
 
 fn read_items(
+    name: &str,
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     layout: &SheetLayout,
 ) -> Result<ItemCells, SheetError> {
@@ -234,16 +233,18 @@ fn read_items(
     let mut before: Vec<(u32, u16, String)> = Vec::new();
     let mut columns: Option<[u16; 4]> = None;
     let mut rows: BTreeMap<u32, [Option<String>; 4]> = BTreeMap::new();
-    let mut count = 0usize;
+    let mut budget = guard::CellBudget::default();
     while let Some(cell) = contained(|| reader.next_cell())?.map_err(unreadable)? {
+        budget
+            .take(name)
+            .map_err(|message| SheetError::one(SheetProblem::file(message)))?;
         let (row, col) = cell.get_position();
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {
             continue;
         }
-        count += 1;
         let col16 = u16::try_from(col).unwrap_or(u16::MAX);
-        if row >= MAX_ROWS || col16 >= MAX_COLS || count > MAX_CELLS {
+        if row >= MAX_ROWS || col16 >= MAX_COLS {
             return Err(SheetError::one(SheetProblem::at(
                 ITEMS_SHEET,
                 row,
