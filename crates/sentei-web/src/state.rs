@@ -19,6 +19,8 @@ pub struct WebConfig {
     /// The longest lifetime, in days, an API token may be given; 0 means
     /// [`sentei_store::MAX_TOKEN_DAYS`].
     pub max_token_days: i64,
+    /// How many uploaded files are read at once; 0 means [`crate::uploads::DEFAULT_READERS`].
+    pub upload_readers: usize,
 }
 
 impl WebConfig {
@@ -37,4 +39,21 @@ pub struct AppState {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub config: Arc<WebConfig>,
+    /// Turns to read an uploaded file (see `uploads.rs`).
+    pub(crate) upload_turns: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(store: Store, catalog: Arc<Catalog>, config: WebConfig) -> AppState {
+        let readers = match config.upload_readers {
+            0 => crate::uploads::DEFAULT_READERS,
+            n => n,
+        };
+        AppState {
+            store,
+            catalog,
+            config: Arc::new(config),
+            upload_turns: Arc::new(tokio::sync::Semaphore::new(readers)),
+        }
+    }
 }

@@ -94,8 +94,8 @@ pub async fn sheet_upload(
         }
     };
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let (profile, before) = crate::pages::read_stored(&state, &stored)?;
-    let examined = match sheets::examine(&state, profile, &before, UPLOADED, &bytes) {
+    let (_, before) = crate::pages::read_stored(&state, &stored)?;
+    let examined = match sheets::examine(&state, before, UPLOADED.to_owned(), bytes).await? {
         Ok(examined) => examined,
         Err(error) => return Ok(refusal(&error)),
     };

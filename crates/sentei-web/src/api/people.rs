@@ -161,7 +161,11 @@ pub async fn import(
         .file
         .filter(|f| !f.trim().is_empty())
         .unwrap_or_else(|| "送信された利用者のファイル".to_owned());
-    let (plan, mut problems) = match users_file::read(&file, &bytes) {
+    let read = {
+        let file = file.clone();
+        crate::uploads::read(&state, move || users_file::read(&file, &bytes)).await?
+    };
+    let (plan, mut problems) = match read {
         Ok(read) => {
             let problems: Vec<ImportProblemBody> = read
                 .problems

@@ -123,7 +123,11 @@ pub async fn upload(
     )
     .await?;
     let mut page = ImportPage::new(&signed, &file);
-    let read = match users_file::read(&file, &bytes) {
+    let read = {
+        let file = file.clone();
+        crate::uploads::read(&state, move || users_file::read(&file, &bytes)).await?
+    };
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             page.problems = error.problems.iter().map(ToString::to_string).collect();

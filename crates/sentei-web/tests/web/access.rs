@@ -158,15 +158,11 @@ const ROLES: [(char, UserRole); 5] = [
 ];
 
 fn specs(web: &Web) -> Vec<RouteSpec> {
-    let state = sentei_web::AppState {
-        store: web.store.clone(),
-        catalog: web.catalog.clone(),
-        config: std::sync::Arc::new(sentei_web::WebConfig {
-            secure_cookies: false,
-            public_origin: None,
-            ..Default::default()
-        }),
-    };
+    let state = sentei_web::AppState::new(
+        web.store.clone(),
+        web.catalog.clone(),
+        sentei_web::WebConfig::default(),
+    );
     sentei_web::routes::build(state).1
 }
 

@@ -172,11 +172,7 @@ impl Web {
             .await
             .unwrap()
             .link_id;
-        let state = AppState {
-            store: store.clone(),
-            catalog: catalog.clone(),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(store.clone(), catalog.clone(), config);
         Web {
             app: sentei_web::app(state),
             store,

@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod api_exchange;
+mod connections;
 mod evidence;
 mod hardening;
 mod harness;

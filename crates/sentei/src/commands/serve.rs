@@ -98,16 +98,17 @@ pub async fn serve(
             }
         });
     }
-    let state = AppState {
+    let state = AppState::new(
         store,
         catalog,
-        config: Arc::new(WebConfig {
+        WebConfig {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             max_token_days: config.max_token_days.unwrap_or(0),
-        }),
-    };
+            upload_readers: config.server.upload_readers,
+        },
+    );
     let address = listener
         .local_addr()
         .map_or_else(|_| options.listen.clone(), |a| a.to_string());
@@ -120,7 +121,7 @@ pub async fn serve(
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    sentei_web::serve(listener, state, shutdown)
+    sentei_web::serve(listener, state, config.server.limits, shutdown)
         .await
         .map_err(|e| Failure::internal(format!("サーバーが止まりました（{e}）")))?;
     Ok("sentei を止めました\n".to_owned())
