@@ -182,7 +182,7 @@ fn blank_lines_at(text: &[u8], start: usize) -> usize {
 
 /// The ledger's sheet of a workbook: the first whose name has 台帳 in it, else the first.
 fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
-    crate::sheet::guard::check(name, bytes).map_err(|e| e.to_string())?;
+    let checked = crate::sheet::guard::check(name, bytes).map_err(|e| e.to_string())?;
     let unreadable = |e: &dyn std::fmt::Display| {
         format!("{name} は Excel ブック（.xlsx）として読めません（{e}）")
     };
@@ -208,17 +208,26 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?;
     let mut budget = crate::sheet::guard::CellBudget::default();
-    while let Some(cell) = contained(|| reader.next_cell())
+    let mut formulas = crate::untrusted::Formulas::default();
+    while let Some(cell) = contained(|| reader.next_cell_with_formula_metadata())
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?
     {
         budget.take(name)?;
-        let (row, col) = cell.get_position();
-        let value = cell.get_value();
+        let (row, col) = cell.pos;
+        let value = &cell.value;
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        // A cell whose value came from another workbook makes its row unreadable, by its
+        // cell; rows above the headings are not imported, so one there changes nothing.
+        if row < MAX_ROWS
+            && col < MAX_COLS
+            && let Some(message) = formulas.elsewhere(cell.formula.as_ref())
+        {
+            table.bad_cells.insert((row, col), message);
+        }
         if matches!(value, DataRef::Empty) {
             continue;
         }
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
         if row >= MAX_ROWS || col >= MAX_COLS {
             return Err(format!(
                 "{sheet}!{}: シートが大きすぎます（台帳は {MAX_ROWS} 行・{MAX_COLS} 列まで読み込めます）",
@@ -238,6 +247,9 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
             cells.resize(at + 1, String::new());
         }
         cells[at] = text;
+    }
+    if checked.external_links && !formulas.found {
+        return Err(crate::untrusted::linked_elsewhere(name));
     }
     Ok(table)
 }

@@ -75,9 +75,17 @@ impl Kept {
     }
 }
 
+/// What the check saw that the readers need to know.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Checked {
+    /// The workbook has links to other workbooks (`xl/externalLinks/…`): the readers refuse
+    /// the cells whose formulas use them, or the whole file when no cell read does.
+    pub external_links: bool,
+}
+
 /// Refuses a file that is not a plain workbook of a sane size; the name is the file's, for
 /// messages.
-pub fn check(name: &str, bytes: &[u8]) -> Result<(), SheetError> {
+pub fn check(name: &str, bytes: &[u8]) -> Result<Checked, SheetError> {
     let refuse = |message: String| Err(SheetError::one(SheetProblem::file(message)));
     if bytes.len() > MAX_FILE_BYTES {
         return refuse(format!(
@@ -100,6 +108,7 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(), SheetError> {
         ));
     }
     let mut total: u64 = 0;
+    let mut checked = Checked::default();
     for index in 0..archive.len() {
         let entry = match archive.by_index_raw(index) {
             Ok(entry) => entry,
@@ -110,6 +119,7 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(), SheetError> {
             Err(e) => return refuse(format!("{name} の中の部品の名前を読めません（{e}）")),
         };
         let lower = part.to_ascii_lowercase();
+        checked.external_links |= lower.contains("externallink");
         if lower.contains("vbaproject") || lower.contains("activex") {
             return refuse(format!(
                 "{name} にはマクロが含まれています。マクロを含むファイルは受け付けません（.xlsx で保存し直してください）"
@@ -169,7 +179,7 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(), SheetError> {
             }
         }
     }
-    Ok(())
+    Ok(checked)
 }
 
 /// Counts the shared strings as calamine will read them (the same parser with the same

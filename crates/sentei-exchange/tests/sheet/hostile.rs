@@ -226,11 +226,21 @@ fn rewrite_with_formula(
     row: usize,
     col: usize,
 ) -> Vec<u8> {
+    rewrite_with(items, meta, row, col, r#"="満たさ"&"ない""#)
+}
+
+fn rewrite_with(
+    items: &[Vec<String>],
+    meta: &[Vec<String>],
+    row: usize,
+    col: usize,
+    formula: &str,
+) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(ITEMS).unwrap();
     write_cells(sheet, items, 0);
-    let formula = Formula::new(r#"="満たさ"&"ない""#).set_result("満たす");
+    let formula = Formula::new(formula).set_result("満たす");
     sheet
         .write_formula(
             u32::try_from(row).unwrap(),
@@ -397,5 +407,60 @@ fn issue_12_a_sheet_of_too_many_empty_cells_is_refused_by_the_cell_count() {
     assert_eq!(
         refused,
         ["test.xlsx はセルが多すぎます（空のセルを含めて 400000 個まで読み込めます）"]
+    );
+}
+
+#[test]
+fn issue_12_an_answer_taken_from_another_workbook_is_refused_by_its_cell() {
+    // Finding 16: the value saved with `[1]…` came from a file nobody here can see.
+    let (catalog, assessment) = example("sakai");
+    let profile = catalog.get("sakai").unwrap();
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let table = Table::read(&bytes, profile);
+    let meta = cells(&bytes, META);
+    let row = table.open()[0];
+    let rewritten = rewrite_with(&table.rows, &meta, row, table.answer, "=[1]回答!G5");
+    let refused = problems(import(&catalog, &rewritten));
+    let cell = format!("{ITEMS}!{}", cell_name(row, table.answer));
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with(&format!(
+            "{cell}: 数式がほかのブックを参照しています（=[1]回答!G5）"
+        )),
+        "{refused:?}"
+    );
+    // A formula within the workbook is still read by its saved value.
+    let here = rewrite_with(&table.rows, &meta, row, table.answer, "=回答!G5");
+    assert!(import(&catalog, &here).is_ok());
+}
+
+#[test]
+fn issue_12_a_workbook_linked_to_others_where_no_cell_shows_it_is_refused() {
+    // A link used only through a defined name: no cell names the other file.
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let mut source = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..source.len() {
+        archive
+            .raw_copy_file(source.by_index_raw(index).unwrap())
+            .unwrap();
+    }
+    archive
+        .start_file(
+            "xl/externalLinks/externalLink1.xml",
+            SimpleFileOptions::default(),
+        )
+        .unwrap();
+    archive
+        .write_all(br#"<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>"#)
+        .unwrap();
+    let linked = archive.finish().unwrap().into_inner();
+    let refused = problems(import(&catalog, &linked));
+    assert_eq!(
+        refused,
+        [
+            "test.xlsx はほかのブックへのリンクを含んでいます。参照先の値は確かめられないため読み込みません。Excel の「データ」→「リンクの編集」で「リンクの解除」をしてから保存し直してください"
+        ]
     );
 }
