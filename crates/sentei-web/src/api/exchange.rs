@@ -141,7 +141,7 @@ fn workbook_body(
             "Content-Type が違います。チェックシートは .xlsx ファイルをそのまま本文とし、Content-Type: {XLSX} で送ってください"
         )));
     }
-    super::file_body(body, "記入済みのチェックシート（.xlsx）", MAX_FILE_BYTES)
+    super::file_body(body, "チェックシート", MAX_FILE_BYTES)
 }
 
 /// 422 with every problem of a sheet.

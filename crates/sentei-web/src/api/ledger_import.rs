@@ -87,7 +87,7 @@ pub async fn import(
     Query(params): Query<LedgerImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = super::file_body(body, "台帳のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
+    let bytes = super::file_body(body, "台帳のファイル", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
     // The name is the client's; only its plain base name is read and recorded, with the
     // digest of the bytes actually sent.

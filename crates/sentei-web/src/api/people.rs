@@ -155,7 +155,7 @@ pub async fn import(
     Query(params): Query<UserImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = super::file_body(body, "利用者のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
+    let bytes = super::file_body(body, "利用者のファイル", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
     let file = params
         .file

@@ -191,6 +191,7 @@ async fn ledger_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), Ap
         "ledger",
         "台帳",
         "台帳のファイル（CSV か .xlsx）を選んでから送信してください",
+        ("台帳のファイル", ledger_import::MAX_FILE_BYTES),
     )
     .await
 }

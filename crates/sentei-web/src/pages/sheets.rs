@@ -254,6 +254,7 @@ pub(super) async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Ve
         "sheet",
         "チェックシート",
         "Excel のチェックシート（.xlsx）を選んでから送信してください",
+        ("チェックシート", sheet::MAX_FILE_BYTES),
     )
     .await
 }

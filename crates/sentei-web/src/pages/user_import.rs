@@ -120,6 +120,7 @@ pub async fn upload(
         "users",
         "利用者",
         "利用者のファイル（CSV か .xlsx）を選んでから送信してください",
+        ("利用者のファイル", users_file::MAX_FILE_BYTES),
     )
     .await?;
     let mut page = ImportPage::new(&signed, &file);

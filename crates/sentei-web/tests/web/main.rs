@@ -16,4 +16,5 @@ mod pages;
 mod people;
 mod security;
 mod sheets;
+mod uploads;
 mod vendor;
