@@ -100,6 +100,15 @@ const MIGRATIONS: &[Migration] = &[
         indexes: v7_indexes,
         changes: v7_changes,
     },
+    // Versions 8 and 9 are taken by work merged separately (the audit chain's row states,
+    // list indexes); this one does not depend on them.
+    Migration {
+        version: 10,
+        name: "a generated first password to be changed at the first sign-in",
+        tables: v10_tables,
+        indexes: v10_indexes,
+        changes: v10_changes,
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -956,4 +965,24 @@ fn v7_changes() -> Result<Vec<Change>, StoreError> {
             col("removed_at").timestamp_with_time_zone().null(),
         ),
     ])
+}
+
+fn v10_tables() -> Vec<TableCreateStatement> {
+    Vec::new()
+}
+
+fn v10_indexes() -> Vec<IndexCreateStatement> {
+    Vec::new()
+}
+
+/// Whether a user must change their password before anything else (the first administrator,
+/// whose password was generated and shown once; issue 12, finding 16). No one else must.
+fn v10_changes() -> Result<Vec<Change>, StoreError> {
+    Ok(vec![add_column(
+        "users",
+        ColumnDef::new(Alias::new("must_change_password"))
+            .boolean()
+            .not_null()
+            .default(false),
+    )])
 }

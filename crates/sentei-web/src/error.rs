@@ -102,7 +102,7 @@ impl From<StoreError> for AppError {
 /// A limit in bytes as people read it: whole megabytes, else kilobytes.
 pub fn size(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{} KB", bytes / 1024)

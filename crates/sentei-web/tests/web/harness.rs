@@ -225,6 +225,18 @@ impl Web {
             .unwrap()
     }
 
+    /// GET a page as a user, in a fresh session.
+    pub async fn get_as(&self, actor: &Actor, path: &str) -> Reply {
+        let (cookie, _) = self.session_of(actor).await;
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     /// POST a form as a user, with its CSRF token added.
     pub async fn post_as(&self, actor: &Actor, path: &str, form: &str) -> Reply {
         let (cookie, csrf) = self.session_of(actor).await;
