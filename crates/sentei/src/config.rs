@@ -615,4 +615,16 @@ mod tests {
             assert!(err.message.contains(key), "{text}: {}", err.message);
         }
     }
+
+    #[test]
+    fn the_deployment_example_is_a_valid_configuration() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/sentei.toml");
+        let config = Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file),
+        })
+        .unwrap();
+        assert_eq!(config.server.limits, sentei_web::ServerLimits::default());
+    }
 }
