@@ -79,6 +79,7 @@ impl Store {
             created_at: Set(now),
             password_changed_at: Set(now),
             email: Set(email),
+            must_change_password: Set(false),
             ..Default::default()
         })
         .exec_with_returning(&txn)

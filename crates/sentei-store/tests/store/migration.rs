@@ -413,7 +413,10 @@ async fn converts_users_and_keeps_the_trail(kind: Kind) {
     old_user(&db, operator.org_id(), "yamamoto", UserRole::Admin).await;
     db.close().await.unwrap();
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.0).collect::<Vec<_>>(), [5, 6, 7, 10]);
+    assert_eq!(
+        applied.iter().map(|a| a.0).collect::<Vec<_>>(),
+        [5, 6, 7, 10]
+    );
     let admin = store
         .authenticate("yamamoto", PASSWORD)
         .await
