@@ -226,6 +226,8 @@ pub fn action_label(action: &str) -> String {
         "user.add" => "利用者を追加",
         "user.set_role" => "利用者の役割を変更",
         "user.password" => "パスワードを設定",
+        "user.password_reset" => "パスワードを再設定",
+        "user.password_change_required" => "初期パスワードの変更を求める",
         "user.sign_in" => "ログイン",
         "user.sign_out" => "ログアウト",
         "user.sign_in_failed" => "ログインの失敗",

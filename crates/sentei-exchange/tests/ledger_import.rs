@@ -370,3 +370,62 @@ fn a_workbook_that_makes_calamine_overflow_is_an_error_not_a_crash() {
     let result = ledger_import::read("台帳.xlsx", &std::fs::read(path).unwrap());
     assert!(result.is_err(), "{result:?}");
 }
+
+#[test]
+fn issue_12_a_ledger_cell_taken_from_another_workbook_makes_its_row_unreadable() {
+    // Finding 16: the period's end was linked to a department's own file.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("台帳").unwrap();
+    let headings = [
+        "(ア) 外部サービスの名称",
+        "(イ) 外部サービス提供者の名称",
+        "(ウ) 利用目的",
+        "(エ) 格付",
+        "利用開始日",
+        "利用終了日",
+        "担当課",
+        "氏名",
+        "利用者の範囲",
+    ];
+    for (col, h) in headings.iter().enumerate() {
+        sheet
+            .write_string(0, u16::try_from(col).unwrap(), *h)
+            .unwrap();
+    }
+    let row = [
+        "チャット",
+        "例示株式会社",
+        "連絡",
+        "機密性2",
+        "2026-04-01",
+        "2027-03-31",
+        "情報政策課",
+        "周南 次郎",
+        "全庁",
+    ];
+    for r in [1u32, 2] {
+        for (col, t) in row.iter().enumerate() {
+            sheet
+                .write_string(r, u16::try_from(col).unwrap(), *t)
+                .unwrap();
+        }
+    }
+    sheet.write_string(2, 0, "別のチャット").unwrap();
+    sheet
+        .write_formula(
+            2,
+            5,
+            Formula::new("='[1]部署の台帳'!F9").set_result("2027-03-31"),
+        )
+        .unwrap();
+    let file = read("台帳.xlsx", &workbook.save_to_buffer().unwrap());
+    assert_eq!(file.rows.len(), 1, "{:?}", file.problems);
+    let problems: Vec<String> = file.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "台帳!F3: 数式がほかのブックを参照しています（='[1]部署の台帳'!F9）。参照先の値は確かめられないため読み込みません。値を直接入力して保存し直してください"
+        ]
+    );
+}

@@ -20,6 +20,8 @@ pub struct Actor {
     role: UserRole,
     /// The scope of the API token this actor came with; `None` for sessions and commands.
     token: Option<Scope>,
+    /// The user's password was generated and must be changed before anything else.
+    password_change_due: bool,
 }
 
 /// Login recorded in the audit trail for the operator.
@@ -41,6 +43,7 @@ impl Actor {
             department: user.department.clone(),
             role,
             token: None,
+            password_change_due: user.must_change_password,
         })
     }
 
@@ -53,6 +56,7 @@ impl Actor {
             department: String::new(),
             role: UserRole::Admin,
             token: None,
+            password_change_due: false,
         }
     }
 
@@ -70,6 +74,7 @@ impl Actor {
             // until it is under review.
             role: UserRole::Applicant,
             token: None,
+            password_change_due: false,
         }
     }
 
@@ -101,6 +106,12 @@ impl Actor {
     /// The role's capability, within the token's scope when the actor came with one.
     pub fn can(&self, capability: Capability) -> bool {
         can(self.role, capability) && self.token.is_none_or(|scope| scope.permits(capability))
+    }
+
+    /// The user signed in with a generated password, which must be changed before anything
+    /// else (the pages allow only the account page until it is; no token can be made).
+    pub fn password_change_due(&self) -> bool {
+        self.password_change_due
     }
 
     /// The scope of the API token the actor came with, if it came with one.

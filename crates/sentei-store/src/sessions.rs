@@ -395,6 +395,11 @@ impl Store {
         new: &NewToken<'_>,
     ) -> Result<(String, TokenView), StoreError> {
         let user = actor.user()?;
+        if actor.password_change_due() {
+            return Err(StoreError::Denied(
+                "初期パスワードを変更するまで、API トークンは作れません".to_owned(),
+            ));
+        }
         if actor.token_scope().is_some() {
             return Err(StoreError::Denied(
                 "API トークンでは新しいトークンを作れません。アカウントの画面で作ってください"

@@ -145,6 +145,7 @@ impl Store {
                         created_at: Set(now),
                         password_changed_at: Set(now),
                         email: Set(added.email.clone()),
+                        must_change_password: Set(false),
                         ..Default::default()
                     })
                     .exec_with_returning(&txn)

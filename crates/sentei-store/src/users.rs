@@ -79,6 +79,7 @@ impl Store {
             created_at: Set(now),
             password_changed_at: Set(now),
             email: Set(email),
+            must_change_password: Set(false),
             ..Default::default()
         })
         .exec_with_returning(&txn)
@@ -209,10 +210,18 @@ impl Store {
         let hash = hash_password(password).await?;
         let txn = self.begin_write(actor.org_id()).await?;
         let now = crate::now();
+        // A password the user chose themselves is no longer the generated one; a reset by
+        // someone else leaves the user as they were.
+        let own = actor.user_id() == Some(row.id);
         user::Entity::update(user::ActiveModel {
             id: Set(row.id),
             password_hash: Set(hash),
             password_changed_at: Set(now),
+            must_change_password: if own {
+                Set(false)
+            } else {
+                sea_orm::ActiveValue::NotSet
+            },
             ..Default::default()
         })
         .exec(&txn)
@@ -246,6 +255,36 @@ impl Store {
         self.commit(txn, actor.org_id()).await?;
         self.auth.clear();
         Ok(Ended { sessions, tokens })
+    }
+
+    /// Marks a user's password as generated: at sign-in they can do nothing but change it
+    /// (the first administrator, made at the first start).
+    pub async fn require_password_change(
+        &self,
+        actor: &Actor,
+        login: &str,
+    ) -> Result<(), StoreError> {
+        actor.require(Capability::Administer)?;
+        let row = self.user_in_org(actor, login).await?;
+        let txn = self.begin_write(actor.org_id()).await?;
+        user::Entity::update(user::ActiveModel {
+            id: Set(row.id),
+            must_change_password: Set(true),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        audit::append(
+            &txn,
+            actor,
+            "user.password_change_required",
+            &format!("user:{}", row.id),
+            &json!({ "login": row.login }),
+        )
+        .await?;
+        txn.commit().await?;
+        self.auth.clear();
+        Ok(())
     }
 
     /// How many users the whole database has (zero on a first run).

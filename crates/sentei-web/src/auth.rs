@@ -115,6 +115,21 @@ pub async fn gate(
                 Surface::Api => ApiError(error).into_response(),
             };
         }
+        // A generated password (the first administrator's) is changed before anything else.
+        if signed.actor.password_change_due()
+            && !precedes_password_change(request.method(), request.uri().path())
+        {
+            return match surface {
+                Surface::Page => Redirect::to("/account").into_response(),
+                Surface::Api => refuse(
+                    surface,
+                    AppError::Forbidden(
+                        "初期パスワードを変更するまで使えません。画面でログインして、パスワードを変更してください"
+                            .to_owned(),
+                    ),
+                ),
+            };
+        }
     }
     let changes_state = !matches!(
         *request.method(),
@@ -136,6 +151,15 @@ pub async fn gate(
         request.extensions_mut().insert(signed);
     }
     next.run(request).await
+}
+
+/// What a user whose password must be changed may still do: see the account page, change
+/// the password there, sign out.
+fn precedes_password_change(method: &Method, path: &str) -> bool {
+    matches!(
+        (method.as_str(), path),
+        ("GET", "/account") | ("POST", "/account/password") | ("POST", "/logout")
+    )
 }
 
 /// The link's token, from `/vendor/{token}/...`.

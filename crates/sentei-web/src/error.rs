@@ -34,6 +34,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// 413 for an uploaded file larger than its route reads, naming the limit; pages and the
+    /// API give the same message (issue 12, finding 16).
+    pub fn too_large(what: &str, max: usize) -> AppError {
+        AppError::TooLarge(format!("{what}が大きすぎます（上限は {} です）", size(max)))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -94,6 +100,16 @@ impl From<StoreError> for AppError {
             StoreError::Schema(m) => AppError::Internal(m),
             StoreError::Database(e) => AppError::Internal(e.to_string()),
         }
+    }
+}
+
+/// A limit in bytes as people read it: whole megabytes, else kilobytes.
+pub fn size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} KB", bytes / 1024)
     }
 }
 

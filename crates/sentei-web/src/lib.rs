@@ -18,10 +18,10 @@ mod headers;
 mod layout;
 mod pages;
 pub mod routes;
+mod server;
 mod state;
+mod uploads;
 mod words;
-
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,7 +29,9 @@ use axum::extract::DefaultBodyLimit;
 pub use auth::{Access, Surface, vendor_csrf};
 pub use client::TrustedProxy;
 pub use headers::CONTENT_SECURITY_POLICY;
+pub use server::{ServerLimits, serve_with_limits};
 pub use state::{AppState, DEFAULT_APPROVAL_BOXES, WebConfig};
+pub use uploads::DEFAULT_READERS;
 
 /// Largest request body accepted (forms, JSON documents).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -99,16 +101,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     <api::ApiDoc as utoipa::OpenApi>::openapi()
 }
 
-/// Serves the application on `listener` until `shutdown` completes.
+/// Serves the application on `listener`, its connections within `limits`, until `shutdown`
+/// completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    limits: ServerLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with_limits(listener, app(state), limits, shutdown).await
 }

@@ -256,7 +256,9 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             M::POST,
             "/vendor/{token}/sheet",
             VendorLink,
-            post(pages::vendor::upload),
+            // The file and its form: as large as a sheet may be, as in the API.
+            post(pages::vendor::upload)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + pages::FORM_MARGIN)),
         )
         .page(
             M::POST,
@@ -287,7 +289,8 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             M::POST,
             "/assessments/{id}/sheet",
             Can(C::Register),
-            post(pages::sheets::upload),
+            post(pages::sheets::upload)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + pages::FORM_MARGIN)),
         )
         .page(
             M::POST,
@@ -356,9 +359,9 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             M::POST,
             "/ledger/import",
             Can(C::KeepLedger),
-            // The file is the body: as large as a ledger file may be, not the form limit.
+            // The file and its form: as large as a ledger file may be, not the form limit.
             post(pages::ledger_import::upload).layer(DefaultBodyLimit::max(
-                sentei_exchange::ledger_import::MAX_FILE_BYTES,
+                sentei_exchange::ledger_import::MAX_FILE_BYTES + pages::FORM_MARGIN,
             )),
         )
         .page(
@@ -466,9 +469,9 @@ pub fn build(state: AppState) -> (Router<AppState>, Vec<RouteSpec>) {
             M::POST,
             "/user-import",
             Can(C::Administer),
-            // The file is the body: as large as a users file may be, not the form limit.
+            // The file and its form: as large as a users file may be, not the form limit.
             post(pages::user_import::upload).layer(DefaultBodyLimit::max(
-                sentei_exchange::users_file::MAX_FILE_BYTES + 64 * 1024,
+                sentei_exchange::users_file::MAX_FILE_BYTES + pages::FORM_MARGIN,
             )),
         )
         .page(

@@ -22,6 +22,8 @@ pub struct WebConfig {
     /// The stamp boxes of the printed record's 決裁欄, in order; empty means
     /// [`DEFAULT_APPROVAL_BOXES`].
     pub approval_boxes: Vec<String>,
+    /// How many uploaded files are read at once; 0 means [`crate::uploads::DEFAULT_READERS`].
+    pub upload_readers: usize,
 }
 
 /// The 決裁欄 of the printed record when the configuration names none: who drafts, who
@@ -53,4 +55,21 @@ pub struct AppState {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub config: Arc<WebConfig>,
+    /// Turns to read an uploaded file (see `uploads.rs`).
+    pub(crate) upload_turns: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(store: Store, catalog: Arc<Catalog>, config: WebConfig) -> AppState {
+        let readers = match config.upload_readers {
+            0 => crate::uploads::DEFAULT_READERS,
+            n => n,
+        };
+        AppState {
+            store,
+            catalog,
+            config: Arc::new(config),
+            upload_turns: Arc::new(tokio::sync::Semaphore::new(readers)),
+        }
+    }
 }

@@ -36,6 +36,9 @@ struct FileSettings {
     /// Where the head of each audit chain is published.
     #[serde(default)]
     audit: AuditFile,
+    /// Bounds on connections and uploads.
+    #[serde(default)]
+    server: ServerFile,
 }
 
 /// The `[audit]` section as written.
@@ -98,6 +101,106 @@ impl AuditConfig {
             )),
         }
         out.push_str(&format!("head_log = {}\n", self.head_log));
+    }
+}
+
+/// The `[server]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    header_read_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    upload_readers: Option<usize>,
+}
+
+/// How the server bounds its connections and the uploads it reads (issue 12, findings 4
+/// and 5); defaults in `sentei_web::ServerLimits` and `sentei_web::DEFAULT_READERS`.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerConfig {
+    pub limits: sentei_web::ServerLimits,
+    pub upload_readers: usize,
+    /// Whether the file set any of them, for `config show`.
+    from_file: bool,
+}
+
+impl ServerConfig {
+    fn read(file: ServerFile, source: &str) -> Result<ServerConfig, Failure> {
+        let defaults = sentei_web::ServerLimits::default();
+        let within =
+            |value: Option<u64>, key: &str, range: std::ops::RangeInclusive<u64>, unit: &str| {
+                match value {
+                    Some(v) if !range.contains(&v) => Err(Failure::file(
+                        source,
+                        format!(
+                            "[server] {key} は {}〜{}（{unit}）で書いてください",
+                            range.start(),
+                            range.end()
+                        ),
+                    )),
+                    _ => Ok(value),
+                }
+            };
+        let seconds = std::time::Duration::from_secs;
+        let header = within(
+            file.header_read_timeout_seconds,
+            "header_read_timeout_seconds",
+            1..=600,
+            "秒",
+        )?;
+        let idle = within(
+            file.idle_timeout_seconds,
+            "idle_timeout_seconds",
+            1..=3600,
+            "秒",
+        )?;
+        let connections = within(
+            file.max_connections.map(|n| n as u64),
+            "max_connections",
+            1..=100_000,
+            "接続",
+        )?;
+        let readers = within(
+            file.upload_readers.map(|n| n as u64),
+            "upload_readers",
+            1..=64,
+            "件",
+        )?;
+        Ok(ServerConfig {
+            limits: sentei_web::ServerLimits {
+                header_read_timeout: header.map_or(defaults.header_read_timeout, seconds),
+                idle_timeout: idle.map_or(defaults.idle_timeout, seconds),
+                max_connections: connections.map_or(defaults.max_connections, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
+            },
+            upload_readers: readers.map_or(sentei_web::DEFAULT_READERS, |n| {
+                usize::try_from(n).unwrap_or(sentei_web::DEFAULT_READERS)
+            }),
+            from_file: header.or(idle).or(connections).or(readers).is_some(),
+        })
+    }
+
+    fn show(&self, out: &mut String) {
+        let origin = if self.from_file {
+            Origin::File
+        } else {
+            Origin::Default
+        };
+        out.push_str(&format!("\n[server]   # {}\n", origin.label()));
+        out.push_str(&format!(
+            "header_read_timeout_seconds = {}\n",
+            self.limits.header_read_timeout.as_secs()
+        ));
+        out.push_str(&format!(
+            "idle_timeout_seconds = {}\n",
+            self.limits.idle_timeout.as_secs()
+        ));
+        out.push_str(&format!(
+            "max_connections = {}\n",
+            self.limits.max_connections
+        ));
+        out.push_str(&format!("upload_readers = {}\n", self.upload_readers));
     }
 }
 
@@ -297,6 +400,7 @@ pub struct Config {
     pub approval_boxes: Vec<String>,
     pub mail: MailConfig,
     pub audit: AuditConfig,
+    pub server: ServerConfig,
     pub file: Option<PathBuf>,
 }
 
@@ -355,6 +459,7 @@ impl Config {
         }
         let mail = MailConfig::read(file.mail, &source)?;
         let audit = AuditConfig::read(file.audit, &database_url);
+        let server = ServerConfig::read(file.server, &source)?;
         Ok(Config {
             database_url,
             database_url_origin,
@@ -369,6 +474,7 @@ impl Config {
                 .collect(),
             mail,
             audit,
+            server,
             file: given.config_file,
         })
     }
@@ -429,6 +535,7 @@ impl Config {
                 Origin::File.label()
             }
         ));
+        self.server.show(&mut out);
         self.mail.show(&mut out);
         self.audit.show(&mut out);
         if let Some(file) = &self.file {
@@ -611,5 +718,52 @@ mod tests {
             let err = mail_from(text).unwrap_err();
             assert!(err.message.contains(words), "{text}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn server_limits_have_defaults_and_are_checked() {
+        let config = mail_from("").unwrap();
+        assert_eq!(config.server.limits, sentei_web::ServerLimits::default());
+        assert_eq!(config.server.upload_readers, sentei_web::DEFAULT_READERS);
+        let config = mail_from(
+            "[server]\nheader_read_timeout_seconds = 5\nidle_timeout_seconds = 3\nmax_connections = 64\nupload_readers = 1\n",
+        )
+        .unwrap();
+        let limits = config.server.limits;
+        assert_eq!(limits.header_read_timeout.as_secs(), 5);
+        assert_eq!(limits.idle_timeout.as_secs(), 3);
+        assert_eq!(limits.max_connections, 64);
+        assert_eq!(config.server.upload_readers, 1);
+        assert!(config.show().contains("max_connections = 64"));
+        for (text, key) in [
+            (
+                "[server]\nheader_read_timeout_seconds = 0\n",
+                "header_read_timeout_seconds は 1〜600（秒）",
+            ),
+            (
+                "[server]\nmax_connections = 0\n",
+                "max_connections は 1〜100000（接続）",
+            ),
+            (
+                "[server]\nupload_readers = 100\n",
+                "upload_readers は 1〜64（件）",
+            ),
+            ("[server]\nidle_timeout = 3\n", "idle_timeout"),
+        ] {
+            let err = mail_from(text).unwrap_err();
+            assert!(err.message.contains(key), "{text}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn the_deployment_example_is_a_valid_configuration() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/sentei.toml");
+        let config = Config::resolve(Given {
+            database_url: None,
+            data_dir: None,
+            config_file: Some(file),
+        })
+        .unwrap();
+        assert_eq!(config.server.limits, sentei_web::ServerLimits::default());
     }
 }

@@ -16,8 +16,6 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_ROWS: u32 = 20_000;
 /// Most columns read.
 pub const MAX_COLS: u16 = 64;
-/// Most non-empty cells read from a workbook.
-const MAX_CELLS: usize = 400_000;
 
 /// The cells of a file, by row; what a cell could not give is kept as a problem for its row.
 #[derive(Debug, Default)]
@@ -184,7 +182,7 @@ fn blank_lines_at(text: &[u8], start: usize) -> usize {
 
 /// The ledger's sheet of a workbook: the first whose name has 台帳 in it, else the first.
 fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
-    crate::sheet::guard::check(name, bytes).map_err(|e| e.to_string())?;
+    let checked = crate::sheet::guard::check(name, bytes).map_err(|e| e.to_string())?;
     let unreadable = |e: &dyn std::fmt::Display| {
         format!("{name} は Excel ブック（.xlsx）として読めません（{e}）")
     };
@@ -209,19 +207,28 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
     let mut reader = contained(|| book.worksheet_cells_reader(&sheet))
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?;
-    let mut count = 0usize;
-    while let Some(cell) = contained(|| reader.next_cell())
+    let mut budget = crate::sheet::guard::CellBudget::default();
+    let mut formulas = crate::untrusted::Formulas::default();
+    while let Some(cell) = contained(|| reader.next_cell_with_formula_metadata())
         .map_err(crashed)?
         .map_err(|e| unreadable(&e))?
     {
-        let (row, col) = cell.get_position();
-        let value = cell.get_value();
+        budget.take(name)?;
+        let (row, col) = cell.pos;
+        let value = &cell.value;
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        // A cell whose value came from another workbook makes its row unreadable, by its
+        // cell; rows above the headings are not imported, so one there changes nothing.
+        if row < MAX_ROWS
+            && col < MAX_COLS
+            && let Some(message) = formulas.elsewhere(cell.formula.as_ref())
+        {
+            table.bad_cells.insert((row, col), message);
+        }
         if matches!(value, DataRef::Empty) {
             continue;
         }
-        count += 1;
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        if row >= MAX_ROWS || col >= MAX_COLS || count > MAX_CELLS {
+        if row >= MAX_ROWS || col >= MAX_COLS {
             return Err(format!(
                 "{sheet}!{}: シートが大きすぎます（台帳は {MAX_ROWS} 行・{MAX_COLS} 列まで読み込めます）",
                 cell_name(row.min(MAX_ROWS), col.min(MAX_COLS))
@@ -240,6 +247,9 @@ fn workbook(name: &str, bytes: &[u8]) -> Result<Table, String> {
             cells.resize(at + 1, String::new());
         }
         cells[at] = text;
+    }
+    if checked.external_links && !formulas.found {
+        return Err(crate::untrusted::linked_elsewhere(name));
     }
     Ok(table)
 }

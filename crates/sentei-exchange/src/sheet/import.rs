@@ -16,8 +16,6 @@ use super::{SheetError, SheetProblem, guard};
 /// Rows and columns beyond these are not a check sheet: refused before reading further.
 const MAX_ROWS: u32 = 10_000;
 const MAX_COLS: u16 = 64;
-/// Most non-empty cells read from one sheet.
-const MAX_CELLS: usize = 200_000;
 
 /// A sheet read back: the assessment file it makes, and that file checked.
 #[derive(Debug)]
@@ -32,7 +30,7 @@ pub struct Imported {
 
 /// Reads a filled workbook (`name` is the file's name, for messages) against the catalog.
 pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, SheetError> {
-    guard::check(name, bytes)?;
+    let checked = guard::check(name, bytes)?;
     let mut workbook = contained(|| Xlsx::new(Cursor::new(bytes)))?.map_err(|e| {
         SheetError::one(SheetProblem::file(format!(
             "{name} は Excel ブック（.xlsx）として読めません（{e}）"
@@ -44,7 +42,7 @@ pub fn import(name: &str, bytes: &[u8], catalog: &Catalog) -> Result<Imported, S
         .get(KEY_ITEMS)
         .map(|ids| ids.lines().filter(|l| !l.is_empty()).collect())
         .unwrap_or_default();
-    let cells = read_items(&mut workbook, &base.profile.sheet)?;
+    let cells = read_items(name, &mut workbook, &base.profile.sheet, checked)?;
     let (answers, rows_of) = answers_of(&cells, &open, &base)?;
     let answered = answers.len();
     let document = with_answers(base.document, answers);
@@ -196,8 +194,10 @@ impl HeadingRow {
 }
 
 fn read_items(
+    name: &str,
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     layout: &SheetLayout,
+    checked: guard::Checked,
 ) -> Result<ItemCells, SheetError> {
     if !workbook.sheet_names().iter().any(|n| n == ITEMS_SHEET) {
         return Err(SheetError::one(SheetProblem::file(format!(
@@ -234,16 +234,26 @@ fn read_items(
     let mut before: Vec<(u32, u16, String)> = Vec::new();
     let mut columns: Option<[u16; 4]> = None;
     let mut rows: BTreeMap<u32, [Option<String>; 4]> = BTreeMap::new();
-    let mut count = 0usize;
-    while let Some(cell) = contained(|| reader.next_cell())?.map_err(unreadable)? {
-        let (row, col) = cell.get_position();
-        let value = cell.get_value();
+    let mut budget = guard::CellBudget::default();
+    let mut formulas = crate::untrusted::Formulas::default();
+    let mut elsewhere = Vec::new();
+    while let Some(cell) =
+        contained(|| reader.next_cell_with_formula_metadata())?.map_err(unreadable)?
+    {
+        budget
+            .take(name)
+            .map_err(|message| SheetError::one(SheetProblem::file(message)))?;
+        let (row, col) = cell.pos;
+        let value = &cell.value;
+        let col16 = u16::try_from(col).unwrap_or(u16::MAX);
+        if let Some(message) = formulas.elsewhere(cell.formula.as_ref()) {
+            elsewhere.push(SheetProblem::at(ITEMS_SHEET, row, col16, message));
+            continue;
+        }
         if matches!(value, DataRef::Empty) {
             continue;
         }
-        count += 1;
-        let col16 = u16::try_from(col).unwrap_or(u16::MAX);
-        if row >= MAX_ROWS || col16 >= MAX_COLS || count > MAX_CELLS {
+        if row >= MAX_ROWS || col16 >= MAX_COLS {
             return Err(SheetError::one(SheetProblem::at(
                 ITEMS_SHEET,
                 row,
@@ -299,6 +309,16 @@ fn read_items(
         if let Some(k) = columns.iter().position(|c| *c == col16) {
             rows.entry(row).or_default()[k] = Some(text);
         }
+    }
+    if !elsewhere.is_empty() {
+        return Err(SheetError {
+            problems: elsewhere,
+        });
+    }
+    if checked.external_links && !formulas.found {
+        return Err(SheetError::one(SheetProblem::file(
+            crate::untrusted::linked_elsewhere(name),
+        )));
     }
     let Some(heading_row) = header else {
         return Err(SheetError::one(SheetProblem::file(format!(

@@ -226,11 +226,21 @@ fn rewrite_with_formula(
     row: usize,
     col: usize,
 ) -> Vec<u8> {
+    rewrite_with(items, meta, row, col, r#"="満たさ"&"ない""#)
+}
+
+fn rewrite_with(
+    items: &[Vec<String>],
+    meta: &[Vec<String>],
+    row: usize,
+    col: usize,
+    formula: &str,
+) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(ITEMS).unwrap();
     write_cells(sheet, items, 0);
-    let formula = Formula::new(r#"="満たさ"&"ない""#).set_result("満たす");
+    let formula = Formula::new(formula).set_result("満たす");
     sheet
         .write_formula(
             u32::try_from(row).unwrap(),
@@ -282,4 +292,175 @@ fn a_sheet_whose_dimension_ends_before_it_starts_is_refused_not_a_panic() {
         ),
         Ok(back) => assert_eq!(back, assessment),
     }
+}
+
+/// The workbook with its shared strings replaced by `shared_strings` (deflated), every other
+/// part as it was.
+fn with_shared_strings(bytes: &[u8], shared_strings: &[u8]) -> Vec<u8> {
+    let mut source = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..source.len() {
+        let mut part = source.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        if name == "xl/sharedStrings.xml" {
+            continue;
+        }
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut content).unwrap();
+        archive.start_file(name, deflated).unwrap();
+        archive.write_all(&content).unwrap();
+    }
+    archive
+        .start_file("xl/sharedStrings.xml", deflated)
+        .unwrap();
+    archive.write_all(shared_strings).unwrap();
+    archive.finish().unwrap().into_inner()
+}
+
+/// Shared strings of `count` distinct texts, each its number repeated `repeats` times
+/// (compressing about as well as real text does, far below the ratio check), declaring
+/// `declared` of them.
+fn shared_strings(count: usize, repeats: usize, declared: u64) -> Vec<u8> {
+    let mut xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{declared}" uniqueCount="{declared}">"#
+    )
+    .into_bytes();
+    for n in 0..count {
+        xml.extend_from_slice(b"<si><t>");
+        xml.extend_from_slice(format!("{n:07}").repeat(repeats).as_bytes());
+        xml.extend_from_slice(b"</t></si>");
+    }
+    xml.extend_from_slice(b"</sst>");
+    xml
+}
+
+#[test]
+fn issue_12_huge_shared_strings_under_the_ratio_check_are_refused() {
+    // Finding 4: a workbook under 2 MB whose shared strings inflate to ~20 MB, compressed
+    // about twenty times: far below the ratio check and the 100 MB bound, so only the bound
+    // on shared strings catches it, before calamine reads a single one.
+    let (catalog, assessment) = example("sakai");
+    let sheet = export(&catalog, &assessment, Scope::Applicable);
+    let strings = shared_strings(350_000, 7, 350_000);
+    assert!(strings.len() > 16 * 1024 * 1024);
+    let hostile = with_shared_strings(&sheet, &strings);
+    assert!(hostile.len() < 2 * 1024 * 1024, "{}", hostile.len());
+    let refused = problems(import(&catalog, &hostile));
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with("test.xlsx はセルの文字列が大きすぎます（")
+            && refused[0].contains("上限は 16777216 バイトです"),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn issue_12_too_many_shared_strings_or_a_huge_declared_count_are_refused() {
+    let (catalog, assessment) = example("sakai");
+    let sheet = export(&catalog, &assessment, Scope::Applicable);
+    // Many short texts: small in bytes, each a String of its own once read.
+    let many = with_shared_strings(&sheet, &shared_strings(400_001, 1, 10));
+    let refused = problems(import(&catalog, &many));
+    assert!(
+        refused[0].contains("セルの文字列の種類が多すぎます（400001 個。上限は 400000 個です）"),
+        "{refused:?}"
+    );
+    // calamine reserves room for the declared count before reading: a few bytes that
+    // would claim a hundred gigabytes are refused by the declaration alone.
+    let declared = with_shared_strings(&sheet, &shared_strings(3, 1, 4_000_000_000));
+    let refused = problems(import(&catalog, &declared));
+    assert!(
+        refused[0].contains("（4000000000 個。上限は 400000 個です）"),
+        "{refused:?}"
+    );
+    // Within the bounds the same construction reads (the guard refuses only what it must).
+    let fine = with_shared_strings(&sheet, &shared_strings(3, 1, 3));
+    assert!(
+        problems(import(&catalog, &fine))
+            .iter()
+            .all(|p| !p.contains("多すぎます")),
+    );
+}
+
+#[test]
+fn issue_12_a_sheet_of_too_many_empty_cells_is_refused_by_the_cell_count() {
+    // Formatted cells without values are read one by one too: they count.
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let items = cells(&bytes, ITEMS);
+    let meta = cells(&bytes, META);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(ITEMS).unwrap();
+    write_cells(sheet, &items, 0);
+    let format = rust_xlsxwriter::Format::new().set_bold();
+    let below = u32::try_from(items.len()).unwrap() + 1;
+    for row in below..below + 6_300 {
+        for col in 0..64 {
+            sheet.write_blank(row, col, &format).unwrap();
+        }
+    }
+    add_meta(&mut workbook, &meta);
+    let refused = problems(import(&catalog, &workbook.save_to_buffer().unwrap()));
+    assert_eq!(
+        refused,
+        ["test.xlsx はセルが多すぎます（空のセルを含めて 400000 個まで読み込めます）"]
+    );
+}
+
+#[test]
+fn issue_12_an_answer_taken_from_another_workbook_is_refused_by_its_cell() {
+    // Finding 16: the value saved with `[1]…` came from a file nobody here can see.
+    let (catalog, assessment) = example("sakai");
+    let profile = catalog.get("sakai").unwrap();
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let table = Table::read(&bytes, profile);
+    let meta = cells(&bytes, META);
+    let row = table.open()[0];
+    let rewritten = rewrite_with(&table.rows, &meta, row, table.answer, "=[1]回答!G5");
+    let refused = problems(import(&catalog, &rewritten));
+    let cell = format!("{ITEMS}!{}", cell_name(row, table.answer));
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with(&format!(
+            "{cell}: 数式がほかのブックを参照しています（=[1]回答!G5）"
+        )),
+        "{refused:?}"
+    );
+    // A formula within the workbook is still read by its saved value.
+    let here = rewrite_with(&table.rows, &meta, row, table.answer, "=回答!G5");
+    assert!(import(&catalog, &here).is_ok());
+}
+
+#[test]
+fn issue_12_a_workbook_linked_to_others_where_no_cell_shows_it_is_refused() {
+    // A link used only through a defined name: no cell names the other file.
+    let (catalog, assessment) = example("sakai");
+    let bytes = export(&catalog, &assessment, Scope::Applicable);
+    let mut source = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..source.len() {
+        archive
+            .raw_copy_file(source.by_index_raw(index).unwrap())
+            .unwrap();
+    }
+    archive
+        .start_file(
+            "xl/externalLinks/externalLink1.xml",
+            SimpleFileOptions::default(),
+        )
+        .unwrap();
+    archive
+        .write_all(br#"<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>"#)
+        .unwrap();
+    let linked = archive.finish().unwrap().into_inner();
+    let refused = problems(import(&catalog, &linked));
+    assert_eq!(
+        refused,
+        [
+            "test.xlsx はほかのブックへのリンクを含んでいます。参照先の値は確かめられないため読み込みません。Excel の「データ」→「リンクの編集」で「リンクの解除」をしてから保存し直してください"
+        ]
+    );
 }

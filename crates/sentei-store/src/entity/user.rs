@@ -21,6 +21,9 @@ pub struct Model {
     pub email: String,
     /// `each`, `digest` or `off` (`sentei_core::notify::MailMode`).
     pub mail_mode: String,
+    /// The password was generated for the user (the first administrator): nothing but
+    /// changing it until it is changed (schema version 10).
+    pub must_change_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

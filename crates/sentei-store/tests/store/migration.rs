@@ -308,11 +308,11 @@ async fn converts_applications_decided_before_versions_were_kept(kind: Kind) {
     insert(&db, "ledger_versions", version).await;
     db.close().await.unwrap();
 
-    // Migration 4 converts them (and 5 to 7 add what they add).
+    // Migration 4 converts them (and the later ones add what they add).
     let applied = store.migrate().await.unwrap();
     assert_eq!(
         applied.iter().map(|a| a.0).collect::<Vec<_>>(),
-        [4, 5, 6, 7, 8]
+        [4, 5, 6, 7, 8, 10]
     );
     let approver = store
         .authenticate("suzuki", PASSWORD)
@@ -417,13 +417,15 @@ async fn converts_users_and_keeps_the_trail(kind: Kind) {
     let applied = store.migrate().await.unwrap();
     assert_eq!(
         applied.iter().map(|a| a.0).collect::<Vec<_>>(),
-        [5, 6, 7, 8]
+        [5, 6, 7, 8, 10]
     );
     let admin = store
         .authenticate("yamamoto", PASSWORD)
         .await
         .unwrap()
         .unwrap();
+    // Users from before are not asked to change their passwords (version 10).
+    assert!(!admin.password_change_due());
     let users = store.users(&admin).await.unwrap();
     assert!(users.iter().all(|u| u.email.is_empty() && u.active));
     store

@@ -64,7 +64,7 @@ pub async fn attach(
     Query(params): Query<AttachParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = file_body(body, "ファイル", sentei_store::MAX_ATTACHMENT_BYTES)?;
+    let bytes = file_body(body, "証跡ファイル", sentei_store::MAX_ATTACHMENT_BYTES)?;
     let attached = state
         .store
         .attach(

@@ -94,8 +94,8 @@ pub async fn sheet_upload(
         }
     };
     let stored = state.store.assessment(&signed.actor, id).await?;
-    let (profile, before) = crate::pages::read_stored(&state, &stored)?;
-    let examined = match sheets::examine(&state, profile, &before, UPLOADED, &bytes) {
+    let (_, before) = crate::pages::read_stored(&state, &stored)?;
+    let examined = match sheets::examine(&state, before, UPLOADED.to_owned(), bytes).await? {
         Ok(examined) => examined,
         Err(error) => return Ok(refusal(&error)),
     };
@@ -141,7 +141,7 @@ fn workbook_body(
             "Content-Type が違います。チェックシートは .xlsx ファイルをそのまま本文とし、Content-Type: {XLSX} で送ってください"
         )));
     }
-    super::file_body(body, "記入済みのチェックシート（.xlsx）", MAX_FILE_BYTES)
+    super::file_body(body, "チェックシート", MAX_FILE_BYTES)
 }
 
 /// 422 with every problem of a sheet.

@@ -87,12 +87,17 @@ pub async fn import(
     Query(params): Query<LedgerImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = super::file_body(body, "台帳のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
+    let bytes = super::file_body(body, "台帳のファイル", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
     // The name is the client's; only its plain base name is read and recorded, with the
     // digest of the bytes actually sent.
-    let source = ImportSource::of(params.file.as_deref().unwrap_or(""), &bytes);
-    let file = source.name().to_owned();
+    let name = params.file.unwrap_or_default();
+    let (source, read) = crate::uploads::read(&state, move || {
+        let source = ImportSource::of(&name, &bytes);
+        let read = ledger_import::read(source.name(), &bytes);
+        (source, read)
+    })
+    .await?;
     let mut body = LedgerImportBody {
         dry_run,
         columns: Vec::new(),
@@ -101,7 +106,7 @@ pub async fn import(
         created_ids: Vec::new(),
         problems: Vec::new(),
     };
-    let read = match ledger_import::read(&file, &bytes) {
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             body.problems = error.problems.iter().map(problem).collect();

@@ -75,15 +75,17 @@ pub fn file_body(
 ) -> Result<axum::body::Bytes, AppError> {
     let bytes = body.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "{what}が大きすぎます（上限 {} MB）",
-                max / (1024 * 1024)
-            ))
+            AppError::too_large(what, max)
         } else {
-            AppError::BadRequest(format!(
-                "送信されたファイルを読めません（{}）",
-                rejection.body_text()
-            ))
+            tracing::info!(
+                request_id = crate::guard::request_id().unwrap_or_default(),
+                detail = %rejection.body_text(),
+                "an uploaded body could not be read"
+            );
+            AppError::BadRequest(
+                "送信されたファイルを読めません。通信が途中で切れた可能性があります。もう一度送ってください"
+                    .to_owned(),
+            )
         }
     })?;
     if bytes.is_empty() {

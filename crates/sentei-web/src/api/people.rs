@@ -155,13 +155,17 @@ pub async fn import(
     Query(params): Query<UserImportParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = super::file_body(body, "利用者のファイル（CSV か .xlsx）", MAX_FILE_BYTES)?;
+    let bytes = super::file_body(body, "利用者のファイル", MAX_FILE_BYTES)?;
     let dry_run = params.dry_run.unwrap_or(true);
     let file = params
         .file
         .filter(|f| !f.trim().is_empty())
         .unwrap_or_else(|| "送信された利用者のファイル".to_owned());
-    let (plan, mut problems) = match users_file::read(&file, &bytes) {
+    let read = {
+        let file = file.clone();
+        crate::uploads::read(&state, move || users_file::read(&file, &bytes)).await?
+    };
+    let (plan, mut problems) = match read {
         Ok(read) => {
             let problems: Vec<ImportProblemBody> = read
                 .problems

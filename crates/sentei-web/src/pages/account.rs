@@ -39,6 +39,8 @@ pub struct AccountPage {
     tokens: Vec<TokenRow>,
     default_days: i64,
     max_days: i64,
+    /// The password was generated: this page asks for a new one before anything else.
+    change_due: bool,
 }
 
 async fn page(
@@ -55,6 +57,7 @@ async fn page(
         new_token,
         default_days: DEFAULT_TOKEN_DAYS.min(state.config.token_days_limit()),
         max_days: state.config.token_days_limit(),
+        change_due: signed.actor.password_change_due(),
         tokens: tokens
             .into_iter()
             .map(|t| TokenRow {

@@ -13,7 +13,7 @@ use crate::error::{AppError, PageError};
 use crate::state::AppState;
 
 /// Largest multipart body of an upload: the largest file and the form around it.
-pub const MAX_UPLOAD_BYTES: usize = sentei_store::MAX_ATTACHMENT_BYTES + 64 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = sentei_store::MAX_ATTACHMENT_BYTES + super::FORM_MARGIN;
 
 /// An upload form: the item chosen and the file.
 pub(crate) struct Upload {
@@ -24,13 +24,7 @@ pub(crate) struct Upload {
 
 /// Reads the `item` and `file` fields of an upload form.
 pub(crate) async fn upload_fields(multipart: &mut Multipart) -> Result<Upload, AppError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge("ファイルが大きすぎます（上限は 10 MB です）".to_owned())
-        } else {
-            AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
-        }
-    };
+    let unreadable = super::unreadable_upload("証跡ファイル", sentei_store::MAX_ATTACHMENT_BYTES);
     let mut upload = Upload {
         item: String::new(),
         file_name: String::new(),
@@ -42,6 +36,12 @@ pub(crate) async fn upload_fields(multipart: &mut Multipart) -> Result<Upload, A
             Some("file") => {
                 upload.file_name = part.file_name().unwrap_or("添付ファイル").to_owned();
                 upload.content = part.bytes().await.map_err(unreadable)?.to_vec();
+                if upload.content.len() > sentei_store::MAX_ATTACHMENT_BYTES {
+                    return Err(AppError::too_large(
+                        "証跡ファイル",
+                        sentei_store::MAX_ATTACHMENT_BYTES,
+                    ));
+                }
             }
             _ => {}
         }

@@ -87,12 +87,16 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (file, bytes) = ledger_field(&mut multipart).await?;
-    let source = ImportSource::of(&file, &bytes);
-    let file = source.name().to_owned();
+    let (source, read) = crate::uploads::read(&state, move || {
+        let source = ImportSource::of(&file, &bytes);
+        let read = ledger_import::read(source.name(), &bytes);
+        (source, read)
+    })
+    .await?;
     let mut page = ImportPage::empty(&signed);
-    page.file.clone_from(&file);
+    page.file = source.name().to_owned();
     page.digest = source.digest().to_owned();
-    let read = match ledger_import::read(&file, &bytes) {
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             page.refused = error.problems.iter().map(ToString::to_string).collect();
@@ -187,6 +191,7 @@ async fn ledger_field(multipart: &mut Multipart) -> Result<(String, Vec<u8>), Ap
         "ledger",
         "台帳",
         "台帳のファイル（CSV か .xlsx）を選んでから送信してください",
+        ("台帳のファイル", ledger_import::MAX_FILE_BYTES),
     )
     .await
 }

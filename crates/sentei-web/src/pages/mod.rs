@@ -32,17 +32,42 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// What an upload form adds around its file: the route's body limit is the file's and this.
+pub const FORM_MARGIN: usize = 64 * 1024;
+
+/// A multipart form that could not be read: too large for its route (`what` is the file,
+/// `max` its limit, as the API names them), or cut off; the detail goes to the log.
+pub(crate) fn unreadable_upload(
+    what: &str,
+    max: usize,
+) -> impl Fn(axum::extract::multipart::MultipartError) -> AppError + Copy + '_ {
+    move |e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::too_large(what, max);
+        }
+        tracing::info!(
+            request_id = crate::guard::request_id().unwrap_or_default(),
+            detail = %e,
+            "an upload form could not be read"
+        );
+        AppError::BadRequest(
+            "送信されたファイルを読めません。通信が途中で切れた可能性があります。もう一度送ってください"
+                .to_owned(),
+        )
+    }
+}
+
 /// The file sent in a multipart form's `field`, with its name (`unnamed` when the browser gave
-/// none); `missing` is the message when no file was chosen.
+/// none); `missing` is the message when no file was chosen; `what` and `max` name the file
+/// and its limit when it is too large.
 pub(crate) async fn uploaded_file(
     multipart: &mut axum::extract::Multipart,
     field: &str,
     unnamed: &str,
     missing: &str,
+    (what, max): (&str, usize),
 ) -> Result<(String, Vec<u8>), AppError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("送信されたファイルを読めません（{e}）"))
-    };
+    let unreadable = unreadable_upload(what, max);
     while let Some(part) = multipart.next_field().await.map_err(unreadable)? {
         if part.name() != Some(field) {
             continue;
@@ -53,6 +78,10 @@ pub(crate) async fn uploaded_file(
         let bytes = part.bytes().await.map_err(unreadable)?;
         if bytes.is_empty() {
             break;
+        }
+        // The route reads the form around the file too; the file itself has the API's limit.
+        if bytes.len() > max {
+            return Err(AppError::too_large(what, max));
         }
         return Ok((name, bytes.to_vec()));
     }

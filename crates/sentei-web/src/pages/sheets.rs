@@ -126,16 +126,29 @@ pub(crate) struct Examined {
 }
 
 /// Reads an uploaded workbook (`file` names it in messages) against the stored assessment
-/// `before` of `profile`: every problem, each named by its cell, or what it would change.
-/// The editor's upload and the API's dry run and apply read sheets through this one function.
-pub(crate) fn examine(
+/// `before`: every problem, each named by its cell, or what it would change. The editor's
+/// upload and the API's dry run and apply read sheets through this one function, on a
+/// blocking thread in turn with other uploads (`uploads.rs`).
+pub(crate) async fn examine(
     state: &AppState,
-    profile: &Profile,
+    before: Assessment,
+    file: String,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+) -> Result<Result<Examined, SheetError>, AppError> {
+    let catalog = state.catalog.clone();
+    crate::uploads::read(state, move || {
+        examine_now(&catalog, &before, &file, bytes.as_ref())
+    })
+    .await
+}
+
+fn examine_now(
+    catalog: &sentei_core::Catalog,
     before: &Assessment,
     file: &str,
     bytes: &[u8],
 ) -> Result<Examined, SheetError> {
-    let imported = sheet::import(file, bytes, &state.catalog)?;
+    let imported = sheet::import(file, bytes, catalog)?;
     let after = imported.assessment;
     if after.profile_id != before.profile_id {
         return Err(SheetError {
@@ -148,6 +161,14 @@ pub(crate) fn examine(
             }],
         });
     }
+    let Some(profile) = catalog.get(&before.profile_id) else {
+        return Err(SheetError {
+            problems: vec![sheet::SheetProblem {
+                cell: None,
+                message: format!("基準 {} が見つかりません", before.profile_id),
+            }],
+        });
+    };
     Ok(Examined {
         document: imported.document,
         changes: changes(profile, before, &after),
@@ -189,8 +210,8 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let stored = state.store.assessment(&signed.actor, id).await?;
     let (file, bytes) = sheet_field(&mut multipart).await?;
-    let (profile, before) = super::read_stored(&state, &stored)?;
-    let examined = match examine(&state, profile, &before, &file, &bytes) {
+    let (_, before) = super::read_stored(&state, &stored)?;
+    let examined = match examine(&state, before, file.clone(), bytes).await? {
         Ok(examined) => examined,
         Err(error) => return Ok(problems_page(&signed, id, file, &error)),
     };
@@ -233,6 +254,7 @@ pub(super) async fn sheet_field(multipart: &mut Multipart) -> Result<(String, Ve
         "sheet",
         "チェックシート",
         "Excel のチェックシート（.xlsx）を選んでから送信してください",
+        ("チェックシート", sheet::MAX_FILE_BYTES),
     )
     .await
 }

@@ -120,10 +120,15 @@ pub async fn upload(
         "users",
         "利用者",
         "利用者のファイル（CSV か .xlsx）を選んでから送信してください",
+        ("利用者のファイル", users_file::MAX_FILE_BYTES),
     )
     .await?;
     let mut page = ImportPage::new(&signed, &file);
-    let read = match users_file::read(&file, &bytes) {
+    let read = {
+        let file = file.clone();
+        crate::uploads::read(&state, move || users_file::read(&file, &bytes)).await?
+    };
+    let read = match read {
         Ok(read) => read,
         Err(error) => {
             page.problems = error.problems.iter().map(ToString::to_string).collect();

@@ -342,7 +342,10 @@ pub async fn upload(
         changes: Vec::new(),
         problems: Vec::new(),
     };
-    match sheet::import(&file, &bytes, &state.catalog) {
+    let catalog = state.catalog.clone();
+    let imported =
+        crate::uploads::read(&state, move || sheet::import(&file, &bytes, &catalog)).await?;
+    match imported {
         Ok(imported) if imported.assessment.profile_id == before.profile_id => {
             page.changes = sheet_pages::changes(profile, &before, &imported.assessment);
             page.document = imported.document.to_string();

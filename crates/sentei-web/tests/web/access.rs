@@ -161,15 +161,15 @@ const ROLES: [(char, UserRole); 5] = [
 ];
 
 pub(crate) fn specs(web: &Web) -> Vec<RouteSpec> {
-    let state = sentei_web::AppState {
-        store: web.store.clone(),
-        catalog: web.catalog.clone(),
-        config: std::sync::Arc::new(sentei_web::WebConfig {
+    let state = sentei_web::AppState::new(
+        web.store.clone(),
+        web.catalog.clone(),
+        sentei_web::WebConfig {
             secure_cookies: false,
             public_origin: None,
             ..Default::default()
-        }),
-    };
+        },
+    );
     sentei_web::routes::build(state).1
 }
 

@@ -831,3 +831,75 @@ async fn finding_13_tokens_are_scoped_expire_and_make_no_tokens() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(refused.body.contains("自分の役割は変更できません"));
 }
+
+// Finding 16: the first administrator's password is generated and shown once; until it is
+// changed, the account page is the only page, and no API token can be made.
+#[tokio::test]
+async fn finding_16_a_generated_password_is_changed_before_anything_else() {
+    let web = Web::new().await;
+    web.add_user("first-admin", "情報政策課", UserRole::Admin)
+        .await;
+    web.store
+        .require_password_change(web.actor(UserRole::Admin), "first-admin")
+        .await
+        .unwrap();
+    let first = web
+        .store
+        .authenticate("first-admin", crate::harness::PASSWORD)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.password_change_due());
+    for path in ["/", "/services", "/users", "/ledger"] {
+        let sent = web.get_as(&first, path).await;
+        assert_eq!(sent.status, 303, "{path}");
+        assert_eq!(sent.headers[header::LOCATION], "/account", "{path}");
+    }
+    let account = web.get_as(&first, "/account").await;
+    assert_eq!(account.status, 200);
+    assert!(
+        account
+            .body
+            .contains("初期パスワードを、ご自分で決めたパスワードに変更してください")
+    );
+    assert!(!account.body.contains("トークンを作る"));
+    let refused = web
+        .post_as(&first, "/account/tokens", "name=x&scope=read&days=30")
+        .await;
+    assert_eq!(refused.status, 303);
+    assert_eq!(refused.headers[header::LOCATION], "/account");
+    let refused = web
+        .store
+        .create_token(
+            &first,
+            &sentei_store::NewToken::new("x", sentei_core::access::Scope::ReadOnly),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("初期パスワードを変更するまで"),
+        "{refused}"
+    );
+    // Changing it on the account page opens everything else.
+    let changed = web
+        .post_as(
+            &first,
+            "/account/password",
+            &format!(
+                "current={}&new=a-password-of-my-own",
+                crate::harness::PASSWORD
+            ),
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let after = web
+        .store
+        .authenticate("first-admin", "a-password-of-my-own")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!after.password_change_due());
+    assert_eq!(web.get_as(&after, "/users").await.status, 200);
+    // No one else is asked: the users made by an administrator sign in as before.
+    assert!(!web.actor(UserRole::Applicant).password_change_due());
+}

@@ -172,11 +172,7 @@ impl Web {
             .await
             .unwrap()
             .link_id;
-        let state = AppState {
-            store: store.clone(),
-            catalog: catalog.clone(),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(store.clone(), catalog.clone(), config);
         Web {
             app: sentei_web::app(state),
             store,
@@ -227,6 +223,18 @@ impl Web {
             .await
             .unwrap()
             .unwrap()
+    }
+
+    /// GET a page as a user, in a fresh session.
+    pub async fn get_as(&self, actor: &Actor, path: &str) -> Reply {
+        let (cookie, _) = self.session_of(actor).await;
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// POST a form as a user, with its CSRF token added.

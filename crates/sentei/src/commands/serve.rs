@@ -40,7 +40,7 @@ pub async fn serve(
     // ask for --org.
     let empty = store.user_count().await.map_err(|e| store_failure(&e))? == 0;
     if !(options.demo && empty) {
-        first_run(&store, &options.org_name).await?;
+        first_run(&store, &options.org_name, &config.data_dir).await?;
     }
     // The demo municipality is loaded once; later starts find it there.
     if options.demo && store.organization(super::demo::DEMO_ORG).await.is_err() {
@@ -98,17 +98,18 @@ pub async fn serve(
             }
         });
     }
-    let state = AppState {
+    let state = AppState::new(
         store,
         catalog,
-        config: Arc::new(WebConfig {
+        WebConfig {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
             public_origin: origin.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             max_token_days: config.max_token_days.unwrap_or(0),
             approval_boxes: config.approval_boxes.clone(),
-        }),
-    };
+            upload_readers: config.server.upload_readers,
+        },
+    );
     let address = listener
         .local_addr()
         .map_or_else(|_| options.listen.clone(), |a| a.to_string());
@@ -121,15 +122,18 @@ pub async fn serve(
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    sentei_web::serve(listener, state, shutdown)
+    sentei_web::serve(listener, state, config.server.limits, shutdown)
         .await
         .map_err(|e| Failure::internal(format!("サーバーが止まりました（{e}）")))?;
     Ok("sentei を止めました\n".to_owned())
 }
 
 /// On a database without any user: an organization and an administrator, whose password is
-/// printed once (or taken from SENTEI_ADMIN_PASSWORD, never printed then).
-async fn first_run(store: &Store, org_name: &str) -> Result<(), Failure> {
+/// generated (or taken from SENTEI_ADMIN_PASSWORD, never shown then). A generated password is
+/// shown once on a terminal; when the output is not one (a service, whose output is its log)
+/// it is written to a file only the server's user can read, and the log says where. Never
+/// to the log itself. The administrator must change it at the first sign-in.
+async fn first_run(store: &Store, org_name: &str, data_dir: &Path) -> Result<(), Failure> {
     if store.user_count().await.map_err(|e| store_failure(&e))? > 0 {
         return Ok(());
     }
@@ -172,10 +176,51 @@ async fn first_run(store: &Store, org_name: &str) -> Result<(), Failure> {
         "初めての起動のため、組織 {}（{}）と管理者 {FIRST_ADMIN} を作りました。",
         org.code, org.name
     );
-    if given.is_none() {
-        println!("管理者 {FIRST_ADMIN} の初期パスワード（この一度だけ表示します）: {password}");
+    if given.is_some() {
+        return Ok(());
     }
+    store
+        .require_password_change(&operator, FIRST_ADMIN)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        println!("管理者 {FIRST_ADMIN} の初期パスワード（この一度だけ表示します）: {password}");
+    } else {
+        let path = write_initial_password(data_dir, &password)?;
+        println!(
+            "管理者 {FIRST_ADMIN} の初期パスワードを {} に書きました（sentei を動かしている利用者だけが読めます）。ログインしてパスワードを変えたら、このファイルを消してください。",
+            path.display()
+        );
+    }
+    println!(
+        "最初のログインで、初期パスワードを変更してください（変更するまでほかの画面は使えません）。"
+    );
     Ok(())
+}
+
+/// The file the first administrator's generated password is written to when there is no
+/// terminal to show it on: readable by the server's user only.
+fn write_initial_password(data_dir: &Path, password: &str) -> Result<std::path::PathBuf, Failure> {
+    use std::io::Write;
+    let path = data_dir.join("admin-initial-password.txt");
+    let failed = |e: std::io::Error| {
+        Failure::internal(format!(
+            "初期パスワードを {} に書けません（{e}）。SENTEI_ADMIN_PASSWORD で指定して起動し直してください",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(data_dir).map_err(failed)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(failed)?;
+    // A file left from before keeps its mode: make it the server's user's only, too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(failed)?;
+    writeln!(file, "{password}").map_err(failed)?;
+    Ok(path)
 }
 
 fn init_logging() {
