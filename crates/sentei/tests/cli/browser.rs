@@ -298,28 +298,11 @@ impl Journey {
     /// Saves a screenshot of the page at desktop width and at tablet width, and checks that
     /// at both nothing runs off the side of the window.
     pub(crate) async fn shot(&self, name: &str) {
-        for (width, suffix) in [(DESKTOP, ""), (TABLET, "-tablet")] {
-            self.client.set_window_size(width, 1400).await.unwrap();
-            let overflow = self
-                .client
-                .execute(
-                    "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            let png = self.client.screenshot().await.unwrap();
-            let file = self.shots.join(format!("{name}{suffix}.png"));
-            std::fs::write(&file, png).unwrap();
-            assert_eq!(
-                overflow.as_i64(),
-                Some(0),
-                "{} is wider than the window at {width} px (see {})",
-                self.url().await,
-                file.display()
-            );
-        }
-        self.client.set_window_size(DESKTOP, 1400).await.unwrap();
+        self.shoot(&[
+            (DESKTOP, format!("{name}.png")),
+            (TABLET, format!("{name}-tablet.png")),
+        ])
+        .await;
     }
 
     /// Fetches `path` as the page itself would, with the signed-in session: the status, the
@@ -433,7 +416,18 @@ impl Journey {
     /// Saves a screenshot at each of `widths` (1400: a desktop; 390: a phone held upright),
     /// and checks that at each nothing runs off the side of the window.
     pub(crate) async fn shot_at(&self, name: &str, widths: &[u32]) {
-        for &width in widths {
+        let files: Vec<(u32, String)> = widths
+            .iter()
+            .map(|&width| (width, format!("{name}-{width}.png")))
+            .collect();
+        self.shoot(&files).await;
+    }
+
+    /// Saves a screenshot into each named file at its window width, checking at each that
+    /// nothing runs off the side of the window; leaves the window at desktop width.
+    async fn shoot(&self, files: &[(u32, String)]) {
+        for (width, name) in files {
+            let width = *width;
             self.client.set_window_size(width, 1400).await.unwrap();
             let overflow = self
                 .client
@@ -444,7 +438,7 @@ impl Journey {
                 .await
                 .unwrap();
             let png = self.client.screenshot().await.unwrap();
-            let file = self.shots.join(format!("{name}-{width}.png"));
+            let file = self.shots.join(name);
             std::fs::write(&file, png).unwrap();
             assert_eq!(
                 overflow.as_i64(),
